@@ -1,0 +1,235 @@
+// The configuration request: its one definition. Types, the OpenAPI document, the form and the
+// CSV columns all derive from this schema (CONTRACT.md, "A configuration request").
+import { z } from 'zod';
+import { isRealIsoDate } from './dates.ts';
+
+export const ENVIRONMENTS = ['INT', 'PROD'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+const ENVIRONMENT_ALIASES: Record<string, Environment> = {
+  int: 'INT',
+  integration: 'INT',
+  prod: 'PROD',
+  production: 'PROD',
+};
+
+// Control characters other than tab; line breaks are the header-injection risk in an email.
+const LINE_BREAK = /[\r\n]/;
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** Show a received value in a message without letting it run on or break the line. */
+export function quote(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const shown = (text ?? String(value)).replace(/[\r\n]/g, '\\n');
+  return `'${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}'`;
+}
+
+function singleLine(max: number) {
+  return z
+    .string({ error: 'must be text' })
+    .trim()
+    .refine((text) => !LINE_BREAK.test(text), 'must not contain line breaks')
+    .refine((text) => !CONTROL.test(text), 'must not contain control characters')
+    .refine((text) => text.length <= max, `must be at most ${max} characters`);
+}
+
+/** Optional text: an empty value (a blank form field or CSV cell) counts as absent. */
+function optionalSingleLine(max: number) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    singleLine(max).optional(),
+  );
+}
+
+const dosServiceId = z
+  .union([z.string(), z.number()], { error: 'must be 1–10 digits as text' })
+  .transform((value) => (typeof value === 'number' ? String(value) : value.trim()))
+  .check((ctx) => {
+    if (!/^\d{1,10}$/.test(ctx.value)) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: `must be 1–10 digits, got ${quote(ctx.value)}`,
+      });
+    }
+  });
+
+const environment = z.string({ error: 'must be INT or PROD' }).transform((value, ctx) => {
+  const known = ENVIRONMENT_ALIASES[value.trim().toLowerCase()];
+  if (!known) {
+    ctx.issues.push({
+      code: 'custom',
+      input: value,
+      message: `must be INT or PROD, got ${quote(value)}`,
+    });
+    return z.NEVER;
+  }
+  return known;
+});
+
+/** A host "under nhs.uk": nhs.uk itself or any subdomain of it (DOMAIN.md). */
+export function isUnderNhsUk(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return host === 'nhs.uk' || host.endsWith('.nhs.uk');
+}
+
+const endpoint = singleLine(2048).transform((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.issues.push({
+      code: 'custom',
+      input: value,
+      message: `must be an absolute https URL, got ${quote(value)}`,
+    });
+    return z.NEVER;
+  }
+  const problem =
+    url.protocol !== 'https:'
+      ? `must use https, got ${quote(url.protocol.replace(/:$/, ''))}`
+      : url.username || url.password
+        ? 'must not contain a user name or password'
+        : !isUnderNhsUk(url.hostname)
+          ? `must have a host under nhs.uk, got ${quote(url.hostname)}`
+          : url.hash
+            ? 'must not contain a fragment (#…): it is a FHIR base URL'
+            : undefined;
+  if (problem) {
+    ctx.issues.push({ code: 'custom', input: value, message: problem });
+    return z.NEVER;
+  }
+  return value;
+});
+
+const odsCode = z
+  .string({ error: 'must be 3–12 letters or digits' })
+  .transform((value) => value.trim().toUpperCase())
+  .check((ctx) => {
+    if (!/^[A-Z0-9]{3,12}$/.test(ctx.value)) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: `must be 3–12 letters or digits, got ${quote(ctx.value)}`,
+      });
+    }
+  });
+
+const isoDate = z
+  .string({ error: 'must be a date as YYYY-MM-DD' })
+  .trim()
+  .check((ctx) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(ctx.value)) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: `must be a date as YYYY-MM-DD, got ${quote(ctx.value)}`,
+      });
+    } else if (!isRealIsoDate(ctx.value)) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: `is not a real calendar date, got ${quote(ctx.value)}`,
+      });
+    }
+  });
+
+const testDates = z.strictObject({ from: isoDate, to: isoDate.optional() }).check((ctx) => {
+  const { from, to } = ctx.value;
+  if (to !== undefined && to < from) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      path: ['to'],
+      message: `must be on or after testDates.from (${from}), got ${quote(to)}`,
+    });
+  }
+});
+
+const requester = z.strictObject({
+  name: singleLine(200).refine((text) => text.length > 0, 'is required'),
+  email: singleLine(254).pipe(z.email({ error: 'must be a valid email address' })),
+  organisation: optionalSingleLine(200),
+  phone: optionalSingleLine(40),
+});
+
+const notes = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+  z
+    .string({ error: 'must be text' })
+    .trim()
+    .refine((text) => !CONTROL.test(text), 'must not contain control characters')
+    .refine((text) => text.length <= 2000, 'must be at most 2000 characters')
+    .optional(),
+);
+
+export const configurationRequestSchema = z.strictObject({
+  dosServiceId,
+  environment,
+  endpoint,
+  odsCode,
+  serviceName: optionalSingleLine(200),
+  supplier: optionalSingleLine(200),
+  testDates: testDates.optional(),
+  tccReference: optionalSingleLine(100),
+  requester,
+  notes,
+  careConnectWaiver: optionalSingleLine(500),
+});
+
+/** What a user sends (before normalisation). */
+export type ConfigurationRequestInput = z.input<typeof configurationRequestSchema>;
+/** A request that has passed the field rules: trimmed, upper-cased, environment resolved. */
+export type ConfigurationRequest = z.output<typeof configurationRequestSchema>;
+
+/** A problem a user can fix, at the place they can fix it. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${quote(value)}`;
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): FieldError[] {
+  return issues.flatMap((issue): FieldError[] => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: path ? `${path}.${key}` : key,
+        message: 'is not a field of a configuration request',
+      }));
+    }
+    if (issue.code === 'invalid_type') {
+      const received = issue.path.reduce<unknown>(
+        (value, key) =>
+          value !== null && typeof value === 'object'
+            ? (value as Record<PropertyKey, unknown>)[key]
+            : undefined,
+        input,
+      );
+      if (received === undefined) return [{ path, message: 'is required' }];
+      return [{ path, message: `${issue.message}, got ${describeType(received)}` }];
+    }
+    return [{ path, message: issue.message }];
+  });
+}
+
+export type ParseResult =
+  { ok: true; request: ConfigurationRequest } | { ok: false; errors: FieldError[] };
+
+export function parseConfigurationRequest(input: unknown): ParseResult {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return {
+      ok: false,
+      errors: [{ path: '', message: 'a configuration request must be a JSON object' }],
+    };
+  }
+  const result = configurationRequestSchema.safeParse(input);
+  return result.success
+    ? { ok: true, request: result.data }
+    : { ok: false, errors: formatIssues(result.error.issues, input) };
+}
