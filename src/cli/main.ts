@@ -1,0 +1,119 @@
+// The `ecat` command line: finds the command, runs it with real streams, exits with its code.
+import { ConfigError } from '../config.ts';
+import { EXIT, UsageError, writeLine, type CliIo, type Command } from './io.ts';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
+  validate: {
+    summary: 'validate FILE|-     check a request: schema, rules, CareConnect',
+    load: () => import('./validate.ts'),
+  },
+  preview: {
+    summary: 'preview FILE|-      print the email that would be sent (no Redis needed)',
+    load: () => import('./preview.ts'),
+  },
+  submit: {
+    summary: 'submit FILE|- [--json]   accept a request and queue its email',
+    load: () => import('./submit.ts'),
+  },
+  import: {
+    summary: 'import FILE.csv      submit one request per CSV row',
+    load: () => import('./import.ts'),
+  },
+  list: {
+    summary: 'list [--status S] [--json]   list requests (default: outstanding)',
+    load: () => import('./list.ts'),
+  },
+  show: {
+    summary: 'show ID [--json]     a request and its history',
+    load: () => import('./show.ts'),
+  },
+  confirm: {
+    summary: 'confirm ID           mark a request configured (by hand)',
+    load: () => import('./confirm.ts'),
+  },
+  cancel: {
+    summary: 'cancel ID            cancel an outstanding request',
+    load: () => import('./cancel.ts'),
+  },
+  worker: {
+    summary: 'worker               run the worker that sends the emails',
+    load: () => import('./worker.ts'),
+  },
+  serve: {
+    summary: 'serve                run the HTTP server (API, form, dashboard)',
+    load: () => import('./serve.ts'),
+  },
+  start: {
+    summary: 'start                run the HTTP server and the worker in one process',
+    load: () => import('./start.ts'),
+  },
+};
+
+export function usage(): string {
+  return [
+    'usage: ecat <command> [options]',
+    '',
+    ...Object.values(COMMANDS).map((command) => `  ecat ${command.summary}`),
+    '',
+    'Exit codes: 0 ok, 1 refused, 2 usage error, 3 a dependency (Redis) is unreachable.',
+  ].join('\n');
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    writeLine(name === undefined ? io.stderr : io.stdout, usage());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    writeLine(io.stderr, `ecat: unknown command '${name}'\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  try {
+    const { run } = await command.load();
+    return await run(args, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      writeLine(io.stderr, `ecat ${name}: ${error.message}\nusage: ecat ${command.summary}`);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      writeLine(io.stderr, `ecat: configuration: ${error.message}`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+// Registered only when a long-running command asks, so Ctrl-C still ends `validate` at once.
+function waitForStop(): Promise<string> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => resolve(signal));
+    }
+  });
+}
+
+const isEntryPoint = process.argv[1]?.endsWith('ecat.js') || process.argv[1]?.endsWith('main.ts');
+if (isEntryPoint) {
+  const io: CliIo = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    waitForStop,
+    isTTY: Boolean(process.stderr.isTTY),
+  };
+  runCli(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `ecat: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    },
+  );
+}
