@@ -1,4 +1,5 @@
 // The `ecat` command line: finds the command, runs it with real streams, exits with its code.
+import { config as loadDotEnv } from 'dotenv';
 import { ConfigError } from '../config.ts';
 import { EXIT, UsageError, writeLine, type CliIo, type Command } from './io.ts';
 
@@ -97,6 +98,8 @@ function waitForStop(): Promise<string> {
 
 const isEntryPoint = process.argv[1]?.endsWith('ecat.js') || process.argv[1]?.endsWith('main.ts');
 if (isEntryPoint) {
+  // .env is honoured (CONTRACT.md); variables already set in the environment win.
+  loadDotEnv({ quiet: true });
   const io: CliIo = {
     stdin: process.stdin,
     stdout: process.stdout,

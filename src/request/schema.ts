@@ -24,11 +24,16 @@ export function quote(value: unknown): string {
   return `'${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}'`;
 }
 
-function singleLine(max: number) {
+/** Text with no line breaks, checked before trimming so a trailing CR/LF is refused, not hidden. */
+function lineOfText(error: string) {
   return z
-    .string({ error: 'must be text' })
-    .trim()
+    .string({ error })
     .refine((text) => !LINE_BREAK.test(text), 'must not contain line breaks')
+    .transform((text) => text.trim());
+}
+
+function singleLine(max: number) {
+  return lineOfText('must be text')
     .refine((text) => !CONTROL.test(text), 'must not contain control characters')
     .refine((text) => text.length <= max, `must be at most ${max} characters`);
 }
@@ -42,8 +47,10 @@ function optionalSingleLine(max: number) {
 }
 
 const dosServiceId = z
-  .union([z.string(), z.number()], { error: 'must be 1–10 digits as text' })
-  .transform((value) => (typeof value === 'number' ? String(value) : value.trim()))
+  .union([lineOfText('must be 1–10 digits as text'), z.number()], {
+    error: 'must be 1–10 digits as text',
+  })
+  .transform((value) => (typeof value === 'number' ? String(value) : value))
   .check((ctx) => {
     if (!/^\d{1,10}$/.test(ctx.value)) {
       ctx.issues.push({
@@ -54,8 +61,8 @@ const dosServiceId = z
     }
   });
 
-const environment = z.string({ error: 'must be INT or PROD' }).transform((value, ctx) => {
-  const known = ENVIRONMENT_ALIASES[value.trim().toLowerCase()];
+const environment = lineOfText('must be INT or PROD').transform((value, ctx) => {
+  const known = ENVIRONMENT_ALIASES[value.toLowerCase()];
   if (!known) {
     ctx.issues.push({
       code: 'custom',
@@ -102,9 +109,8 @@ const endpoint = singleLine(2048).transform((value, ctx) => {
   return value;
 });
 
-const odsCode = z
-  .string({ error: 'must be 3–12 letters or digits' })
-  .transform((value) => value.trim().toUpperCase())
+const odsCode = lineOfText('must be 3–12 letters or digits')
+  .transform((value) => value.toUpperCase())
   .check((ctx) => {
     if (!/^[A-Z0-9]{3,12}$/.test(ctx.value)) {
       ctx.issues.push({
@@ -115,24 +121,21 @@ const odsCode = z
     }
   });
 
-const isoDate = z
-  .string({ error: 'must be a date as YYYY-MM-DD' })
-  .trim()
-  .check((ctx) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(ctx.value)) {
-      ctx.issues.push({
-        code: 'custom',
-        input: ctx.value,
-        message: `must be a date as YYYY-MM-DD, got ${quote(ctx.value)}`,
-      });
-    } else if (!isRealIsoDate(ctx.value)) {
-      ctx.issues.push({
-        code: 'custom',
-        input: ctx.value,
-        message: `is not a real calendar date, got ${quote(ctx.value)}`,
-      });
-    }
-  });
+const isoDate = lineOfText('must be a date as YYYY-MM-DD').check((ctx) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(ctx.value)) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `must be a date as YYYY-MM-DD, got ${quote(ctx.value)}`,
+    });
+  } else if (!isRealIsoDate(ctx.value)) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `is not a real calendar date, got ${quote(ctx.value)}`,
+    });
+  }
+});
 
 const testDates = z.strictObject({ from: isoDate, to: isoDate.optional() }).check((ctx) => {
   const { from, to } = ctx.value;

@@ -1,0 +1,58 @@
+// `ecat preview FILE|-`: prints the email a request would become. Needs no Redis and sends nothing.
+import { randomUUID } from 'node:crypto';
+import { assessRequest } from '../assess.ts';
+import { createFoundation } from '../app.ts';
+import { loadConfig } from '../config.ts';
+import type { OutgoingEmail } from '../email/message.ts';
+import { messageIdFor, renderConfigurationEmail } from '../email/render.ts';
+import { renderRawMessage } from '../email/transport.ts';
+import { EXIT, writeLine, type Command } from './io.ts';
+import { onePath, parseArgs, readJsonInput } from './read-input.ts';
+import { describeAssessment } from './report.ts';
+
+function readable(email: OutgoingEmail): string {
+  const headers: [string, string | undefined][] = [
+    ['From', email.from],
+    ['To', email.to],
+    ['Cc', email.cc],
+    ['Reply-To', email.replyTo],
+    ['Subject', email.subject],
+    ['Message-ID', email.messageId],
+    ['Importance', email.priority === 'high' ? 'high' : undefined],
+    ...Object.entries(email.headers),
+  ];
+  return [
+    ...headers
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => `${name}: ${value}`),
+    ...email.attachments.map((a) => `Attachment: ${a.filename} (${a.contentType})`),
+    '',
+    email.text,
+  ].join('\n');
+}
+
+export const run: Command = async (args, io) => {
+  const { positional, flags } = parseArgs(args, { flags: ['--raw'] });
+  const path = onePath(positional);
+  const config = loadConfig(io.env);
+  const input = await readJsonInput(path, io.stdin);
+  if (!input.ok) {
+    writeLine(io.stderr, `refused: ${input.message}`);
+    return EXIT.refused;
+  }
+  const foundation = await createFoundation(config);
+  const assessment = await assessRequest(input.value, foundation);
+  if (assessment.outcome !== 'accepted') {
+    for (const line of describeAssessment(assessment)) writeLine(io.stderr, line);
+    return EXIT.refused;
+  }
+  // A preview has no stored request: it gets an id of its own so the email reads as the real one.
+  const id = `req-${randomUUID()}`;
+  const email = renderConfigurationEmail(
+    { id, messageId: messageIdFor(id, config.mail.from), assessed: assessment },
+    { from: config.mail.from, to: config.mail.to },
+    foundation.renderer,
+  );
+  writeLine(io.stdout, flags.has('--raw') ? await renderRawMessage(email) : readable(email));
+  return EXIT.ok;
+};

@@ -1,0 +1,86 @@
+// Domain rules beyond the request's shape (DOMAIN.md): what refuses a well-formed request (HTTP 422)
+// and what only earns a warning that the user sees and the email repeats.
+import type { IsoDate } from './dates.ts';
+import type { ConfigurationRequest, Environment, FieldError } from './schema.ts';
+import type { WorkingCalendar } from './working-days.ts';
+
+export interface RuleContext {
+  /** Today in Europe/London. */
+  today: IsoDate;
+  calendar: WorkingCalendar;
+}
+
+export interface RuleFindings {
+  refusals: FieldError[];
+  warnings: string[];
+}
+
+// BaRS-INT-<ODS>.<Supplier>.thirdparty.nhs.uk, BaRS-PROD-<ODS>.<Supplier|Provider>…nhs.uk
+const NAMING_CONVENTION = /^bars-(int|prod)-([a-z0-9]+)$/i;
+
+/** Warnings about the endpoint URL: none of them refuses the request (our rule in DOMAIN.md). */
+export function endpointWarnings(
+  endpoint: string,
+  environment: Environment,
+  odsCode: string,
+): string[] {
+  const url = new URL(endpoint);
+  const warnings: string[] = [];
+  const firstLabel = url.hostname.split('.')[0] ?? '';
+  const convention = NAMING_CONVENTION.exec(firstLabel);
+  if (!convention) {
+    warnings.push(
+      `The endpoint host '${url.hostname}' does not follow the BaRS naming convention BaRS-${environment}-<ODS>.<supplier>.thirdparty.nhs.uk.`,
+    );
+  } else {
+    const marker = convention[1]!.toUpperCase();
+    if (marker !== environment) {
+      warnings.push(
+        `The endpoint host says ${marker} but the request is for ${environment}: check the endpoint is the ${environment} one.`,
+      );
+    }
+    const hostOds = convention[2]!.toUpperCase();
+    if (hostOds !== odsCode) {
+      warnings.push(
+        `The endpoint host names ODS code ${hostOds} but the request gives ${odsCode}.`,
+      );
+    }
+  }
+  if (url.port !== '') {
+    warnings.push(
+      `The endpoint uses port ${url.port}, not the https default 443: check the receiver's firewall allows the BaRS proxy on it.`,
+    );
+  }
+  if (url.search !== '') {
+    warnings.push('The endpoint has a query string; a FHIR base URL normally has none.');
+  }
+  return warnings;
+}
+
+export function checkRules(request: ConfigurationRequest, context: RuleContext): RuleFindings {
+  const refusals: FieldError[] = [];
+  const warnings = endpointWarnings(request.endpoint, request.environment, request.odsCode);
+
+  if (request.environment === 'PROD' && request.tccReference === undefined) {
+    refusals.push({
+      path: 'tccReference',
+      message:
+        'is required for PROD: Prod onboarding needs the Technical Conformance Certificate (TCC) reference issued by Solution Assurance',
+    });
+  }
+
+  const from = request.testDates?.from;
+  if (from !== undefined) {
+    if (from < context.today) {
+      refusals.push({
+        path: 'testDates.from',
+        message: `is in the past: ${from} is before today (${context.today}, Europe/London)`,
+      });
+    } else if (from > context.calendar.covers.last) {
+      warnings.push(
+        `The test date ${from} is beyond the bank holiday data (to ${context.calendar.covers.last}); working days were counted without holidays.`,
+      );
+    }
+  }
+  return { refusals, warnings };
+}

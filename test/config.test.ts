@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('configuration', () => {
+  it('runs on one machine with no variables set', () => {
+    const config = loadConfig({});
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', explicit: false });
+    expect(config.queuePrefix).toBe('ecat');
+    expect(config.mail).toEqual({
+      smtpUrl: undefined,
+      outboxDir: 'var/outbox',
+      from: 'ecat <ecat@localhost>',
+      to: 'bookingandreferralstandard@nhs.net',
+    });
+    expect(config.directory.snapshotFile).toBe('config/directory.json');
+    expect(config.directory.urls).toEqual({ INT: undefined, PROD: undefined });
+    expect(config.http.port).toBe(3000);
+    expect(config.urgency).toEqual({ urgentMaxWorkingDays: 5, highMaxWorkingDays: 15 });
+  });
+
+  it('reads every contract variable', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://redis:6379/2',
+      QUEUE_PREFIX: 'ecat-test',
+      SMTP_URL: 'smtp://mailpit:1025',
+      OUTBOX_DIR: '/tmp/outbox',
+      MAIL_FROM: 'ecat <ecat@example.nhs.uk>',
+      MAIL_TO: 'england.bookingandreferralstandard@nhs.net',
+      DIRECTORY_URL_INT: 'https://int.api.service.nhs.uk/dos-search/FHIR/R4',
+      DIRECTORY_FILE: 'other.json',
+      CATALOGUE_URL_PROD: 'https://api.service.nhs.uk/booking-and-referral/FHIR/R4',
+      PORT: '8080',
+      API_TOKEN: 'secret',
+      ADMIN_PASSWORD: 'pw',
+    });
+    expect(config.redis).toEqual({ url: 'redis://redis:6379/2', explicit: true });
+    expect(config.mail.smtpUrl).toBe('smtp://mailpit:1025');
+    expect(config.mail.to).toBe('england.bookingandreferralstandard@nhs.net');
+    expect(config.directory.urls.INT).toBe('https://int.api.service.nhs.uk/dos-search/FHIR/R4');
+    expect(config.catalogue.urls.PROD).toBe(
+      'https://api.service.nhs.uk/booking-and-referral/FHIR/R4',
+    );
+    expect(config.http).toMatchObject({ port: 8080, apiToken: 'secret', adminPassword: 'pw' });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^PORT must be a whole number \(got 'eighty'\)$/],
+    [{ PORT: '70000' }, /^PORT must be between 0 and 65535/],
+    [{ SMTP_URL: 'http://mail' }, /^SMTP_URL must be a URL starting smtp:\/\/ or smtps:\/\//],
+    [{ REDIS_URL: 'localhost:6379' }, /^REDIS_URL must be a URL starting redis:\/\//],
+    [{ MAIL_TO: 'not an address' }, /^MAIL_TO must be an email address/],
+    [{ QUEUE_PREFIX: 'a:b' }, /^QUEUE_PREFIX must be letters, digits/],
+    [{ URGENT_MAX_WORKING_DAYS: '20' }, /^HIGH_MAX_WORKING_DAYS must be at least/],
+  ])('stops with one line naming the variable: %o', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+});

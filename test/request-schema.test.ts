@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigurationRequest, type FieldError } from '../src/request/schema.ts';
+
+const valid = {
+  dosServiceId: '2000072489',
+  environment: 'INT',
+  endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+  odsCode: 'Y02494',
+  requester: { name: 'Alex Morgan', email: 'alex.morgan@nhs.net' },
+};
+
+function errorsFor(input: unknown): FieldError[] {
+  const result = parseConfigurationRequest(input);
+  if (result.ok) throw new Error(`expected a refusal, got ${JSON.stringify(result.request)}`);
+  return result.errors;
+}
+
+function errorAt(input: unknown, path: string): string {
+  const error = errorsFor(input).find((e) => e.path === path);
+  if (!error) throw new Error(`no error at ${path}: ${JSON.stringify(errorsFor(input))}`);
+  return error.message;
+}
+
+describe('the configuration request schema', () => {
+  it('accepts a valid request and normalises it', () => {
+    const result = parseConfigurationRequest({
+      ...valid,
+      dosServiceId: ' 2000072489 ',
+      environment: 'production',
+      odsCode: ' y02494 ',
+      tccReference: 'TCC-123',
+      serviceName: '',
+    });
+    expect(result).toEqual({
+      ok: true,
+      request: {
+        ...valid,
+        environment: 'PROD',
+        tccReference: 'TCC-123',
+      },
+    });
+  });
+
+  it.each([
+    ['prod', 'PROD'],
+    ['Prod', 'PROD'],
+    ['PRODUCTION', 'PROD'],
+    ['int', 'INT'],
+    ['Integration', 'INT'],
+  ])('maps environment %s to %s', (given, expected) => {
+    const result = parseConfigurationRequest({ ...valid, environment: given });
+    expect(result.ok && result.request.environment).toBe(expected);
+  });
+
+  it('turns a JSON number service ID into its digits', () => {
+    const result = parseConfigurationRequest({ ...valid, dosServiceId: 138179 });
+    expect(result.ok && result.request.dosServiceId).toBe('138179');
+  });
+
+  it('refuses letters in the service ID, showing the value', () => {
+    expect(errorAt({ ...valid, dosServiceId: '12ab' }, 'dosServiceId')).toBe(
+      "must be 1–10 digits, got '12ab'",
+    );
+  });
+
+  it('refuses an 11-digit service ID', () => {
+    expect(errorAt({ ...valid, dosServiceId: '12345678901' }, 'dosServiceId')).toBe(
+      "must be 1–10 digits, got '12345678901'",
+    );
+  });
+
+  it('refuses an http endpoint', () => {
+    expect(errorAt({ ...valid, endpoint: 'http://bars-int-y02494.x.nhs.uk/' }, 'endpoint')).toBe(
+      "must use https, got 'http'",
+    );
+  });
+
+  it('refuses an endpoint outside nhs.uk, including look-alikes', () => {
+    expect(errorAt({ ...valid, endpoint: 'https://example.com/fhir' }, 'endpoint')).toMatch(
+      /under nhs\.uk, got 'example\.com'/,
+    );
+    expect(errorAt({ ...valid, endpoint: 'https://evilnhs.uk/fhir' }, 'endpoint')).toMatch(
+      /under nhs\.uk/,
+    );
+    expect(errorAt({ ...valid, endpoint: 'https://nhs.uk.evil.com/' }, 'endpoint')).toMatch(
+      /under nhs\.uk/,
+    );
+  });
+
+  it('refuses credentials, fragments and relative URLs in the endpoint', () => {
+    expect(errorAt({ ...valid, endpoint: 'https://user:secret@a.nhs.uk/' }, 'endpoint')).toBe(
+      'must not contain a user name or password',
+    );
+    expect(errorAt({ ...valid, endpoint: 'https://a.nhs.uk/fhir#x' }, 'endpoint')).toMatch(
+      /fragment/,
+    );
+    expect(errorAt({ ...valid, endpoint: '/fhir/R4' }, 'endpoint')).toMatch(/absolute https URL/);
+  });
+
+  it.each([
+    ['dosServiceId', { ...valid, dosServiceId: '123\r\n' }],
+    ['endpoint', { ...valid, endpoint: 'https://a.nhs.uk/\r\nBcc: x@y.z' }],
+    ['serviceName', { ...valid, serviceName: 'UTC\r\nBcc: attacker@example.com' }],
+    ['supplier', { ...valid, supplier: 'A\nB' }],
+    ['tccReference', { ...valid, tccReference: 'TCC\r1' }],
+    ['careConnectWaiver', { ...valid, careConnectWaiver: 'x\ny' }],
+    ['requester.name', { ...valid, requester: { ...valid.requester, name: 'A\r\nB' } }],
+    [
+      'requester.email',
+      { ...valid, requester: { ...valid.requester, email: 'a@nhs.net\r\nBcc: b@c.d' } },
+    ],
+    [
+      'requester.organisation',
+      { ...valid, requester: { ...valid.requester, organisation: 'A\nB' } },
+    ],
+    ['requester.phone', { ...valid, requester: { ...valid.requester, phone: '01\n02' } }],
+  ])('refuses CR/LF in %s', (path, input) => {
+    const errors = errorsFor(input);
+    expect(errors.map((e) => e.path)).toContain(path);
+  });
+
+  it('allows line breaks in notes only', () => {
+    const result = parseConfigurationRequest({ ...valid, notes: 'line one\r\nline two' });
+    expect(result.ok).toBe(true);
+  });
+
+  it('refuses unknown fields, at the top level and inside', () => {
+    const errors = errorsFor({
+      ...valid,
+      priority: 'high',
+      requester: { ...valid.requester, role: 'lead' },
+      testDates: { from: '2030-01-07', until: '2030-01-08' },
+    });
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { path: 'priority', message: 'is not a field of a configuration request' },
+        { path: 'requester.role', message: 'is not a field of a configuration request' },
+        { path: 'testDates.until', message: 'is not a field of a configuration request' },
+      ]),
+    );
+  });
+
+  it('refuses impossible calendar dates', () => {
+    expect(errorAt({ ...valid, testDates: { from: '2027-02-30' } }, 'testDates.from')).toBe(
+      "is not a real calendar date, got '2027-02-30'",
+    );
+    expect(errorAt({ ...valid, testDates: { from: '2027-13-01' } }, 'testDates.from')).toMatch(
+      /not a real calendar date/,
+    );
+    expect(errorAt({ ...valid, testDates: { from: '1/3/2027' } }, 'testDates.from')).toMatch(
+      /YYYY-MM-DD/,
+    );
+    // 2028 is a leap year.
+    expect(parseConfigurationRequest({ ...valid, testDates: { from: '2028-02-29' } }).ok).toBe(
+      true,
+    );
+  });
+
+  it('refuses a test end before its start', () => {
+    expect(
+      errorAt({ ...valid, testDates: { from: '2027-03-02', to: '2027-03-01' } }, 'testDates.to'),
+    ).toMatch(/on or after testDates\.from \(2027-03-02\)/);
+  });
+
+  it('refuses a bad ODS code, and upper-cases a good one', () => {
+    expect(errorAt({ ...valid, odsCode: 'R8' }, 'odsCode')).toBe(
+      "must be 3–12 letters or digits, got 'R8'",
+    );
+    expect(errorAt({ ...valid, odsCode: 'RR8-01' }, 'odsCode')).toMatch(/letters or digits/);
+    const result = parseConfigurationRequest({ ...valid, odsCode: 'rr8' });
+    expect(result.ok && result.request.odsCode).toBe('RR8');
+  });
+
+  it('refuses a bad requester email and a missing requester', () => {
+    expect(
+      errorAt({ ...valid, requester: { name: 'A', email: 'not-an-address' } }, 'requester.email'),
+    ).toBe('must be a valid email address');
+    const { requester: _omitted, ...withoutRequester } = valid;
+    expect(errorAt(withoutRequester, 'requester')).toBe('is required');
+  });
+
+  it('names wrong types and the value received', () => {
+    expect(errorAt({ ...valid, environment: 3 }, 'environment')).toMatch(/INT or PROD/);
+    expect(errorAt({ ...valid, requester: 'alex' }, 'requester')).toMatch(/got string 'alex'/);
+    expect(errorAt({ ...valid, dosServiceId: true }, 'dosServiceId')).toBeTruthy();
+  });
+
+  it('enforces lengths', () => {
+    expect(errorAt({ ...valid, serviceName: 'x'.repeat(201) }, 'serviceName')).toBe(
+      'must be at most 200 characters',
+    );
+    expect(errorAt({ ...valid, notes: 'x'.repeat(2001) }, 'notes')).toBe(
+      'must be at most 2000 characters',
+    );
+    expect(errorAt({ ...valid, tccReference: 'x'.repeat(101) }, 'tccReference')).toBe(
+      'must be at most 100 characters',
+    );
+    expect(errorAt({ ...valid, careConnectWaiver: 'x'.repeat(501) }, 'careConnectWaiver')).toBe(
+      'must be at most 500 characters',
+    );
+  });
+
+  it('refuses something that is not an object', () => {
+    for (const input of [null, [], 'text', 42]) {
+      expect(errorsFor(input)).toEqual([
+        { path: '', message: 'a configuration request must be a JSON object' },
+      ]);
+    }
+  });
+});
