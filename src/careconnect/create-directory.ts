@@ -1,0 +1,25 @@
+// Chooses the directory adapter per environment from configuration: the DoS FHIR API where its
+// URL is set, else the snapshot file (read once, and only when some environment needs it).
+import type { Config } from '../config.ts';
+import type { Environment } from '../request/schema.ts';
+import type { Directory } from './directory.ts';
+import { createFhirDirectory } from './fhir-directory.ts';
+import { loadSnapshotDirectory } from './snapshot-directory.ts';
+
+export async function createDirectory(
+  config: Config['directory'],
+  credentials: { accessToken?: string; apiKey?: string } = {},
+): Promise<Directory> {
+  const needsSnapshot = !config.urls.INT || !config.urls.PROD;
+  const snapshot = needsSnapshot ? await loadSnapshotDirectory(config.snapshotFile) : undefined;
+  const byEnvironment = {} as Record<Environment, Directory>;
+  for (const environment of ['INT', 'PROD'] as const) {
+    const baseUrl = config.urls[environment];
+    byEnvironment[environment] = baseUrl
+      ? createFhirDirectory({ baseUrl, environment, timeoutMs: config.timeoutMs, ...credentials })
+      : snapshot!;
+  }
+  return {
+    schedulingEndpoints: (query) => byEnvironment[query.environment].schedulingEndpoints(query),
+  };
+}
