@@ -4,6 +4,7 @@ import { assessRequest } from '../assess.ts';
 import { createFoundation } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import type { OutgoingEmail } from '../email/message.ts';
+import { londonDate } from '../request/dates.ts';
 import { messageIdFor, renderConfigurationEmail } from '../email/render.ts';
 import { renderRawMessage } from '../email/transport.ts';
 import { EXIT, writeLine, type Command } from './io.ts';
@@ -49,7 +50,12 @@ export const run: Command = async (args, io) => {
   // A preview has no stored request: it gets an id of its own so the email reads as the real one.
   const id = `req-${randomUUID()}`;
   const email = renderConfigurationEmail(
-    { id, messageId: messageIdFor(id, config.mail.from), assessed: assessment },
+    {
+      id,
+      messageId: messageIdFor(id, config.mail.from),
+      assessed: assessment,
+      today: londonDate(foundation.now()),
+    },
     { from: config.mail.from, to: config.mail.to },
     foundation.renderer,
   );

@@ -1,0 +1,208 @@
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/main.ts';
+import type { CliIo } from '../src/cli/io.ts';
+import { addDays, formatLongDate, londonDate } from '../src/request/dates.ts';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function ecat(args: string[], stdin = '', env: Record<string, string> = {}): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: string[] = [];
+  const err: string[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()));
+  const io: CliIo = {
+    stdin: Readable.from([stdin]),
+    stdout,
+    stderr,
+    // No Redis variable on purpose: validate and preview must not need it.
+    env: { REDIS_URL: 'redis://127.0.0.1:1', ...env },
+    waitForStop: () => new Promise(() => undefined),
+    isTTY: false,
+  };
+  const code = await runCli(args, io);
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+const today = londonDate(new Date());
+
+function request(overrides: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    dosServiceId: '2000072489',
+    environment: 'INT',
+    endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+    odsCode: 'Y02494',
+    serviceName: 'Example Urgent Treatment Centre',
+    requester: { name: 'Alex Morgan', email: 'alex.morgan@nhs.net', phone: '0113 496 0000' },
+    ...overrides,
+  });
+}
+
+describe('ecat validate', () => {
+  it('accepts the example request', async () => {
+    const run = await ecat(['validate', 'config/example-request.json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^valid: DoS service 2000072489 \(INT\)/);
+    expect(run.stdout).toMatch(/CareConnect: careconnect ASID:918999198993/);
+  });
+
+  it.each([
+    ['letters in the service ID', { dosServiceId: '12ab' }, 'dosServiceId: must be 1–10 digits'],
+    ['11 digits', { dosServiceId: '12345678901' }, 'dosServiceId: must be 1–10 digits'],
+    [
+      'an http endpoint',
+      { endpoint: 'http://bars-int-y02494.x.nhs.uk/' },
+      'endpoint: must use https',
+    ],
+    [
+      'a non-nhs.uk endpoint',
+      { endpoint: 'https://bars.example.com/' },
+      'endpoint: must have a host under nhs.uk',
+    ],
+    [
+      'credentials',
+      { endpoint: 'https://u:p@bars-int-y02494.x.nhs.uk/' },
+      'endpoint: must not contain a user name or password',
+    ],
+    [
+      'CR/LF',
+      { serviceName: 'UTC\r\nBcc: x@example.com' },
+      'serviceName: must not contain line breaks',
+    ],
+    ['an unknown field', { priority: 'high' }, 'priority: is not a field'],
+    [
+      '30 February',
+      { testDates: { from: '2027-02-30' } },
+      'testDates.from: is not a real calendar date',
+    ],
+    [
+      'to before from',
+      { testDates: { from: addDays(today, 10), to: addDays(today, 9) } },
+      'testDates.to: must be on or after',
+    ],
+    [
+      'PROD without TCC',
+      { environment: 'PROD', endpoint: 'https://BaRS-PROD-Y02494.s.thirdparty.nhs.uk/' },
+      'tccReference: is required for PROD',
+    ],
+    ['a past date', { testDates: { from: addDays(today, -1) } }, 'testDates.from: is in the past'],
+    ['a bad ODS code', { odsCode: 'Y0-2494' }, 'odsCode: must be 3–12 letters or digits'],
+    [
+      'a service without CareConnect',
+      { dosServiceId: '1374839566', odsCode: 'RR8' },
+      'careConnect:',
+    ],
+  ])('refuses %s, naming the path', async (_name, overrides, message) => {
+    const run = await ecat(['validate', '-'], request(overrides));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(message);
+  });
+
+  it('refuses malformed JSON with a clear line', async () => {
+    const run = await ecat(['validate', '-'], '{"dosServiceId": ');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^refused: not valid JSON/);
+  });
+
+  it('accepts a missing CareConnect configuration with a waiver, as a warning', async () => {
+    const run = await ecat(
+      ['validate', '-'],
+      request({
+        dosServiceId: '1374839566',
+        odsCode: 'RR8',
+        careConnectWaiver: 'Service does not take bookings',
+      }),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/CareConnect: waived/);
+    expect(run.stdout).toMatch(/warning: .*Service does not take bookings/);
+  });
+
+  it('gives exit 2 for a usage error', async () => {
+    expect((await ecat(['validate'])).code).toBe(2);
+    expect((await ecat(['validate', 'no-such-file.json'])).code).toBe(2);
+    expect((await ecat(['validate', '-', '--bogus'])).code).toBe(2);
+    expect((await ecat(['frobnicate'])).code).toBe(2);
+  });
+
+  it('gives exit 2 with one line for bad configuration', async () => {
+    const run = await ecat(['validate', 'config/example-request.json'], '', { PORT: 'x' });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      "ecat: configuration: PORT must be a whole number (got 'x')",
+    ]);
+  });
+});
+
+describe('ecat preview', () => {
+  it('prints an [URGENT] email for testing two days out, with every fact', async () => {
+    const from = addDays(today, 2);
+    const run = await ecat(['preview', '-'], request({ testDates: { from } }));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const subject = /^Subject: (.*)$/m.exec(run.stdout)?.[1];
+    expect(subject).toMatch(/^\[URGENT\] /);
+    expect(subject).toContain('2000072489');
+    expect(subject).toContain('INT');
+    expect(run.stdout).toMatch(/^To: bookingandreferralstandard@nhs\.net$/m);
+    expect(run.stdout).toMatch(/^Cc: .*alex\.morgan@nhs\.net/m);
+    expect(run.stdout).toMatch(/^Reply-To: .*alex\.morgan@nhs\.net/m);
+    expect(run.stdout).toMatch(/^Message-ID: <req-[0-9a-f-]+@localhost>$/m);
+    expect(run.stdout).toMatch(/^Attachment: endpoint-2000072489-INT\.json/m);
+    for (const fact of [
+      'Example Urgent Treatment Centre',
+      'Y02494',
+      'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+      formatLongDate(from),
+      'ASID:918999198993',
+      'Alex Morgan',
+      '0113 496 0000',
+      '35.197.254.55',
+    ]) {
+      expect(run.stdout).toContain(fact);
+    }
+    expect(run.stdout).toMatch(/working day/);
+  });
+
+  it('prints no prefix for testing sixty days out', async () => {
+    const run = await ecat(['preview', '-'], request({ testDates: { from: addDays(today, 60) } }));
+    expect(run.code).toBe(0);
+    const subject = /^Subject: (.*)$/m.exec(run.stdout)?.[1] ?? '';
+    expect(subject).not.toMatch(/^\[/);
+    expect(subject).toContain('2000072489');
+  });
+
+  it('shows the TCC reference for PROD', async () => {
+    const run = await ecat(
+      ['preview', '-'],
+      request({
+        environment: 'prod',
+        endpoint: 'https://BaRS-PROD-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+        tccReference: 'TCC-2026-0042',
+      }),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('TCC-2026-0042');
+    expect(run.stdout).toContain('34.89.0.111');
+    expect(/^Subject: (.*)$/m.exec(run.stdout)?.[1]).toContain('PROD');
+  });
+
+  it('refuses a bad request with exit 1 and prints no email', async () => {
+    const run = await ecat(['preview', '-'], request({ dosServiceId: 'abc' }));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+  });
+
+  it('prints the raw MIME message with --raw', async () => {
+    const run = await ecat(['preview', '-', '--raw'], request());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Content-Type: multipart\/mixed/m);
+  });
+});
