@@ -46,11 +46,24 @@ function retryAfterMs(error: unknown, attempt: number): number {
 
 function describe(error: unknown): string {
   const status = statusOf(error);
+  if (status !== undefined && status < 300) return 'the answer was not JSON';
   if (status !== undefined) return `HTTP ${status}`;
   const name = (error as Error | undefined)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') return 'no answer in time';
   if (error instanceof SyntaxError) return 'the answer was not JSON';
   return (error as Error | undefined)?.message ?? String(error);
+}
+
+/** An HTTP answer, a network failure, a timeout or an unreadable body; anything else is our bug. */
+function isTransportFailure(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  return (
+    statusOf(error) !== undefined ||
+    error instanceof TypeError ||
+    error instanceof SyntaxError ||
+    name === 'TimeoutError' ||
+    name === 'AbortError'
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -70,8 +83,9 @@ export function createFhirDirectory(options: FhirDirectoryOptions): Directory {
       const remaining = deadline - performance.now();
       if (remaining <= 0) throw new DirectoryUnavailableError(`${source}: no answer in time`);
       try {
-        return await client.request(path, { options: { signal: AbortSignal.timeout(remaining) } });
+        return await client.request(path, { options: { signal: AbortSignal.timeout(Math.ceil(remaining)) } });
       } catch (error) {
+        if (!isTransportFailure(error)) throw error;
         const status = statusOf(error);
         const retryable = status === 429 || (status !== undefined && status >= 500);
         const wait = retryable ? retryAfterMs(error, attempt) : 0;

@@ -15,6 +15,7 @@ const ENVIRONMENT_ALIASES: Record<string, Environment> = {
 
 // Control characters other than tab; line breaks are the header-injection risk in an email.
 const LINE_BREAK = /[\r\n]/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 /** Show a received value in a message without letting it run on or break the line. */

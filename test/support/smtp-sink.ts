@@ -1,0 +1,77 @@
+// A real SMTP server on loopback for tests: records what arrives (parsed with mailparser) and can
+// be told how to answer each message — accept, refuse with a code, or hold the DATA reply.
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+export type SinkAnswer =
+  | { kind: 'accept' }
+  | { kind: 'refuse'; code: number; message: string }
+  /** Never answer DATA: the client waits until it gives up or is killed. */
+  | { kind: 'hold' };
+
+export interface SmtpSink {
+  url: string;
+  port: number;
+  messages: ParsedMail[];
+  /** Decides the answer to each message in turn; the default accepts everything. */
+  answer: (attempt: number, mail: ParsedMail) => SinkAnswer;
+  /** Resolves when at least `count` messages have been accepted. */
+  waitForMessages(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
+  /** Every DATA received, accepted or not. */
+  attempts: number;
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(): Promise<SmtpSink> {
+  const waiters: (() => void)[] = [];
+  const sink: SmtpSink = {
+    url: '',
+    port: 0,
+    messages: [],
+    attempts: 0,
+    answer: () => ({ kind: 'accept' }),
+    async waitForMessages(count, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (sink.messages.length < count) {
+        if (Date.now() > deadline) {
+          throw new Error(`expected ${count} messages, got ${sink.messages.length}`);
+        }
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 50);
+        });
+      }
+      return sink.messages;
+    },
+    close: async () => undefined,
+  };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream).then(
+        (mail) => {
+          sink.attempts += 1;
+          const answer = sink.answer(sink.attempts, mail);
+          if (answer.kind === 'hold') return;
+          if (answer.kind === 'refuse') {
+            const error = Object.assign(new Error(answer.message), { responseCode: answer.code });
+            callback(error);
+            return;
+          }
+          sink.messages.push(mail);
+          callback();
+          waiters.splice(0).forEach((wake) => wake());
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  sink.port = (server.server.address() as AddressInfo).port;
+  sink.url = `smtp://127.0.0.1:${sink.port}`;
+  sink.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return sink;
+}
