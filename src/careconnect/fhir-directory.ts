@@ -83,7 +83,9 @@ export function createFhirDirectory(options: FhirDirectoryOptions): Directory {
       const remaining = deadline - performance.now();
       if (remaining <= 0) throw new DirectoryUnavailableError(`${source}: no answer in time`);
       try {
-        return await client.request(path, { options: { signal: AbortSignal.timeout(Math.ceil(remaining)) } });
+        return await client.request(path, {
+          options: { signal: AbortSignal.timeout(Math.ceil(remaining)) },
+        });
       } catch (error) {
         if (!isTransportFailure(error)) throw error;
         const status = statusOf(error);

@@ -1,0 +1,31 @@
+// `ecat confirm ID` and `ecat cancel ID`: status changes by hand, refused when not allowed.
+import type { RequestStatus } from '../requests/record.ts';
+import { EXIT, UsageError, writeLine, type Command } from './io.ts';
+import { parseArgs } from './read-input.ts';
+import { withRuntime } from './with-runtime.ts';
+
+export function statusCommand(to: RequestStatus, event: string, reason: string): Command {
+  return async (args, io) => {
+    const { positional } = parseArgs(args, {});
+    if (positional.length !== 1) throw new UsageError('give one request id');
+    const id = positional[0]!;
+    return withRuntime(io, async ({ store }) => {
+      const result = await store.transition(id, to, {
+        event,
+        reason,
+        details: { by: 'hand (cli)' },
+      });
+      if (result.ok) {
+        writeLine(io.stdout, `${id}: ${to}`);
+        return EXIT.ok;
+      }
+      writeLine(
+        io.stderr,
+        result.reason === 'not-found'
+          ? `ecat ${event}: no request ${id}`
+          : `ecat ${event}: ${id} is ${result.record.status}; it cannot become ${to}`,
+      );
+      return EXIT.refused;
+    });
+  };
+}

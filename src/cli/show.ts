@@ -1,0 +1,36 @@
+// `ecat show ID [--json]`: one request, its findings and its history.
+import { EXIT, UsageError, writeLine, type Command } from './io.ts';
+import { parseArgs } from './read-input.ts';
+import { withRuntime } from './with-runtime.ts';
+
+export const run: Command = async (args, io) => {
+  const { positional, flags } = parseArgs(args, { flags: ['--json'] });
+  if (positional.length !== 1) throw new UsageError('give one request id');
+  const id = positional[0]!;
+  return withRuntime(io, async ({ store }) => {
+    const record = await store.get(id);
+    if (!record) {
+      writeLine(io.stderr, `ecat show: no request ${id}`);
+      return EXIT.refused;
+    }
+    if (flags.has('--json')) {
+      writeLine(io.stdout, JSON.stringify(record, null, 2));
+      return EXIT.ok;
+    }
+    const { request } = record;
+    const lines = [
+      `${record.id}: ${record.status}${record.overdue ? ' (OVERDUE)' : ''}`,
+      `  DoS service ${request.dosServiceId} (${request.environment})${request.serviceName ? `, ${request.serviceName}` : ''}, ODS ${request.odsCode}`,
+      `  endpoint: ${request.endpoint}`,
+      `  urgency: ${record.urgency.level} (${record.urgency.reason})`,
+      `  CareConnect: ${record.careConnect.status}${record.careConnect.address ? ` ${record.careConnect.address}` : ''}`,
+      `  requester: ${request.requester.name} <${request.requester.email}>`,
+      `  Message-ID: ${record.messageId}`,
+      ...record.warnings.map((warning) => `  warning: ${warning}`),
+      'history:',
+      ...record.history.map((entry) => `  ${entry.at}  ${entry.event.padEnd(10)} ${entry.reason}`),
+    ];
+    for (const line of lines) writeLine(io.stdout, line);
+    return EXIT.ok;
+  });
+};

@@ -1,0 +1,43 @@
+// `ecat start` (npm start): the service in one process. Starts a private Redis when none is
+// configured or answering, then runs everything until SIGINT/SIGTERM and drains.
+import { loadConfig } from '../config.ts';
+import {
+  answersOn,
+  NoRedisError,
+  startPrivateRedis,
+  type PrivateRedis,
+} from '../redis-launcher.ts';
+import { createLogger, startWorker } from '../runtime.ts';
+import { EXIT, UsageError, writeLine, type Command } from './io.ts';
+import { parseArgs } from './read-input.ts';
+import { withRuntime } from './with-runtime.ts';
+
+export const run: Command = async (args, io) => {
+  const { positional } = parseArgs(args, {});
+  if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
+  const config = loadConfig(io.env);
+  const log = createLogger(config.logLevel);
+
+  let privateRedis: PrivateRedis | undefined;
+  if (!config.redis.explicit && !(await answersOn(6379))) {
+    try {
+      privateRedis = await startPrivateRedis();
+      log.info('no Redis was running: started a private redis-server (data in var/redis/)');
+    } catch (error) {
+      if (!(error instanceof NoRedisError)) throw error;
+      writeLine(io.stderr, `ecat: ${error.message}`);
+      return EXIT.unavailable;
+    }
+  }
+  try {
+    return await withRuntime(io, async (runtime) => {
+      const services = [startWorker(runtime, log)];
+      const signal = await io.waitForStop();
+      log.info(`${signal}: finishing work in hand, then stopping`);
+      await Promise.all(services.map((service) => service.stop()));
+      return EXIT.ok;
+    });
+  } finally {
+    await privateRedis?.stop();
+  }
+};

@@ -1,0 +1,72 @@
+// The one BullMQ queue: names, ids and options that read well in the dashboard (LIBRARIES.md:
+// readable ids, a priority on every job, bounded retention — the record, not the job, is history).
+import { Job, Queue, type JobsOptions } from 'bullmq';
+import type { ChainableCommander } from 'ioredis';
+import type { Redis } from '../redis.ts';
+import type { UrgencyLevel } from '../request/urgency.ts';
+
+export const QUEUE_NAME = 'bars-configuration';
+export const SEND_JOB = 'configure-endpoint';
+
+export interface SendJobData {
+  requestId: string;
+  dosServiceId: string;
+  environment: string;
+  urgency: UrgencyLevel;
+}
+
+/** Lower runs first in BullMQ. */
+export const PRIORITY: Record<UrgencyLevel, number> = { urgent: 1, high: 2, routine: 3 };
+
+export function sendJobId(requestId: string): string {
+  return `send-${requestId}`;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  /** First backoff delay; doubles on each retry. */
+  backoffMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, backoffMs: 30_000 };
+
+export function sendJobOptions(urgency: UrgencyLevel, retry: RetryPolicy): JobsOptions {
+  return {
+    priority: PRIORITY[urgency],
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs },
+    removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+  };
+}
+
+export function createQueue(connection: Redis, prefix: string): Queue {
+  return new Queue(QUEUE_NAME, { connection, prefix });
+}
+
+/** Queues the send job inside the caller's MULTI, so it lands with the record or not at all. */
+export async function addSendJobToTransaction(
+  queue: Queue,
+  multi: ChainableCommander,
+  data: SendJobData,
+  retry: RetryPolicy,
+): Promise<void> {
+  // BullMQ runs its Lua scripts through `runCommand` on its own client wrapper; give our MULTI the
+  // same entry point, once the queue has loaded those scripts onto the shared connection.
+  await queue.waitUntilReady();
+  const commands = multi as unknown as Record<string, (args: unknown[]) => unknown>;
+  const transaction = Object.assign(multi, {
+    runCommand(name: string, args: unknown[]) {
+      commands[name]!(args);
+      return transaction;
+    },
+  });
+  const job = new Job(
+    queue,
+    SEND_JOB,
+    data,
+    sendJobOptions(data.urgency, retry),
+    sendJobId(data.requestId),
+  );
+  await job.addJob(transaction as unknown as Parameters<Job['addJob']>[0]);
+}

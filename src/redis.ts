@@ -1,0 +1,61 @@
+// Redis connections. Two kinds (LIBRARIES.md): a command connection that fails fast, for intake
+// and reads (a user gets "Redis unreachable" at once, never a hang), and a blocking connection
+// for the worker that waits for Redis to come back.
+import { Redis } from 'ioredis';
+import { DependencyUnavailableError } from './intake.ts';
+
+export type { Redis };
+
+/** Connects now, or throws DependencyUnavailableError naming the URL (without its password). */
+export async function connectCommandRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    // Keep trying in the background once connected: a long-running server outlives a Redis restart.
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+  redis.on('error', () => undefined); // surfaced through the failing commands instead
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw unreachable(url, error);
+  }
+  return redis;
+}
+
+/** The worker's connection: BullMQ needs `maxRetriesPerRequest: null` for blocking commands. */
+export function createWorkerRedis(url: string): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  return redis;
+}
+
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the configured Redis';
+  }
+}
+
+export function unreachable(url: string, cause: unknown): DependencyUnavailableError {
+  const reason = (cause as Error | undefined)?.message ?? String(cause);
+  return new DependencyUnavailableError(`Redis is unreachable at ${redactedUrl(url)} (${reason})`, {
+    cause,
+  });
+}
+
+/** True for the errors ioredis gives when the server cannot be reached. */
+export function isConnectionError(error: unknown): boolean {
+  const message = (error as Error | undefined)?.message ?? '';
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  return (
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Reached the max retries/i.test(
+      message,
+    ) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)
+  );
+}

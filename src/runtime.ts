@@ -1,0 +1,105 @@
+// Wiring for the commands that need Redis: the foundation plus the command connection, the queue,
+// the record store and, for the worker, the mailer. Built from configuration once.
+import type { Queue } from 'bullmq';
+import { pino, type Logger } from 'pino';
+import { createFoundation, systemClock, type Clock, type Foundation } from './app.ts';
+import type { Config } from './config.ts';
+import { createMailer } from './email/transport.ts';
+import type { IntakeDeps } from './intake.ts';
+import { createQueue, DEFAULT_RETRY, type RetryPolicy } from './queue/queue.ts';
+import { closeWithin, createSendWorker, type WorkerOptions } from './queue/worker.ts';
+import { connectCommandRedis, createWorkerRedis, type Redis } from './redis.ts';
+import { createRequestStore, type RequestStore } from './requests/store.ts';
+
+export function createLogger(level: string): Logger {
+  // Logs go to stderr so command output on stdout stays clean for scripts.
+  return pino({ level, base: { app: 'ecat' } }, pino.destination(2));
+}
+
+export interface Runtime {
+  config: Config;
+  foundation: Foundation;
+  redis: Redis;
+  queue: Queue;
+  store: RequestStore;
+  retry: RetryPolicy;
+  intakeDeps(channel: string): IntakeDeps;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(
+  config: Config,
+  options: { now?: Clock; retry?: RetryPolicy } = {},
+): Promise<Runtime> {
+  const now = options.now ?? systemClock;
+  const foundation = await createFoundation(config, now);
+  const redis = await connectCommandRedis(config.redis.url);
+  const queue = createQueue(redis, config.queuePrefix);
+  const store = createRequestStore(redis, config.queuePrefix, now);
+  const retry = options.retry ?? DEFAULT_RETRY;
+  return {
+    config,
+    foundation,
+    redis,
+    queue,
+    store,
+    retry,
+    intakeDeps: (channel) => ({
+      ...foundation,
+      store,
+      queue,
+      retry,
+      mailFrom: config.mail.from,
+      redisUrl: config.redis.url,
+      channel,
+    }),
+    async close() {
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}
+
+export interface RunningWorker {
+  /** Finishes the job in hand (up to `graceMs`), then closes connections. */
+  stop(graceMs?: number): Promise<boolean>;
+}
+
+export function startWorker(
+  runtime: Runtime,
+  log: Logger,
+  options: Partial<WorkerOptions> = {},
+): RunningWorker {
+  const { config, foundation } = runtime;
+  const connection = createWorkerRedis(config.redis.url);
+  connection.on('error', (error) => log.warn({ err: error.message }, 'worker Redis connection'));
+  const mailer = createMailer({
+    smtpUrl: config.mail.smtpUrl,
+    outboxDir: config.mail.outboxDir,
+    now: foundation.now,
+  });
+  const worker = createSendWorker(
+    connection,
+    {
+      store: runtime.store,
+      directory: foundation.directory,
+      mailer,
+      renderer: foundation.renderer,
+      mail: { from: config.mail.from, to: config.mail.to },
+      log,
+    },
+    { prefix: config.queuePrefix, concurrency: config.worker.concurrency, ...options },
+  );
+  log.info(
+    `worker started: queue ${config.queuePrefix}, concurrency ${config.worker.concurrency}, ` +
+      (mailer.kind === 'smtp' ? 'sending by SMTP' : `writing emails to ${config.mail.outboxDir}/`),
+  );
+  return {
+    async stop(graceMs = 30_000) {
+      const clean = await closeWithin(worker, graceMs);
+      await mailer.close();
+      connection.disconnect();
+      return clean;
+    },
+  };
+}
