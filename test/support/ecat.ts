@@ -1,0 +1,104 @@
+// Test harness: a unique Redis key prefix per test file (cleaned up), configuration built from
+// explicit variables, valid request bodies, and the CLI run in-process with captured output.
+import { randomUUID } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { runCli } from '../../src/cli/main.ts';
+import type { CliIo } from '../../src/cli/io.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { addDays, londonDate } from '../../src/request/dates.ts';
+
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+
+export function uniquePrefix(name: string): string {
+  return `ecat-test-${name}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Deletes every key under the prefix (SCAN, never KEYS, so a shared Redis is not blocked). */
+export async function deletePrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function countKeys(prefix: string, url = REDIS_URL): Promise<number> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    let count = 0;
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      count += keys.length;
+      cursor = next;
+    } while (cursor !== '0');
+    return count;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function testEnv(
+  prefix: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent', ...extra };
+}
+
+export function testConfig(prefix: string, extra: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(prefix, extra));
+}
+
+/** A valid request body; the default service is CareConnect-configured in config/directory.json. */
+export function requestBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    dosServiceId: '2000072489',
+    environment: 'INT',
+    endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+    odsCode: 'Y02494',
+    serviceName: 'Example Urgent Treatment Centre',
+    requester: { name: 'Alex Morgan', email: 'alex.morgan@nhs.net' },
+    ...overrides,
+  };
+}
+
+/** Test dates `days` calendar days from today in London. */
+export function testDatesIn(days: number): { from: string } {
+  return { from: addDays(londonDate(new Date()), days) };
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function ecat(
+  args: string[],
+  env: Record<string, string>,
+  stdin = '',
+): Promise<CliRun> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: string[] = [];
+  const err: string[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()));
+  const io: CliIo = {
+    stdin: Readable.from([stdin]),
+    stdout,
+    stderr,
+    env,
+    waitForStop: () => new Promise(() => undefined),
+    isTTY: false,
+  };
+  const code = await runCli(args, io);
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}

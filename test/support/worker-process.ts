@@ -1,0 +1,22 @@
+// A worker in its own process, for tests that kill it: configured from the environment, with a
+// short lock so a killed worker's job is taken over within seconds.
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.ts';
+import { openRuntime, startWorker } from '../../src/runtime.ts';
+
+const config = loadConfig(process.env);
+const runtime = await openRuntime(config, { retry: { attempts: 5, backoffMs: 100 } });
+const worker = startWorker(runtime, pino({ level: 'silent' }), {
+  lockDurationMs: 2000,
+  stalledIntervalMs: 1000,
+});
+process.stdout.write('ready\n');
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    void worker.stop(10_000).then(async (clean) => {
+      await runtime.close();
+      process.stdout.write(clean ? 'stopped\n' : 'stopped late\n');
+      process.exit(0);
+    });
+  });
+}
