@@ -16,10 +16,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: 'submit FILE|- [--json]   accept a request and queue its email',
     load: () => import('./submit.ts'),
   },
-  import: {
-    summary: 'import FILE.csv      submit one request per CSV row',
-    load: () => import('./import.ts'),
-  },
   list: {
     summary: 'list [--status S] [--json]   list requests (default: outstanding)',
     load: () => import('./list.ts'),
@@ -40,12 +36,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: 'worker               run the worker that sends the emails',
     load: () => import('./worker.ts'),
   },
-  serve: {
-    summary: 'serve                run the HTTP server (API, form, dashboard)',
-    load: () => import('./serve.ts'),
-  },
   start: {
-    summary: 'start                run the HTTP server and the worker in one process',
+    summary: 'start                run the service (the worker; private Redis if none)',
     load: () => import('./start.ts'),
   },
 };
