@@ -36,8 +36,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: 'worker               run the worker that sends the emails',
     load: () => import('./worker.ts'),
   },
+  serve: {
+    summary: 'serve                run the HTTP server (API, form, outstanding page, dashboard)',
+    load: () => import('./serve.ts'),
+  },
   start: {
-    summary: 'start                run the service (the worker; private Redis if none)',
+    summary: 'start                run the HTTP server and the worker (private Redis if none)',
     load: () => import('./start.ts'),
   },
 };

@@ -1,4 +1,4 @@
-// `ecat start` (npm start): the service in one process. Starts a private Redis when none is
+// `ecat start` (npm start): the service in one process, the HTTP server and the worker. Starts a private Redis when none is
 // configured or answering, then runs everything until SIGINT/SIGTERM and drains.
 import { loadConfig } from '../config.ts';
 import {
@@ -8,6 +8,7 @@ import {
   type PrivateRedis,
 } from '../redis-launcher.ts';
 import { createLogger, startWorker } from '../runtime.ts';
+import { startHttpServer } from '../web/server.ts';
 import { EXIT, UsageError, writeLine, type Command } from './io.ts';
 import { parseArgs } from './read-input.ts';
 import { withRuntime } from './with-runtime.ts';
@@ -31,7 +32,7 @@ export const run: Command = async (args, io) => {
   }
   try {
     return await withRuntime(io, async (runtime) => {
-      const services = [startWorker(runtime, log)];
+      const services = [startWorker(runtime, log), await startHttpServer(runtime, log)];
       const signal = await io.waitForStop();
       log.info(`${signal}: finishing work in hand, then stopping`);
       await Promise.all(services.map((service) => service.stop()));

@@ -51,3 +51,17 @@ export interface RequestRecord extends AssessedRequest {
   overdue: boolean;
   history: HistoryEntry[];
 }
+
+/** CONTRACT.md: outstanding and its earliest test date has come (London's today). */
+export function isOverdue(record: RequestRecord, today: IsoDate): boolean {
+  return (
+    isOutstanding(record.status) &&
+    record.earliestTestDate !== undefined &&
+    record.earliestTestDate <= today
+  );
+}
+
+/** The record as users see it: `overdue` derived at reading time, so it is never stale. */
+export function presentRecord(record: RequestRecord, today: IsoDate): RequestRecord {
+  return { ...record, overdue: record.overdue || isOverdue(record, today) };
+}

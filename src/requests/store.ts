@@ -29,6 +29,12 @@ export type TransitionResult =
 export interface RequestKeys {
   record(id: string): string;
   index(filter: ListFilter): string;
+  /** Outstanding requests of one environment and urgency, for the metrics. */
+  group(environment: string, urgency: string): string;
+  /** Outstanding requests scored by earliest test date (YYYYMMDD): overdue is a range count. */
+  byTestDate: string;
+  /** Emails sent and failed, counted where every process can see them. */
+  counters: string;
   duplicate(dosServiceId: string, environment: string): string;
 }
 
@@ -36,8 +42,15 @@ export function requestKeys(prefix: string): RequestKeys {
   return {
     record: (id) => `${prefix}:request:${id}`,
     index: (filter) => `${prefix}:requests:${filter}`,
+    group: (environment, urgency) => `${prefix}:requests:outstanding:${environment}:${urgency}`,
+    byTestDate: `${prefix}:requests:outstanding:by-test-date`,
+    counters: `${prefix}:counters`,
     duplicate: (dosServiceId, environment) => `${prefix}:open:${dosServiceId}:${environment}`,
   };
+}
+
+export function testDateScore(date: string): number {
+  return Number(date.replaceAll('-', ''));
 }
 
 /**
@@ -58,6 +71,10 @@ export interface RequestStore {
   get(id: string): Promise<RequestRecord | undefined>;
   list(filter: ListFilter, options?: { limit?: number; cursor?: string }): Promise<RequestPage>;
   count(filter: ListFilter): Promise<number>;
+  /** Outstanding requests whose earliest test date is on or before `today` (CONTRACT: overdue). */
+  overdueIds(today: string): Promise<string[]>;
+  countGroup(environment: string, urgency: string): Promise<number>;
+  counters(): Promise<{ sent: number; failed: number }>;
   /**
    * Writes a new record with its indexes, and whatever `alsoInTransaction` adds (the job), in one
    * MULTI — unless an outstanding request for the same service and environment exists.
@@ -117,11 +134,18 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
     multi.zadd(keys.index(after.status), score, after.id);
     multi.zadd(keys.index('all'), score, after.id);
     const duplicate = keys.duplicate(after.request.dosServiceId, after.request.environment);
+    const group = keys.group(after.request.environment, after.urgency.level);
     if (isOutstanding(after.status)) {
       multi.zadd(keys.index('outstanding'), score, after.id);
+      multi.zadd(group, score, after.id);
+      if (after.earliestTestDate) {
+        multi.zadd(keys.byTestDate, testDateScore(after.earliestTestDate), after.id);
+      }
       multi.set(duplicate, after.id);
     } else {
       multi.zrem(keys.index('outstanding'), after.id);
+      multi.zrem(group, after.id);
+      multi.zrem(keys.byTestDate, after.id);
       if (before && isOutstanding(before.status)) multi.del(duplicate);
     }
   }
@@ -149,6 +173,16 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
     },
     async count(filter) {
       return redis.zcard(keys.index(filter));
+    },
+    async overdueIds(today) {
+      return redis.zrangebyscore(keys.byTestDate, '-inf', String(testDateScore(today)));
+    },
+    async countGroup(environment, urgency) {
+      return redis.zcard(keys.group(environment, urgency));
+    },
+    async counters() {
+      const values = await redis.hmget(keys.counters, 'sent', 'failed');
+      return { sent: Number(values[0] ?? 0), failed: Number(values[1] ?? 0) };
     },
     async list(filter, options = {}) {
       const limit = Math.max(1, Math.min(options.limit ?? 50, 500));
@@ -200,6 +234,7 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
         const next = changed(record, to, entry, patch);
         multi.set(keys.record(id), JSON.stringify(next));
         writeIndexes(multi, record, next);
+        if (to === 'sent' || to === 'failed') multi.hincrby(keys.counters, to, 1);
         result = { ok: true, record: next };
         return undefined;
       });

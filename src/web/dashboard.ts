@@ -1,0 +1,38 @@
+// The queue dashboard (bull-board) at /admin/queues, behind the admin credentials: it has none of
+// its own (LIBRARIES.md). Read-only: the request record, not the job, is what people act on.
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { basicGuard } from './auth.ts';
+
+export const DASHBOARD_PATH = '/admin/queues';
+
+export async function dashboardRoutes(
+  app: FastifyInstance,
+  deps: { queue: Queue; adminPassword?: string },
+): Promise<void> {
+  app.addHook('onRequest', basicGuard(deps.adminPassword));
+  // bull-board's page loads its own scripts and styles; our strict policy would blank it.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.removeHeader('content-security-policy');
+  });
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(DASHBOARD_PATH);
+  createBullBoard({
+    queues: [
+      new BullMQAdapter(deps.queue, {
+        readOnlyMode: true,
+        description: 'Emails to the BaRS mailbox, one job per configuration request',
+        externalJobUrl: (job) => {
+          const requestId = (job.data as { requestId?: string } | undefined)?.requestId;
+          return { displayText: 'request', href: `/requests#${requestId ?? ''}` };
+        },
+      }),
+    ],
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'ecat queue' } },
+  });
+  await app.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
+}

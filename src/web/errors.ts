@@ -1,0 +1,37 @@
+// One error shape for the JSON API ({errors: [{path, message}]}), and the mapping from faults at
+// the edges (body too large, not JSON, Redis away) to CONTRACT.md's status codes.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { DependencyUnavailableError } from '../intake.ts';
+import { isConnectionError } from '../redis.ts';
+
+export function errorBody(message: string, path = '') {
+  return { errors: [{ path, message }] };
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof DependencyUnavailableError || isConnectionError(error)) {
+      request.log.warn({ err: error.message }, 'Redis unreachable');
+      return reply
+        .code(503)
+        .send(errorBody('Redis is unreachable; nothing was stored. Try again shortly.'));
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send(errorBody('the request body is over 64 KiB'));
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.code(415).send(errorBody('send the request as application/json'));
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
+      return reply.code(400).send(errorBody(`the body is not valid JSON: ${error.message}`));
+    }
+    if (error.statusCode === 429) {
+      return reply.code(429).send(errorBody('too many requests; slow down and try again shortly'));
+    }
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.code(error.statusCode).send(errorBody(error.message));
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return reply.code(500).send(errorBody('something went wrong on our side; it has been logged'));
+  });
+}

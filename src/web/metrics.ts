@@ -1,0 +1,82 @@
+// Prometheus metrics for the people watching outstanding configurations. Gauges are read from
+// Redis at scrape time, so they agree across processes (the worker counts what it sends there).
+import type { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { Gauge, Histogram, Registry } from 'prom-client';
+import { ENVIRONMENTS } from '../request/schema.ts';
+import { URGENCY_LEVELS } from '../request/urgency.ts';
+import type { RequestStore } from '../requests/store.ts';
+
+export interface Metrics {
+  registry: Registry;
+  observeIntake(seconds: number): void;
+}
+
+export function createMetrics(store: RequestStore, queue: Queue, today: () => string): Metrics {
+  const registry = new Registry();
+  new Gauge({
+    name: 'ecat_outstanding_requests',
+    help: 'Requests queued, sent or failed and not yet configured, by environment and urgency',
+    labelNames: ['environment', 'urgency'],
+    registers: [registry],
+    async collect() {
+      for (const environment of ENVIRONMENTS) {
+        for (const urgency of URGENCY_LEVELS) {
+          this.set({ environment, urgency }, await store.countGroup(environment, urgency));
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'ecat_overdue_requests',
+    help: 'Outstanding requests whose earliest test date has come',
+    registers: [registry],
+    async collect() {
+      this.set((await store.overdueIds(today())).length);
+    },
+  });
+  const emails = new Gauge({
+    name: 'ecat_emails_total',
+    help: 'Configuration emails accepted by the mail server (sent) or permanently refused (failed)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const counters = await store.counters();
+      emails.set({ outcome: 'sent' }, counters.sent);
+      emails.set({ outcome: 'failed' }, counters.failed);
+    },
+  });
+  new Gauge({
+    name: 'ecat_queue_jobs',
+    help: 'Jobs in the BullMQ queue by state',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const counts = await queue.getJobCounts(
+        'waiting',
+        'prioritized',
+        'active',
+        'delayed',
+        'failed',
+      );
+      this.set({ state: 'waiting' }, (counts.waiting ?? 0) + (counts.prioritized ?? 0));
+      for (const state of ['active', 'delayed', 'failed'] as const) {
+        this.set({ state }, counts[state] ?? 0);
+      }
+    },
+  });
+  const intake = new Histogram({
+    name: 'ecat_intake_duration_seconds',
+    help: 'Time to assess, check, record and enqueue one request',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return { registry, observeIntake: (seconds) => intake.observe(seconds) };
+}
+
+export async function metricsRoute(app: FastifyInstance, metrics: Metrics): Promise<void> {
+  app.get('/metrics', async (_request, reply) => {
+    const body = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(body);
+  });
+}
