@@ -1,0 +1,261 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { buildServer } from '../src/web/server.ts';
+import {
+  countKeys,
+  deletePrefix,
+  requestBody,
+  testConfig,
+  testDatesIn,
+  uniquePrefix,
+} from './support/ecat.ts';
+
+const prefix = uniquePrefix('web');
+const TOKEN = 'test-token-123';
+const PASSWORD = 'admin-pass';
+let runtime: Runtime;
+let app: FastifyInstance;
+const auth = { authorization: `Bearer ${TOKEN}` };
+const basic = { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` };
+
+beforeAll(async () => {
+  runtime = await openRuntime(testConfig(prefix, { API_TOKEN: TOKEN, ADMIN_PASSWORD: PASSWORD }));
+  app = await buildServer(runtime, { logLevel: 'silent' });
+});
+
+afterAll(async () => {
+  await app.close();
+  await runtime.close();
+  await deletePrefix(prefix);
+});
+
+const post = (payload: unknown, headers: Record<string, string> = {}) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/requests',
+    headers: { 'content-type': 'application/json', ...auth, ...headers },
+    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
+
+describe('POST /api/requests', () => {
+  it('202 with id, status, urgency and warnings', async () => {
+    const response = await post(
+      requestBody({ dosServiceId: '5000000001', testDates: testDatesIn(1) }),
+    );
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toMatchObject({ status: 'queued', urgency: 'urgent', warnings: [] });
+    expect(response.json().id).toMatch(/^req-[0-9a-f-]{36}$/);
+  });
+
+  it('400 for field rules, with {path, message} pairs, writing nothing', async () => {
+    const before = await countKeys(prefix);
+    const response = await post(requestBody({ dosServiceId: '12ab', surprise: true }));
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors).toEqual(
+      expect.arrayContaining([
+        { path: 'dosServiceId', message: "must be 1–10 digits, got '12ab'" },
+        { path: 'surprise', message: 'is not a field of a configuration request' },
+      ]),
+    );
+    expect(await countKeys(prefix)).toBe(before);
+  });
+
+  it('400 for malformed JSON and for CR/LF header injection', async () => {
+    const malformed = await post('{"dosServiceId": "1",');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().errors[0].message).toMatch(/not valid JSON/);
+    const injected = await post(requestBody({ serviceName: 'UTC\r\nBcc: attacker@example.com' }));
+    expect(injected.statusCode).toBe(400);
+    expect(injected.json().errors).toEqual([
+      { path: 'serviceName', message: 'must not contain line breaks' },
+    ]);
+  });
+
+  it('422 when refused: CareConnect missing, PROD without TCC, a past date', async () => {
+    const missing = await post(requestBody({ dosServiceId: '1374839566', odsCode: 'RR8' }));
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().errors[0].path).toBe('careConnect');
+    const prod = await post(
+      requestBody({
+        environment: 'PROD',
+        endpoint: 'https://BaRS-PROD-Y02494.s.thirdparty.nhs.uk/',
+      }),
+    );
+    expect(prod.statusCode).toBe(422);
+    expect(prod.json().errors[0].path).toBe('tccReference');
+    const past = await post(requestBody({ testDates: testDatesIn(-3) }));
+    expect(past.statusCode).toBe(422);
+  });
+
+  it('409 with the existing id for an outstanding duplicate', async () => {
+    const first = await post(requestBody({ dosServiceId: '5000000002' }));
+    const second = await post(requestBody({ dosServiceId: '5000000002' }));
+    expect(second.statusCode).toBe(409);
+    expect(second.json().existingId).toBe(first.json().id);
+  });
+
+  it('401 without or with a wrong token', async () => {
+    expect((await post(requestBody(), { authorization: '' })).statusCode).toBe(401);
+    expect((await post(requestBody(), { authorization: 'Bearer nope' })).statusCode).toBe(401);
+  });
+
+  it('413 over 64 KiB, and 415 when not JSON', async () => {
+    const huge = await post(requestBody({ notes: 'x'.repeat(70 * 1024) }));
+    expect(huge.statusCode).toBe(413);
+    const form = await app.inject({
+      method: 'POST',
+      url: '/api/requests',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth },
+      payload: 'dosServiceId=1',
+    });
+    expect(form.statusCode).toBe(415);
+    const text = await app.inject({
+      method: 'POST',
+      url: '/api/requests',
+      headers: { 'content-type': 'text/plain', ...auth },
+      payload: 'hello',
+    });
+    expect(text.statusCode).toBe(415);
+  });
+});
+
+describe('reading and changing requests', () => {
+  it('GET /api/requests/:id gives the request with its history; 404 otherwise', async () => {
+    const { id } = (await post(requestBody({ dosServiceId: '5000000003' }))).json();
+    const response = await app.inject({ url: `/api/requests/${id}`, headers: auth });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      id,
+      status: 'queued',
+      urgency: { level: 'routine' },
+      careConnect: { status: 'careconnect' },
+      history: [{ event: 'queued' }],
+    });
+    expect((await app.inject({ url: '/api/requests/req-nope', headers: auth })).statusCode).toBe(
+      404,
+    );
+  });
+
+  it('lists outstanding requests with pages, and refuses an unknown status', async () => {
+    for (let i = 0; i < 3; i += 1) await post(requestBody({ dosServiceId: `600000000${i}` }));
+    const first = await app.inject({
+      url: '/api/requests?status=outstanding&limit=2',
+      headers: auth,
+    });
+    expect(first.statusCode).toBe(200);
+    expect(first.json().items).toHaveLength(2);
+    expect(first.json().next).toMatch(/cursor=2/);
+    const second = await app.inject({ url: first.json().next, headers: auth });
+    expect(second.json().items.length).toBeGreaterThan(0);
+    expect(
+      (await app.inject({ url: '/api/requests?status=queued', headers: auth })).statusCode,
+    ).toBe(200);
+    expect(
+      (await app.inject({ url: '/api/requests?status=bogus', headers: auth })).statusCode,
+    ).toBe(400);
+  });
+
+  it('confirms and cancels, with 409 when the change is not allowed', async () => {
+    const { id } = (await post(requestBody({ dosServiceId: '5000000004' }))).json();
+    const confirmed = await app.inject({
+      method: 'POST',
+      url: `/api/requests/${id}/confirm`,
+      headers: auth,
+    });
+    expect(confirmed.statusCode).toBe(200);
+    expect(confirmed.json().status).toBe('configured');
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/api/requests/${id}/cancel`,
+      headers: auth,
+    });
+    expect(cancelled.statusCode).toBe(409);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/requests/req-nope/cancel', headers: auth }))
+        .statusCode,
+    ).toBe(404);
+  });
+});
+
+describe('health, metrics, OpenAPI and the dashboard', () => {
+  it('answers /healthz and /readyz', async () => {
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('serves Prometheus text whose outstanding gauge moves on confirmation', async () => {
+    const gauge = async () => {
+      const text = (await app.inject({ url: '/metrics' })).body;
+      const line = text
+        .split('\n')
+        .find((l) =>
+          l.startsWith('ecat_outstanding_requests{environment="INT",urgency="routine"}'),
+        );
+      return Number(line?.split(' ')[1]);
+    };
+    const response = await app.inject({ url: '/metrics' });
+    expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    for (const line of response.body.split('\n').filter((l) => l && !l.startsWith('#'))) {
+      expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?[\d.e+-]+$/);
+    }
+    expect(response.body).toContain('ecat_emails_total{outcome="sent"}');
+    expect(response.body).toContain('ecat_queue_jobs{state="waiting"}');
+    expect(response.body).toContain('ecat_intake_duration_seconds_bucket');
+    const before = await gauge();
+    const { id } = (await post(requestBody({ dosServiceId: '5000000005' }))).json();
+    expect(await gauge()).toBe(before + 1);
+    await app.inject({ method: 'POST', url: `/api/requests/${id}/confirm`, headers: auth });
+    expect(await gauge()).toBe(before);
+  });
+
+  it('generates the OpenAPI document from the schema', async () => {
+    const document = (await app.inject({ url: '/api/openapi.json' })).json();
+    expect(document.openapi).toBe('3.1.0');
+    const schema = document.components.schemas.ConfigurationRequest;
+    expect(schema.required).toEqual(
+      expect.arrayContaining(['dosServiceId', 'environment', 'endpoint', 'odsCode', 'requester']),
+    );
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(document.paths['/api/requests'].post.responses)).toEqual(
+      expect.arrayContaining(['202', '400', '401', '409', '413', '415', '422', '503']),
+    );
+  });
+
+  it('keeps the dashboard and pages behind the admin password', async () => {
+    expect((await app.inject({ url: '/admin/queues' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/requests' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/' })).statusCode).toBe(401);
+    const wrong = { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` };
+    expect((await app.inject({ url: '/admin/queues', headers: wrong })).statusCode).toBe(401);
+    const dashboard = await app.inject({ url: '/admin/queues', headers: basic });
+    expect(dashboard.statusCode).toBe(200);
+    const queues = await app.inject({ url: '/admin/queues/api/queues', headers: basic });
+    expect(queues.statusCode).toBe(200);
+    expect(queues.body).toContain('bars-configuration');
+  });
+});
+
+describe('Redis unreachable', () => {
+  it('503 on POST and /readyz, and nothing written', async () => {
+    const downPrefix = uniquePrefix('web-down');
+    const down = await openRuntime(testConfig(downPrefix));
+    const downApp = await buildServer(down, { logLevel: 'silent' });
+    down.redis.disconnect();
+    try {
+      const response = await downApp.inject({
+        method: 'POST',
+        url: '/api/requests',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(requestBody()),
+      });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().errors[0].message).toMatch(/Redis is unreachable; nothing was stored/);
+      expect((await downApp.inject({ url: '/readyz' })).statusCode).toBe(503);
+      expect(await countKeys(downPrefix)).toBe(0);
+    } finally {
+      await downApp.close();
+      await down.close().catch(() => undefined);
+    }
+  });
+});
