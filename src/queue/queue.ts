@@ -41,7 +41,11 @@ export function sendJobOptions(urgency: UrgencyLevel, retry: RetryPolicy): JobsO
 }
 
 export function createQueue(connection: Redis, prefix: string): Queue {
-  return new Queue(QUEUE_NAME, { connection, prefix });
+  const queue = new Queue(QUEUE_NAME, { connection, prefix });
+  // Connection trouble reaches callers through their failing commands (HTTP 503, exit 3);
+  // without a listener Node would print every reconnect attempt as an unhandled error.
+  queue.on('error', () => undefined);
+  return queue;
 }
 
 /** Queues the send job inside the caller's MULTI, so it lands with the record or not at all. */

@@ -1,14 +1,18 @@
 // A real SMTP server on loopback for tests: records what arrives (parsed with mailparser) and can
 // be told how to answer each message — accept, refuse with a code, or hold the DATA reply.
 import { simpleParser, type ParsedMail } from 'mailparser';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 export type SinkAnswer =
   | { kind: 'accept' }
   | { kind: 'refuse'; code: number; message: string }
   /** Never answer DATA: the client waits until it gives up or is killed. */
-  | { kind: 'hold' };
+  | { kind: 'hold' }
+  /** Cut every open connection mid-DATA, without a reply. */
+  | { kind: 'drop' }
+  /** Accept after a pause, so a worker can be caught with a send in hand. */
+  | { kind: 'delay'; ms: number };
 
 export interface SmtpSink {
   url: string;
@@ -56,6 +60,18 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           sink.attempts += 1;
           const answer = sink.answer(sink.attempts, mail);
           if (answer.kind === 'hold') return;
+          if (answer.kind === 'drop') {
+            for (const socket of sockets) socket.destroy();
+            return;
+          }
+          if (answer.kind === 'delay') {
+            setTimeout(() => {
+              sink.messages.push(mail);
+              callback();
+              waiters.splice(0).forEach((wake) => wake());
+            }, answer.ms);
+            return;
+          }
           if (answer.kind === 'refuse') {
             const error = Object.assign(new Error(answer.message), { responseCode: answer.code });
             callback(error);
@@ -69,9 +85,18 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       );
     },
   });
+  const sockets = new Set<Socket>();
+  server.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   sink.port = (server.server.address() as AddressInfo).port;
   sink.url = `smtp://127.0.0.1:${sink.port}`;
-  sink.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  sink.close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
   return sink;
 }

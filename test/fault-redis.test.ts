@@ -1,0 +1,121 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submitRequest, DependencyUnavailableError } from '../src/intake.ts';
+import { sendJobId } from '../src/queue/queue.ts';
+import { openRuntime, startWorker, type Runtime } from '../src/runtime.ts';
+import { requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
+import { createTestRedis, type TestRedis } from './support/redis-server.ts';
+import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
+
+let redis: TestRedis;
+let sink: SmtpSink;
+
+beforeAll(async () => {
+  redis = await createTestRedis();
+  await redis.start();
+  sink = await startSmtpSink();
+});
+
+afterAll(async () => {
+  await redis.remove();
+  await sink.close();
+});
+
+async function runtimeFor(prefix: string): Promise<Runtime> {
+  return openRuntime(testConfig(prefix, { REDIS_URL: redis.url, SMTP_URL: sink.url }), {
+    retry: { attempts: 5, backoffMs: 50 },
+  });
+}
+
+async function acceptMany(runtime: Runtime, count: number, base: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const result = await submitRequest(
+      requestBody({ dosServiceId: String(base + i) }),
+      runtime.intakeDeps('test'),
+    );
+    if (result.outcome !== 'accepted') throw new Error(JSON.stringify(result));
+    ids.push(result.id);
+  }
+  return ids;
+}
+
+/** Every record has its job and every job its record: nothing half-written. */
+async function consistency(runtime: Runtime) {
+  const records = await runtime.store.list('all', { limit: 500 });
+  const jobs = await runtime.queue.getJobs([
+    'prioritized',
+    'waiting',
+    'active',
+    'delayed',
+    'completed',
+  ]);
+  const jobIds = new Set(jobs.map((job) => job.id));
+  const recordIds = new Set(records.items.map((record) => record.id));
+  return {
+    records: records.total,
+    jobs: jobs.length,
+    recordsWithoutJob: records.items.filter(
+      (r) => r.status === 'queued' && !jobIds.has(sendJobId(r.id)),
+    ).length,
+    jobsWithoutRecord: jobs.filter((job) => !recordIds.has(job.data.requestId)).length,
+  };
+}
+
+describe.each(['SIGTERM', 'SIGKILL'] as const)('Redis restarted with %s', (signal) => {
+  it('keeps all 100 accepted requests and their jobs, and they are all delivered', async () => {
+    const prefix = uniquePrefix(`restart-${signal}`);
+    let runtime = await runtimeFor(prefix);
+    const ids = await acceptMany(
+      runtime,
+      100,
+      signal === 'SIGTERM' ? 8_000_000_000 : 8_100_000_000,
+    );
+    await runtime.close();
+
+    await redis.stop(signal);
+    await redis.start();
+
+    runtime = await runtimeFor(prefix);
+    expect(await consistency(runtime)).toEqual({
+      records: 100,
+      jobs: 100,
+      recordsWithoutJob: 0,
+      jobsWithoutRecord: 0,
+    });
+    const before = sink.messages.length;
+    const worker = startWorker(runtime, pino({ level: 'silent' }));
+    await sink.waitForMessages(before + 100, 30_000);
+    await worker.stop(5000);
+    for (const id of ids) expect((await runtime.store.get(id))?.status).toBe('sent');
+    await runtime.close();
+  });
+});
+
+describe('Redis killed during intake', () => {
+  it('answers unavailable, and leaves no record without its job after it returns', async () => {
+    const prefix = uniquePrefix('kill-intake');
+    const runtime = await runtimeFor(prefix);
+    const deps = runtime.intakeDeps('test');
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 60 }, async (_, i) => {
+        if (i === 20) await redis.stop('SIGKILL');
+        return submitRequest(requestBody({ dosServiceId: String(8_200_000_000 + i) }), deps);
+      }),
+    );
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const outcome of refused) {
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(DependencyUnavailableError);
+    }
+    await runtime.close();
+
+    await redis.start();
+    const after = await runtimeFor(prefix);
+    const state = await consistency(after);
+    expect(state.recordsWithoutJob).toBe(0);
+    expect(state.jobsWithoutRecord).toBe(0);
+    expect(state.records).toBe(state.jobs);
+    await after.close();
+  });
+});

@@ -1,0 +1,134 @@
+import { http, HttpResponse, delay } from 'msw';
+import { setupServer } from 'msw/node';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createFhirDirectory } from '../src/careconnect/fhir-directory.ts';
+import { submitRequest } from '../src/intake.ts';
+import { openRuntime, startWorker, type RunningWorker, type Runtime } from '../src/runtime.ts';
+import { deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
+import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
+
+let sink: SmtpSink;
+let runtime: Runtime;
+let worker: RunningWorker | undefined;
+const prefix = uniquePrefix('faults');
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  runtime = await openRuntime(testConfig(prefix, { SMTP_URL: sink.url }), {
+    retry: { attempts: 4, backoffMs: 50 },
+  });
+});
+afterEach(async () => {
+  await worker?.stop(5000);
+  worker = undefined;
+  sink.answer = () => ({ kind: 'accept' });
+});
+afterAll(async () => {
+  await runtime.close();
+  await sink.close();
+  await deletePrefix(prefix);
+});
+
+async function sendOne(dosServiceId: string) {
+  const result = await submitRequest(requestBody({ dosServiceId }), runtime.intakeDeps('test'));
+  if (result.outcome !== 'accepted') throw new Error(JSON.stringify(result));
+  worker ??= startWorker(runtime, pino({ level: 'silent' }));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const record = await runtime.store.get(result.id);
+    if (record && (record.status === 'sent' || record.status === 'failed')) return record;
+    if (Date.now() > deadline) throw new Error(`still ${record?.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('SMTP faults', () => {
+  it('a connection dropped mid-DATA is retried and then sent', async () => {
+    let dropped = false;
+    sink.answer = () => {
+      if (dropped) return { kind: 'accept' };
+      dropped = true;
+      return { kind: 'drop' };
+    };
+    const record = await sendOne('8500000001');
+    expect(record.status).toBe('sent');
+    expect(record.history.map((entry) => entry.event)).toEqual(['queued', 'retry', 'sent']);
+  });
+
+  it('a 421 is retried and then sent', async () => {
+    let refused = false;
+    sink.answer = () => {
+      if (refused) return { kind: 'accept' };
+      refused = true;
+      return { kind: 'refuse', code: 421, message: 'Service not available, closing channel' };
+    };
+    const record = await sendOne('8500000002');
+    expect(record.status).toBe('sent');
+    expect(record.history[1]?.reason).toMatch(/421/);
+  });
+
+  it('a 552 fails at once with its reason', async () => {
+    sink.answer = () => ({
+      kind: 'refuse',
+      code: 552,
+      message: 'Message size exceeds fixed maximum',
+    });
+    const record = await sendOne('8500000003');
+    expect(record.status).toBe('failed');
+    expect(record.history.at(-1)?.reason).toMatch(/552.*Message size exceeds/);
+    expect(record.history.filter((entry) => entry.event === 'retry')).toEqual([]);
+  });
+});
+
+describe('directory faults during intake', () => {
+  const BASE = 'https://int.api.service.nhs.uk/dos-search/FHIR/R4';
+  const server = setupServer();
+  const unhandled: string[] = [];
+  server.events.on('request:unhandled', ({ request }) => unhandled.push(request.url));
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterEach(() => {
+    server.resetHandlers();
+    expect(unhandled).toEqual([]);
+  });
+  afterAll(() => server.close());
+
+  const TIMEOUT_MS = 500;
+  const intakeWith = () => ({
+    ...runtime.intakeDeps('test'),
+    directory: createFhirDirectory({ baseUrl: BASE, environment: 'INT', timeoutMs: TIMEOUT_MS }),
+  });
+
+  it.each([
+    [
+      'hangs',
+      () =>
+        http.get(`${BASE}/metadata`, async () => {
+          await delay('infinite');
+          return HttpResponse.json({});
+        }),
+    ],
+    [
+      'answers 429',
+      () => http.get(`${BASE}/metadata`, () => new HttpResponse(null, { status: 429 })),
+    ],
+    [
+      'answers garbage JSON',
+      () =>
+        http.get(`${BASE}/metadata`, () => new HttpResponse('{"resourceType":', { status: 200 })),
+    ],
+  ])('accepts as unverified, within the timeout, when the directory %s', async (_name, handler) => {
+    server.use(handler());
+    const started = performance.now();
+    const result = await submitRequest(
+      requestBody({ dosServiceId: String(8_600_000_000 + Math.floor(Math.random() * 1e6)) }),
+      intakeWith(),
+    );
+    const elapsed = performance.now() - started;
+    expect(result.outcome).toBe('accepted');
+    if (result.outcome !== 'accepted') return;
+    expect(result.careConnect.status).toBe('unverified');
+    expect(result.warnings.join(' ')).toMatch(/checked again before the email is sent/);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + 1500);
+  });
+});
