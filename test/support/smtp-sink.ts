@@ -85,9 +85,12 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       );
     },
   });
+  // A client killed mid-session resets its connection: expected here, not a test failure.
+  server.on('error', () => undefined);
   const sockets = new Set<Socket>();
   server.server.on('connection', (socket: Socket) => {
     sockets.add(socket);
+    socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

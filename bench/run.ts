@@ -1,0 +1,276 @@
+// `npm run bench`: ecat's throughput and memory as ratios against raw baselines measured in the
+// same run on the same machine (absolute numbers are noisy here; ratios are what we compare).
+import autocannon from 'autocannon';
+import { execFile } from 'node:child_process';
+import { cpus } from 'node:os';
+import { promisify } from 'node:util';
+import Fastify from 'fastify';
+import nodemailer from 'nodemailer';
+import { pino } from 'pino';
+import { submitRequest } from '../src/intake.ts';
+import { createQueue, sendJobOptions, SEND_JOB } from '../src/queue/queue.ts';
+import { connectCommandRedis } from '../src/redis.ts';
+import { renderConfigurationEmail } from '../src/email/render.ts';
+import type { RequestRecord } from '../src/requests/record.ts';
+import type { OutgoingEmail } from '../src/email/message.ts';
+import { openRuntime, startWorker } from '../src/runtime.ts';
+import { loadConfig } from '../src/config.ts';
+import { buildServer } from '../src/web/server.ts';
+import {
+  benchPrefix,
+  dropPrefix,
+  printTable,
+  REDIS_URL,
+  smtpCounter,
+  timed,
+  type Figure,
+} from './lib.ts';
+
+const run = promisify(execFile);
+const silent = pino({ level: 'silent' });
+const figures: Figure[] = [];
+const env = (prefix: string, extra: Record<string, string> = {}) => ({
+  REDIS_URL,
+  QUEUE_PREFIX: prefix,
+  LOG_LEVEL: 'silent',
+  ...extra,
+});
+const body = (i: number) => ({
+  dosServiceId: String(1_000_000_000 + i),
+  environment: 'INT',
+  endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+  odsCode: 'Y02494',
+  requester: { name: 'Alex Morgan', email: 'alex.morgan@nhs.net' },
+});
+const rate = (n: number, seconds: number) => `${Math.round(n / seconds)}/s`;
+
+async function intake(): Promise<void> {
+  const N = 2000;
+  const prefix = benchPrefix('intake');
+  const runtime = await openRuntime(loadConfig(env(prefix)));
+  const deps = runtime.intakeDeps('bench');
+  const ecat = await timed(async () => {
+    for (let i = 0; i < N; i += 1) await submitRequest(body(i), deps);
+  });
+  const raw = createQueue(await connectCommandRedis(REDIS_URL), `${prefix}-raw`);
+  const baseline = await timed(async () => {
+    for (let i = 0; i < N; i += 1) {
+      await raw.add(
+        SEND_JOB,
+        { requestId: `req-${i}`, ...body(i) },
+        sendJobOptions('routine', { attempts: 6, backoffMs: 1000 }),
+      );
+    }
+  });
+  const ratio = baseline / ecat;
+  figures.push({
+    figure: `intake (validate + CareConnect snapshot + record + enqueue), ${N} sequential`,
+    ecat: rate(N, ecat),
+    baseline: `${rate(N, baseline)} raw queue.add`,
+    ratio,
+    target: '≥ 0.5×',
+    met: ratio >= 0.5,
+  });
+  await raw.close();
+  await runtime.close();
+  await dropPrefix(prefix);
+  await dropPrefix(`${prefix}-raw`);
+}
+
+async function worker(): Promise<void> {
+  const N = 1000;
+  const sink = await smtpCounter();
+  const prefix = benchPrefix('worker');
+  const runtime = await openRuntime(
+    loadConfig(env(prefix, { SMTP_URL: sink.url, WORKER_CONCURRENCY: '8' })),
+  );
+  const deps = runtime.intakeDeps('bench');
+  const emails: OutgoingEmail[] = [];
+  for (let i = 0; i < N; i += 1) {
+    const result = await submitRequest(body(i), deps);
+    if (result.outcome !== 'accepted') throw new Error(result.outcome);
+    const record = (await runtime.store.get(result.id)) as RequestRecord;
+    emails.push(
+      renderConfigurationEmail(
+        { id: record.id, messageId: record.messageId, assessed: record, today: '2026-11-24' },
+        runtime.config.mail,
+        runtime.foundation.renderer,
+      ),
+    );
+  }
+  const running = startWorker(runtime, silent);
+  const ecat = await timed(async () => {
+    while (sink.count() < N) await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+  await running.stop(5000);
+  const transport = nodemailer.createTransport({
+    url: sink.url,
+    pool: true,
+    maxConnections: 8,
+  } as never);
+  const before = sink.count();
+  const baseline = await timed(async () => {
+    for (let i = 0; i < N; i += 8) {
+      await Promise.all(
+        emails
+          .slice(i, i + 8)
+          .map((email) => transport.sendMail({ ...email, attachments: email.attachments })),
+      );
+    }
+  });
+  transport.close();
+  if (sink.count() - before !== N) throw new Error('the raw baseline lost messages');
+  const ratio = baseline / ecat;
+  figures.push({
+    figure: `worker: emails to a loopback SMTP sink, ${N}, concurrency 8`,
+    ecat: rate(N, ecat),
+    baseline: `${rate(N, baseline)} raw pooled nodemailer`,
+    ratio,
+    target: '≥ 0.7×',
+    met: ratio >= 0.7,
+  });
+  await runtime.close();
+  await sink.close();
+  await dropPrefix(prefix);
+}
+
+async function http(): Promise<void> {
+  const prefix = benchPrefix('http');
+  const runtime = await openRuntime(loadConfig(env(prefix)));
+  const app = await buildServer(runtime);
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  let i = 0;
+  const load = (url: string) =>
+    autocannon({
+      url,
+      duration: 5,
+      connections: 10,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      requests: [
+        { setupRequest: (request) => ({ ...request, body: JSON.stringify(body((i += 1))) }) },
+      ],
+    });
+  const ecat = await load(`${address}/api/requests`);
+  const bare = Fastify();
+  bare.post('/echo', async (request) => request.body);
+  const bareAddress = await bare.listen({ port: 0, host: '127.0.0.1' });
+  const baseline = await load(`${bareAddress}/echo`);
+  const ratio = ecat.requests.average / baseline.requests.average;
+  const non2xx = ecat.non2xx;
+  figures.push({
+    figure: 'POST /api/requests (autocannon, 10 connections, 5 s)',
+    ecat: `${Math.round(ecat.requests.average)}/s (${non2xx} non-2xx)`,
+    baseline: `${Math.round(baseline.requests.average)}/s bare Fastify echo`,
+    ratio,
+    target: '≥ 0.4×',
+    met: ratio >= 0.4,
+  });
+  await app.close();
+  await bare.close();
+  await runtime.close();
+  await dropPrefix(prefix);
+}
+
+async function pageOf(stored: number): Promise<number> {
+  const prefix = benchPrefix(`page-${stored}`);
+  const runtime = await openRuntime(loadConfig(env(prefix)));
+  const deps = runtime.intakeDeps('bench');
+  const template = await submitRequest(body(0), deps);
+  if (template.outcome !== 'accepted') throw new Error(template.outcome);
+  const record = (await runtime.store.get(template.id)) as RequestRecord;
+  const pipeline = runtime.redis.pipeline();
+  for (let i = 1; i < stored; i += 1) {
+    const copy = {
+      ...record,
+      id: `req-bench-${i}`,
+      createdAt: new Date(Date.parse(record.createdAt) + i).toISOString(),
+      request: { ...record.request, dosServiceId: String(1_000_000_000 + i) },
+    };
+    pipeline.set(runtime.store.keys.record(copy.id), JSON.stringify(copy));
+    pipeline.zadd(runtime.store.keys.index('outstanding'), Date.parse(copy.createdAt), copy.id);
+  }
+  await pipeline.exec();
+  const rounds = 300;
+  const seconds = await timed(async () => {
+    for (let r = 0; r < rounds; r += 1) await runtime.store.list('outstanding', { limit: 50 });
+  });
+  await runtime.close();
+  await dropPrefix(prefix);
+  return seconds / rounds;
+}
+
+async function page(): Promise<void> {
+  const small = await pageOf(100);
+  const large = await pageOf(10_000);
+  const ratio = large / small;
+  figures.push({
+    figure: 'one page (50) of outstanding requests',
+    ecat: `${(large * 1000).toFixed(2)} ms with 10,000 stored`,
+    baseline: `${(small * 1000).toFixed(2)} ms with 100 stored`,
+    ratio,
+    target: '≤ 2×',
+    met: ratio <= 2,
+  });
+}
+
+async function rssAfter(jobs: number, sinkUrl: string): Promise<number> {
+  const prefix = benchPrefix(`rss-${jobs}`);
+  const runtime = await openRuntime(loadConfig(env(prefix)));
+  const deps = runtime.intakeDeps('bench');
+  for (let i = 0; i < jobs; i += 1) await submitRequest(body(i), deps);
+  await runtime.close();
+  const { stdout } = await run(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', 'bench/worker-rss.ts', String(jobs)],
+    {
+      env: { ...process.env, ...env(prefix, { SMTP_URL: sinkUrl, WORKER_CONCURRENCY: '8' }) },
+      maxBuffer: 1 << 20,
+    },
+  );
+  await dropPrefix(prefix);
+  return Number(stdout.trim());
+}
+
+async function memory(): Promise<void> {
+  const sink = await smtpCounter();
+  const small = await rssAfter(100, sink.url);
+  const large = await rssAfter(10_000, sink.url);
+  await sink.close();
+  const ratio = large / small;
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+  figures.push({
+    figure: 'worker RSS',
+    ecat: `${mb(large)} after 10,000 jobs`,
+    baseline: `${mb(small)} after 100 jobs`,
+    ratio,
+    target: '≤ 1.2×',
+    met: ratio <= 1.2,
+  });
+}
+
+const only = process.argv[2];
+const steps: [string, () => Promise<void>][] = [
+  ['intake', intake],
+  ['worker', worker],
+  ['http', http],
+  ['page', page],
+  ['memory', memory],
+];
+console.log(`ecat benchmark: ${cpus().length} cores, Node ${process.version}, Redis ${REDIS_URL}`);
+for (const [name, step] of steps) {
+  if (only && only !== name) continue;
+  process.stderr.write(`running ${name}…\n`);
+  await step();
+}
+figures.push({
+  figure: 'CSV import of 10,000 rows',
+  ecat: '–',
+  baseline: 'raw addBulk',
+  ratio: undefined,
+  target: '≥ 0.5×',
+  met: undefined,
+  note: 'ecat import is not built yet',
+});
+console.log(printTable(figures));
+process.exit(0);
