@@ -1,11 +1,12 @@
 // The JSON API (CONTRACT.md "HTTP"): submit, read, list, confirm and cancel requests.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { submitRequest, type IntakeDeps } from '../intake.ts';
 import { londonDate } from '../request/dates.ts';
 import { presentRecord, REQUEST_STATUSES, type RequestStatus } from '../requests/record.ts';
 import type { ListFilter, RequestStore } from '../requests/store.ts';
 import { bearerGuard } from './auth.ts';
 import { errorBody } from './errors.ts';
+import { emptyTolerantJson, requireJson } from './security.ts';
 
 export interface ApiDeps {
   store: RequestStore;
@@ -13,28 +14,34 @@ export interface ApiDeps {
   apiToken?: string;
   /** Seconds each intake took, for the metrics. */
   observeIntake?: (seconds: number) => void;
+  /** Submissions per minute from one address. */
+  submitRateLimit?: number;
 }
 
-const FILTERS: readonly string[] = ['outstanding', 'all', ...REQUEST_STATUSES];
+export const LIST_FILTERS: readonly ListFilter[] = ['outstanding', 'all', ...REQUEST_STATUSES];
+const DEFAULT_PAGE = 50;
+
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  // Credentials first, so a caller without them learns nothing, not even 413 or 415.
   app.addHook('onRequest', bearerGuard(deps.apiToken));
+  app.addHook('onRequest', requireJson);
+  app.removeContentTypeParser('application/json');
+  emptyTolerantJson(app);
   const today = () => londonDate(deps.intake.now());
 
   app.post(
     '/requests',
-    { config: { rateLimit: { max: 120, timeWindow: '1 minute' } } },
+    { config: { rateLimit: { max: deps.submitRateLimit ?? 120, timeWindow: '1 minute' } } },
     async (request, reply) => {
-      if (!/^application\/(json|[\w.+-]+\+json)\b/.test(request.headers['content-type'] ?? '')) {
-        return reply.code(415).send(errorBody('send the request as application/json'));
-      }
       const started = performance.now();
-      const result = await submitRequest(request.body, deps.intake);
+      const result = await submitRequest(request.body, { ...deps.intake, channel: 'api' });
       deps.observeIntake?.((performance.now() - started) / 1000);
       switch (result.outcome) {
         case 'accepted':
           request.log.info({ requestId: result.id, urgency: result.urgency.level }, 'accepted');
-          return reply.code(202).send({
+          return reply.code(202).header('location', `/api/requests/${result.id}`).send({
             id: result.id,
             status: result.status,
             urgency: result.urgency.level,
@@ -52,7 +59,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     },
   );
 
-  app.get<{ Params: { id: string } }>('/requests/:id', async (request, reply) => {
+  app.get('/requests/:id', async (request: IdRequest, reply) => {
     const record = await deps.store.get(request.params.id);
     if (!record) return reply.code(404).send(errorBody(`no request ${request.params.id}`));
     return presentRecord(record, today());
@@ -61,55 +68,50 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   app.get<{ Querystring: { status?: string; cursor?: string; limit?: string } }>(
     '/requests',
     async (request, reply) => {
-      const status = request.query.status ?? 'outstanding';
-      if (!FILTERS.includes(status)) {
+      const { status = 'outstanding', cursor, limit = String(DEFAULT_PAGE) } = request.query;
+      if (!LIST_FILTERS.includes(status as ListFilter)) {
+        const message = `must be one of ${LIST_FILTERS.join(', ')}, got '${status}'`;
+        return reply.code(400).send(errorBody(message, 'status'));
+      }
+      if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 500) {
+        return reply.code(400).send(errorBody('must be a whole number from 1 to 500', 'limit'));
+      }
+      if (cursor !== undefined && !/^\d{1,9}$/.test(cursor)) {
         return reply
           .code(400)
-          .send(errorBody(`must be one of ${FILTERS.join(', ')}, got '${status}'`, 'status'));
+          .send(errorBody('must be the nextCursor of a previous page', 'cursor'));
       }
-      const page = await deps.store.list(status as ListFilter, {
-        limit: Number(request.query.limit ?? 50) || 50,
-        cursor: request.query.cursor,
-      });
+      const page = await deps.store.list(status as ListFilter, { limit: Number(limit), cursor });
       const day = today();
       const next =
         page.nextCursor === undefined
           ? undefined
-          : `/api/requests?status=${status}&cursor=${page.nextCursor}`;
+          : `/api/requests?status=${status}&limit=${limit}&cursor=${page.nextCursor}`;
       return {
         items: page.items.map((record) => presentRecord(record, day)),
         total: page.total,
-        ...(next ? { next, nextCursor: page.nextCursor } : {}),
+        ...(next ? { nextCursor: page.nextCursor, next } : {}),
       };
     },
   );
 
-  const change = (to: RequestStatus, event: string, reason: string) =>
-    async function (
-      request: { params: { id: string } },
-      reply: { code(n: number): { send(body: unknown): unknown } },
-    ) {
+  const change =
+    (to: RequestStatus, reason: string) => async (request: IdRequest, reply: FastifyReply) => {
       const result = await deps.store.transition(request.params.id, to, {
-        event,
+        event: to,
         reason,
         details: { by: 'hand (api)' },
       });
-      if (result.ok) return presentRecord(result.record, today());
+      if (result.ok) {
+        request.log.info({ requestId: request.params.id, status: to }, 'changed by hand');
+        return presentRecord(result.record, today());
+      }
       if (result.reason === 'not-found') {
         return reply.code(404).send(errorBody(`no request ${request.params.id}`));
       }
-      return reply
-        .code(409)
-        .send(
-          errorBody(`the request is ${result.record.status}; it cannot become ${to}`, 'status'),
-        );
+      const message = `the request is ${result.record.status}; it cannot become ${to}`;
+      return reply.code(409).send(errorBody(message, 'status'));
     };
-  app.post<{ Params: { id: string } }>(
-    '/requests/:id/confirm',
-    change('configured', 'configured', 'confirmed in the catalogue by hand'),
-  );
-  app.post<{ Params: { id: string } }>(
-    '/requests/:id/cancel',
-    change('cancelled', 'cancelled', 'cancelled by hand'),
-  );
+  app.post('/requests/:id/confirm', change('configured', 'confirmed in the catalogue by hand'));
+  app.post('/requests/:id/cancel', change('cancelled', 'cancelled by hand'));
 }

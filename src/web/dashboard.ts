@@ -27,7 +27,10 @@ export async function dashboardRoutes(
         description: 'Emails to the BaRS mailbox, one job per configuration request',
         externalJobUrl: (job) => {
           const requestId = (job.data as { requestId?: string } | undefined)?.requestId;
-          return { displayText: 'request', href: `/requests#${requestId ?? ''}` };
+          return {
+            displayText: 'request',
+            href: requestId ? `/requests/${requestId}` : '/requests',
+          };
         },
       }),
     ],

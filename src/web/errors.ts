@@ -14,16 +14,16 @@ export function registerErrorHandler(app: FastifyInstance): void {
       request.log.warn({ err: error.message }, 'Redis unreachable');
       return reply
         .code(503)
+        .header('retry-after', '30')
         .send(errorBody('Redis is unreachable; nothing was stored. Try again shortly.'));
     }
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send(errorBody('the request body is over 64 KiB'));
-    }
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply.code(415).send(errorBody('send the request as application/json'));
-    }
-    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
-      return reply.code(400).send(errorBody(`the body is not valid JSON: ${error.message}`));
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reply.code(413).send(errorBody('the request body is over 64 KiB'));
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return reply.code(415).send(errorBody('send the body as application/json'));
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return reply.code(400).send(errorBody('the body is not valid JSON'));
     }
     if (error.statusCode === 429) {
       return reply.code(429).send(errorBody('too many requests; slow down and try again shortly'));
@@ -34,4 +34,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unexpected error');
     return reply.code(500).send(errorBody('something went wrong on our side; it has been logged'));
   });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody(`there is no ${request.method} ${request.url.split('?')[0]}`)),
+  );
 }

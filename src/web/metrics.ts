@@ -2,7 +2,7 @@
 // Redis at scrape time, so they agree across processes (the worker counts what it sends there).
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ENVIRONMENTS } from '../request/schema.ts';
 import { URGENCY_LEVELS } from '../request/urgency.ts';
 import type { RequestStore } from '../requests/store.ts';
@@ -20,11 +20,13 @@ export function createMetrics(store: RequestStore, queue: Queue, today: () => st
     labelNames: ['environment', 'urgency'],
     registers: [registry],
     async collect() {
-      for (const environment of ENVIRONMENTS) {
-        for (const urgency of URGENCY_LEVELS) {
-          this.set({ environment, urgency }, await store.countGroup(environment, urgency));
-        }
-      }
+      const groups = ENVIRONMENTS.flatMap((environment) =>
+        URGENCY_LEVELS.map((urgency) => ({ environment, urgency })),
+      );
+      const counts = await Promise.all(
+        groups.map((group) => store.countGroup(group.environment, group.urgency)),
+      );
+      groups.forEach((group, i) => this.set(group, counts[i] ?? 0));
     },
   });
   new Gauge({
@@ -35,15 +37,17 @@ export function createMetrics(store: RequestStore, queue: Queue, today: () => st
       this.set((await store.overdueIds(today())).length);
     },
   });
-  const emails = new Gauge({
+  // A counter kept in Redis by the worker (another process, perhaps), copied here at each scrape.
+  new Counter({
     name: 'ecat_emails_total',
-    help: 'Configuration emails accepted by the mail server (sent) or permanently refused (failed)',
+    help: 'Configuration emails accepted by the mail server (sent) or given up on (failed)',
     labelNames: ['outcome'],
     registers: [registry],
     async collect() {
       const counters = await store.counters();
-      emails.set({ outcome: 'sent' }, counters.sent);
-      emails.set({ outcome: 'failed' }, counters.failed);
+      this.reset();
+      this.inc({ outcome: 'sent' }, counters.sent);
+      this.inc({ outcome: 'failed' }, counters.failed);
     },
   });
   new Gauge({

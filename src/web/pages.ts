@@ -1,142 +1,101 @@
-// The HTML pages (NHS.UK frontend through Nunjucks): the request form for DoS leads, its
-// confirmation, and the outstanding requests table. Server-rendered; no JavaScript needed.
-import type { FastifyInstance } from 'fastify';
-import nunjucks from 'nunjucks';
-import { submitRequest, type IntakeDeps } from '../intake.ts';
-import { londonDate } from '../request/dates.ts';
+// The HTML pages for DoS leads, behind the admin credentials: the request form (server-rendered
+// NHS.UK frontend, no JavaScript needed) and, registered from here, the outstanding requests.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DependencyUnavailableError, submitRequest, type IntakeDeps } from '../intake.ts';
+import { isConnectionError } from '../redis.ts';
 import type { FieldError } from '../request/schema.ts';
-import { URGENCY_LEVELS } from '../request/urgency.ts';
-import { isOverdue, type RequestRecord } from '../requests/record.ts';
 import type { RequestStore } from '../requests/store.ts';
 import { basicGuard } from './auth.ts';
-import type { CsrfTokens } from './csrf.ts';
+import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import {
-  fieldLabel,
-  FIELD_LABELS,
-  formAnchor,
+  FORM_FIELDS,
+  formErrors,
+  formValues,
   requestFromForm,
   type FormValues,
 } from './form-fields.ts';
+import { outstandingRoutes } from './outstanding.ts';
+import type { Views } from './views.ts';
 
 export interface PageDeps {
   store: RequestStore;
   intake: IntakeDeps;
-  csrf: CsrfTokens;
+  csrf: Csrf;
+  views: Views;
   adminPassword?: string;
-  templatesDir: string;
-  frontendDir: string;
   observeIntake?: (seconds: number) => void;
+  /** Posts of the form per minute from one address. */
+  formRateLimit?: number;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-function formErrors(errors: FieldError[]) {
-  const byField: Record<string, string> = {};
-  const errorList = errors.map((error) => {
-    const anchor = formAnchor(error);
-    const text = `${fieldLabel(error.path)} ${error.message}`;
-    byField[anchor] ??= text;
-    return { text, href: `#${anchor}` };
-  });
-  return { errors: byField, errorList };
-}
+const STATUS_BY_OUTCOME = { invalid: 400, refused: 422, duplicate: 409 } as const;
 
 export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<void> {
-  const env = new nunjucks.Environment(
-    new nunjucks.FileSystemLoader([deps.templatesDir, deps.frontendDir]),
-    { autoescape: true },
-  );
-  const now = () => deps.intake.now();
   app.addHook('onRequest', basicGuard(deps.adminPassword));
+  const now = () => deps.intake.now().getTime();
 
-  const formPage = (values: FormValues, errors: FieldError[] = []) =>
-    env.render('form.njk', {
-      title: errors.length ? 'Error: New request' : 'New request',
-      labels: FIELD_LABELS,
-      values,
-      csrf: deps.csrf.issue(now().getTime()),
-      ...formErrors(errors),
-    });
+  function formPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: FormValues,
+    errors: readonly FieldError[] = [],
+    status = 200,
+  ) {
+    const { byName, summary } = formErrors(errors);
+    return deps.views.send(
+      reply,
+      'form.njk',
+      {
+        title: errors.length > 0 ? 'Error: New request' : 'New request',
+        fields: FORM_FIELDS,
+        values,
+        errors: byName,
+        errorList: summary,
+        csrfField: CSRF_FIELD,
+        csrf: deps.csrf.issue(now()),
+      },
+      status,
+    );
+  }
 
-  app.get('/', async (_request, reply) => reply.type('text/html').send(formPage({})));
+  app.get('/', async (request, reply) => formPage(request, reply, {}));
 
-  app.post<{ Body: FormValues }>(
+  app.post(
     '/',
-    { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } },
+    { config: { rateLimit: { max: deps.formRateLimit ?? 60, timeWindow: '1 minute' } } },
     async (request, reply) => {
-      const values = typeof request.body === 'object' && request.body ? request.body : {};
-      const origin = request.headers.origin;
-      const sameOrigin = origin === undefined || new URL(origin).host === request.headers.host;
-      if (!sameOrigin || !deps.csrf.verify(values._csrf, now().getTime())) {
-        return reply
-          .code(403)
-          .type('text/html')
-          .send(
-            formPage(values, [
-              {
-                path: '',
-                message:
-                  'The form had expired or came from another site: check your answers and send it again.',
-              },
-            ]),
-          );
+      const values = formValues(request.body);
+      if (!deps.csrf.verify(request, values[CSRF_FIELD], now())) {
+        request.log.warn('form refused: missing, expired or cross-site CSRF token');
+        const message =
+          'The form had expired or came from another site. Check your answers and send it again.';
+        return formPage(request, reply, values, [{ path: '', message }], 403);
       }
       const started = performance.now();
-      const result = await submitRequest(requestFromForm(values), {
-        ...deps.intake,
-        channel: 'form',
-      });
+      let result: Awaited<ReturnType<typeof submitRequest>>;
+      try {
+        result = await submitRequest(requestFromForm(values), { ...deps.intake, channel: 'form' });
+      } catch (error) {
+        if (!(error instanceof DependencyUnavailableError || isConnectionError(error))) throw error;
+        request.log.warn({ err: (error as Error).message }, 'Redis unreachable');
+        const message =
+          'The service cannot store requests at the moment. Nothing was sent; your answers are below. Try again in a few minutes.';
+        return formPage(request, reply, values, [{ path: '', message }], 503);
+      }
       deps.observeIntake?.((performance.now() - started) / 1000);
       if (result.outcome === 'accepted') {
-        return reply
-          .type('text/html')
-          .send(env.render('confirmation.njk', { title: 'Request accepted', ...result }));
+        request.log.info({ requestId: result.id, urgency: result.urgency.level }, 'accepted');
+        return deps.views.send(reply, 'confirmation.njk', {
+          title: 'Request accepted',
+          ...result,
+          dosServiceId: values.dosServiceId?.trim(),
+          environment: values.environment,
+          email: values['requester.email']?.trim(),
+        });
       }
-      const status =
-        result.outcome === 'invalid' ? 400 : result.outcome === 'duplicate' ? 409 : 422;
-      return reply.code(status).type('text/html').send(formPage(values, result.errors));
+      return formPage(request, reply, values, result.errors, STATUS_BY_OUTCOME[result.outcome]);
     },
   );
 
-  app.get<{ Querystring: { sort?: string; cursor?: string } }>(
-    '/requests',
-    async (request, reply) => {
-      const page = await deps.store.list('outstanding', {
-        limit: 100,
-        cursor: request.query.cursor,
-      });
-      const today = londonDate(now());
-      const rank = (record: RequestRecord) => URGENCY_LEVELS.indexOf(record.urgency.level);
-      const items =
-        request.query.sort === 'urgency'
-          ? [...page.items].sort(
-              (a, b) => rank(a) - rank(b) || a.createdAt.localeCompare(b.createdAt),
-            )
-          : page.items;
-      const rows = items.map((record) => ({
-        id: record.id,
-        dosServiceId: record.request.dosServiceId,
-        serviceName: record.request.serviceName,
-        odsCode: record.request.odsCode,
-        environment: record.request.environment,
-        urgency: record.urgency.level,
-        testDate: record.earliestTestDate,
-        status: record.status,
-        overdue: record.overdue || isOverdue(record, today),
-        daysOutstanding: Math.floor((now().getTime() - Date.parse(record.createdAt)) / DAY_MS),
-      }));
-      return reply.type('text/html').send(
-        env.render('requests.njk', {
-          title: 'Outstanding requests',
-          rows,
-          total: page.total,
-          overdueCount: (await deps.store.overdueIds(today)).length,
-          sort: request.query.sort,
-          next: page.nextCursor
-            ? `/requests?cursor=${page.nextCursor}${request.query.sort ? `&sort=${request.query.sort}` : ''}`
-            : undefined,
-        }),
-      );
-    },
-  );
+  await app.register(outstandingRoutes, { store: deps.store, views: deps.views, now });
 }

@@ -1,54 +1,74 @@
-// The HTTP server: one Fastify app with one plugin per concern (CONTRACT.md "HTTP").
-import formBody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
-import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+// The HTTP server (CONTRACT.md "HTTP"): one Fastify app built from injected dependencies, one
+// plugin per concern. `ecat serve` and `ecat start` listen with it; the tests inject into it.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
 import { londonDate } from '../request/dates.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api.ts';
-import { createCsrfTokens } from './csrf.ts';
+import { frontendAssets } from './assets.ts';
+import { createCsrf } from './csrf.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { registerErrorHandler } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import { createMetrics, metricsRoute } from './metrics.ts';
 import { openApiRoute } from './openapi.ts';
 import { pageRoutes } from './pages.ts';
+import { BODY_LIMIT, security } from './security.ts';
+import { createViews } from './views.ts';
 
-export const BODY_LIMIT = 64 * 1024;
+/** What the server touches; a Runtime has it all, a test can build it around any Redis. */
+export type ServerDeps = Pick<Runtime, 'config' | 'redis' | 'queue' | 'store' | 'intakeDeps'>;
 
 export interface ServerOptions {
+  /** Defaults to a pino logger on stderr at `logLevel` (default: the configured level). */
+  logger?: Logger;
   logLevel?: string;
-  templatesDir?: string;
+  /** Per minute and address: POST /api/requests (120) and the form (60). */
+  rateLimits?: { api?: number; form?: number };
 }
 
+// A caller's own request id is kept when it is a plain token, so logs can be joined across hops.
+const INCOMING_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
 export async function buildServer(
-  runtime: Runtime,
+  deps: ServerDeps,
   options: ServerOptions = {},
 ): Promise<FastifyInstance> {
-  const { config, store, queue, redis } = runtime;
+  const { config, store, queue, redis } = deps;
+  const base =
+    options.logger ??
+    pino(
+      { level: options.logLevel ?? config.logLevel, base: { app: 'ecat' } },
+      pino.destination(2),
+    );
+  const logger: FastifyBaseLogger = base.child(
+    { component: 'http' },
+    {
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+      },
+    },
+  );
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    genReqId: () => randomUUID(),
-    // The requester's email is the only personal data we log, and only on acceptance.
-    logger: { level: options.logLevel ?? config.logLevel, redact: ['req.headers.authorization'] },
+    genReqId: (raw) => {
+      const given = raw.headers['x-request-id'];
+      return typeof given === 'string' && INCOMING_ID.test(given) ? given : randomUUID();
+    },
+    // No personal data in the logs: method and path, never the address, body or credentials.
+    loggerInstance: logger,
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
   });
   registerErrorHandler(app);
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
-    },
-  });
-  await app.register(rateLimit, { global: false });
-  await app.register(formBody, { bodyLimit: BODY_LIMIT });
+  // Called, not registered: its hooks and parsers must reach every route, not one child scope.
+  await security(app);
 
-  const intake = runtime.intakeDeps('api');
+  const intake = deps.intakeDeps('api');
   const metrics = createMetrics(store, queue, () => londonDate(intake.now()));
-  const frontendDir = resolve('node_modules/nhsuk-frontend/dist');
-
-  await app.register(fastifyStatic, { root: resolve(frontendDir, 'nhsuk'), prefix: '/assets/' });
+  await app.register(frontendAssets);
   await app.register(healthRoutes, { redis });
   await app.register(metricsRoute, metrics);
   await app.register(openApiRoute);
@@ -58,25 +78,42 @@ export async function buildServer(
     intake,
     apiToken: config.http.apiToken,
     observeIntake: metrics.observeIntake,
+    submitRateLimit: options.rateLimits?.api,
   });
   await app.register(pageRoutes, {
     store,
     intake,
-    csrf: createCsrfTokens(),
+    csrf: createCsrf(),
+    views: createViews(),
     adminPassword: config.http.adminPassword,
-    templatesDir: resolve(options.templatesDir ?? 'templates/web'),
-    frontendDir,
     observeIntake: metrics.observeIntake,
+    formRateLimit: options.rateLimits?.form,
   });
   await app.register(dashboardRoutes, { queue, adminPassword: config.http.adminPassword });
   return app;
 }
 
-/** Where to listen: loopback only unless credentials protect the server (CONTRACT.md). */
-export function bindAddress(config: Runtime['config']): { host: string; open: boolean } {
-  const protectedServer = Boolean(config.http.apiToken || config.http.adminPassword);
-  if (!protectedServer) return { host: '127.0.0.1', open: false };
-  return { host: config.http.host ?? '0.0.0.0', open: true };
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/**
+ * Where to listen (CONTRACT.md): without API_TOKEN or ADMIN_PASSWORD nothing protects the server,
+ * so it stays on loopback whatever HOST says; with credentials HOST (default all interfaces) wins.
+ */
+export function bindAddress(config: ServerDeps['config']): {
+  host: string;
+  protectedByCredentials: boolean;
+  ignoredHost?: string;
+} {
+  const { host, apiToken, adminPassword } = config.http;
+  if (apiToken || adminPassword) {
+    return { host: host ?? '0.0.0.0', protectedByCredentials: true };
+  }
+  if (host !== undefined && LOOPBACK.test(host)) return { host, protectedByCredentials: false };
+  return {
+    host: '127.0.0.1',
+    protectedByCredentials: false,
+    ...(host !== undefined ? { ignoredHost: host } : {}),
+  };
 }
 
 export interface RunningServer {
@@ -85,22 +122,22 @@ export interface RunningServer {
 }
 
 export async function startHttpServer(
-  runtime: Runtime,
-  log: { info(message: string): void; warn(message: string): void },
+  deps: ServerDeps,
+  log: Logger,
+  options: ServerOptions = {},
 ): Promise<RunningServer> {
-  const app = await buildServer(runtime);
-  const { host, open } = bindAddress(runtime.config);
-  const address = await app.listen({ port: runtime.config.http.port, host });
-  if (!open) {
+  const app = await buildServer(deps, { logger: log, ...options });
+  const { host, protectedByCredentials, ignoredHost } = bindAddress(deps.config);
+  const url = await app.listen({ port: deps.config.http.port, host });
+  if (!protectedByCredentials) {
     log.warn(
-      'neither API_TOKEN nor ADMIN_PASSWORD is set: listening on 127.0.0.1 only, without credentials',
+      `neither API_TOKEN nor ADMIN_PASSWORD is set: listening on ${host} only, without credentials` +
+        (ignoredHost ? ` (HOST=${ignoredHost} ignored until credentials are set)` : ''),
     );
   }
-  log.info(
-    `HTTP server on ${address}: form /, outstanding /requests, queue /admin/queues, API /api`,
-  );
+  log.info(`HTTP server on ${url}: form /, outstanding /requests, queue /admin/queues, API /api`);
   return {
-    url: address,
+    url,
     async stop() {
       await app.close();
       return true;

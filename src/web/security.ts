@@ -1,0 +1,61 @@
+// What every response and every body goes through: security headers (helmet, with a CSP nonce for
+// the NHS.UK template's inline script), the body parsers, and the rate limiter routes opt into.
+import formBody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody } from './errors.ts';
+
+/** CONTRACT.md: a body over 64 KiB is refused with 413. */
+export const BODY_LIMIT = 64 * 1024;
+
+export async function security(app: FastifyInstance): Promise<void> {
+  await app.register(helmet, {
+    enableCSPNonces: true,
+    // Same-origin posts then carry their Origin (the CSRF check reads it); other sites get nothing.
+    referrerPolicy: { policy: 'same-origin' },
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'"],
+        'style-src': ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        // NHS.UK's Frutiger web font; without it the pages fall back to Arial.
+        'font-src': ["'self'", 'https://assets.nhs.uk'],
+        'form-action': ["'self'"],
+      },
+    },
+  });
+  // Only routes that set `config.rateLimit` are limited: the POSTs that store something.
+  await app.register(rateLimit, { global: false });
+  await app.register(formBody, { bodyLimit: BODY_LIMIT });
+}
+
+/** The API takes JSON only (415 otherwise), judged before the body is read. */
+export async function requireJson(request: FastifyRequest, reply: FastifyReply) {
+  if (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return;
+  const length = Number(request.headers['content-length'] ?? 0);
+  const hasBody = length > 0 || request.headers['transfer-encoding'] !== undefined;
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (hasBody && type !== 'application/json') {
+    return reply
+      .code(415)
+      .send(errorBody(`send the body as application/json, not ${type || 'an unnamed type'}`));
+  }
+}
+
+/** JSON for the API, where an empty body (confirm, cancel) is no body rather than an error. */
+export function emptyTolerantJson(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (request, body, done) => {
+      const text = body.toString();
+      if (text.trim() === '') {
+        done(null, undefined);
+        return;
+      }
+      parse(request, text, done);
+    },
+  );
+}
