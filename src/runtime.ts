@@ -77,6 +77,7 @@ export function startWorker(
     smtpUrl: config.mail.smtpUrl,
     outboxDir: config.mail.outboxDir,
     now: foundation.now,
+    maxConnections: config.worker.concurrency,
   });
   const worker = createSendWorker(
     connection,

@@ -67,7 +67,7 @@ export function classifySmtpError(error: unknown): PermanentMailError | Temporar
   );
 }
 
-function createSmtpMailer(smtpUrl: string): Mailer {
+function createSmtpMailer(smtpUrl: string, maxConnections: number): Mailer {
   const url = new URL(smtpUrl);
   const transport = nodemailer.createTransport({
     pool: true,
@@ -82,7 +82,7 @@ function createSmtpMailer(smtpUrl: string): Mailer {
           },
         }
       : {}),
-    maxConnections: 4,
+    maxConnections,
     // Our queue retries; a pool that re-queues on its own would send duplicates (LIBRARIES.md).
     maxRequeues: 0,
     connectionTimeout: 10_000,
@@ -145,8 +145,10 @@ export function createMailer(options: {
   smtpUrl?: string;
   outboxDir: string;
   now?: () => Date;
+  /** Pooled SMTP connections: as many as the worker sends at once. */
+  maxConnections?: number;
 }): Mailer {
   return options.smtpUrl
-    ? createSmtpMailer(options.smtpUrl)
+    ? createSmtpMailer(options.smtpUrl, options.maxConnections ?? 4)
     : createOutboxMailer(options.outboxDir, options.now ?? (() => new Date()));
 }
