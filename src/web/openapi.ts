@@ -1,7 +1,15 @@
-// The OpenAPI description, generated from the zod schema rather than written by hand.
+// The OpenAPI description, generated rather than written by hand: the request body from the zod
+// schema (with the form's wording as descriptions), the enumerations from the code's constants.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { CARECONNECT_STATUSES } from '../careconnect/finding.ts';
 import { configurationRequestSchema } from '../request/schema.ts';
+import { URGENCY_LEVELS } from '../request/urgency.ts';
+import { REQUEST_STATUSES } from '../requests/record.ts';
+import { LIST_FILTERS } from './api.ts';
+import { FORM_FIELDS } from './form-fields.ts';
+
+type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema> };
 
 const errorList = {
   type: 'object',
@@ -18,23 +26,123 @@ const errorList = {
   required: ['errors'],
 };
 
-export function openApiDocument(): Record<string, unknown> {
-  const request = z.toJSONSchema(configurationRequestSchema, {
+const careConnect = {
+  type: 'object',
+  properties: {
+    status: { enum: [...CARECONNECT_STATUSES] },
+    address: { type: 'string', description: 'The ASID: or ODS: address found in DoS' },
+    detail: { type: 'string' },
+  },
+  required: ['status', 'detail'],
+};
+
+const accepted = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', pattern: '^req-[0-9a-f-]{36}$' },
+    status: { const: 'queued' },
+    urgency: { enum: [...URGENCY_LEVELS] },
+    urgencyReason: { type: 'string' },
+    careConnect: { $ref: '#/components/schemas/CareConnectFinding' },
+    warnings: { type: 'array', items: { type: 'string' } },
+  },
+  required: ['id', 'status', 'urgency', 'warnings'],
+};
+
+const record = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    status: { enum: [...REQUEST_STATUSES] },
+    request: { $ref: '#/components/schemas/ConfigurationRequest' },
+    urgency: {
+      type: 'object',
+      properties: {
+        level: { enum: [...URGENCY_LEVELS] },
+        workingDays: { type: ['integer', 'null'] },
+        reason: { type: 'string' },
+      },
+    },
+    careConnect: { $ref: '#/components/schemas/CareConnectFinding' },
+    warnings: { type: 'array', items: { type: 'string' } },
+    earliestTestDate: { type: 'string', format: 'date' },
+    overdue: { type: 'boolean' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+    history: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          at: { type: 'string', format: 'date-time' },
+          status: { enum: [...REQUEST_STATUSES] },
+          event: { type: 'string' },
+          reason: { type: 'string' },
+          details: { type: 'object' },
+        },
+        required: ['at', 'status', 'event', 'reason'],
+      },
+    },
+  },
+  required: ['id', 'status', 'request', 'urgency', 'careConnect', 'history'],
+};
+
+/** The zod schema as JSON Schema, each field described in the words the form uses. */
+function requestSchema(): JsonSchema {
+  const schema = z.toJSONSchema(configurationRequestSchema, {
     io: 'input',
     unrepresentable: 'any',
-  });
-  const response = (description: string, schema: unknown = errorList) => ({
-    description,
-    content: { 'application/json': { schema } },
+  }) as JsonSchema;
+  delete schema.$schema;
+  for (const field of FORM_FIELDS) {
+    const top = schema.properties?.[field.path];
+    if (!top) continue;
+    top.description = [field.label.replace(' (optional)', ''), field.hint]
+      .filter(Boolean)
+      .join(': ');
+    for (const child of field.children ?? []) {
+      const nested = top.properties?.[child.path.slice(field.path.length + 1)];
+      if (!nested) continue;
+      nested.description = child.label.replace(' (optional)', '');
+      if (child.control === 'date') nested.format = 'date';
+    }
+  }
+  return schema;
+}
+
+const json = (description: string, schema: unknown = { $ref: '#/components/schemas/Errors' }) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const common = {
+  '401': json('Missing or wrong Bearer token (when API_TOKEN is set)'),
+  '503': json('Redis unreachable; nothing was stored'),
+};
+
+export function openApiDocument(): Record<string, unknown> {
+  const change = (summary: string) => ({
+    summary,
+    parameters: [idParameter],
+    responses: {
+      '200': json('The request in its new state', { $ref: '#/components/schemas/Request' }),
+      '404': json('No request with this id'),
+      '409': json('The change is not allowed from the current status'),
+      ...common,
+    },
   });
   return {
     openapi: '3.1.0',
-    info: {
-      title: 'ecat: BaRS Endpoint Catalogue configuration requests',
-      version: '0.1.0',
-    },
+    info: { title: 'ecat: BaRS Endpoint Catalogue configuration requests', version: '0.1.0' },
     components: {
-      schemas: { ConfigurationRequest: request, Errors: errorList },
+      schemas: {
+        ConfigurationRequest: requestSchema(),
+        Accepted: accepted,
+        Request: record,
+        CareConnectFinding: careConnect,
+        Errors: errorList,
+      },
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     },
     security: [{ bearer: [] }],
@@ -49,64 +157,67 @@ export function openApiDocument(): Record<string, unknown> {
             },
           },
           responses: {
-            '202': response('Accepted and queued: {id, status, urgency, warnings}', {
-              type: 'object',
+            '202': json('Accepted and queued', { $ref: '#/components/schemas/Accepted' }),
+            '400': json('Malformed, or failing the field rules'),
+            '409': json('An outstanding request for the same service and environment exists', {
+              allOf: [
+                { $ref: '#/components/schemas/Errors' },
+                { type: 'object', properties: { existingId: { type: 'string' } } },
+              ],
             }),
-            '400': response('Malformed, or failing the field rules'),
-            '401': response('Missing or wrong Bearer token'),
-            '409': response('An outstanding request for the same service and environment exists'),
-            '413': response('Body over 64 KiB'),
-            '415': response('Not JSON'),
-            '422': response(
-              'Well-formed but refused (CareConnect, past test date, PROD without TCC)',
-            ),
-            '503': response('Redis unreachable; nothing was stored'),
+            '413': json('Body over 64 KiB'),
+            '415': json('Not application/json'),
+            '422': json('Well-formed but refused (CareConnect, past test date, PROD without TCC)'),
+            '429': json('Too many submissions; try again shortly'),
+            ...common,
           },
         },
         get: {
-          summary: 'List requests',
+          summary: 'List requests, a page at a time (oldest first)',
           parameters: [
-            { name: 'status', in: 'query', schema: { type: 'string', default: 'outstanding' } },
+            {
+              name: 'status',
+              in: 'query',
+              schema: { enum: [...LIST_FILTERS], default: 'outstanding' },
+            },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
             { name: 'cursor', in: 'query', schema: { type: 'string' } },
           ],
-          responses: { '200': response('{items, total, next?}', { type: 'object' }) },
+          responses: {
+            '200': json('A page: items, total, and next (a URL) while there are more', {
+              type: 'object',
+              properties: {
+                items: { type: 'array', items: { $ref: '#/components/schemas/Request' } },
+                total: { type: 'integer' },
+                nextCursor: { type: 'string' },
+                next: { type: 'string' },
+              },
+              required: ['items', 'total'],
+            }),
+            '400': json('Unknown status, or a bad limit or cursor'),
+            ...common,
+          },
         },
       },
       '/api/requests/{id}': {
         get: {
           summary: 'A request with its history',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          parameters: [idParameter],
           responses: {
-            '200': response('The request', { type: 'object' }),
-            '404': response('Unknown id'),
+            '200': json('The request', { $ref: '#/components/schemas/Request' }),
+            '404': json('No request with this id'),
+            ...common,
           },
         },
       },
-      '/api/requests/{id}/confirm': {
-        post: {
-          summary: 'Mark configured by hand',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: {
-            '200': response('New state', { type: 'object' }),
-            '409': response('Not allowed'),
-          },
-        },
-      },
-      '/api/requests/{id}/cancel': {
-        post: {
-          summary: 'Cancel',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: {
-            '200': response('New state', { type: 'object' }),
-            '409': response('Not allowed'),
-          },
-        },
-      },
+      '/api/requests/{id}/confirm': { post: change('Mark configured (done in the catalogue)') },
+      '/api/requests/{id}/cancel': { post: change('Cancel') },
     },
   };
 }
 
 export async function openApiRoute(app: FastifyInstance): Promise<void> {
   const document = openApiDocument();
+  // Outside the API plugin, so served without credentials: it describes the API, holds no data.
   app.get('/api/openapi.json', async () => document);
 }

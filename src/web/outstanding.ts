@@ -96,6 +96,7 @@ export async function outstandingRoutes(
       const sortQuery = sort === 'urgency' ? '&sort=urgency' : '';
       return deps.views.send(reply, 'requests.njk', {
         title: 'Outstanding requests',
+        nav: 'requests',
         rows,
         total: page.total,
         overdueCount: overdue.length,
@@ -122,6 +123,7 @@ export async function outstandingRoutes(
     if (!record) return deps.views.send(reply, 'not-found.njk', notFound(request.params.id), 404);
     return deps.views.send(reply, 'request.njk', {
       title: `Request ${record.id}`,
+      nav: 'requests',
       record,
       rows: summaryRows(record),
     });

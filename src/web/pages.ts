@@ -47,6 +47,7 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
       'form.njk',
       {
         title: errors.length > 0 ? 'Error: New request' : 'New request',
+        nav: 'form',
         fields: FORM_FIELDS,
         values,
         errors: byName,
@@ -87,6 +88,7 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
         request.log.info({ requestId: result.id, urgency: result.urgency.level }, 'accepted');
         return deps.views.send(reply, 'confirmation.njk', {
           title: 'Request accepted',
+          nav: 'form',
           ...result,
           dosServiceId: values.dosServiceId?.trim(),
           environment: values.environment,

@@ -1,0 +1,255 @@
+// The HTML side through inject on the real Redis: the form's fields come from the schema, every
+// refusal comes back as the NHS.UK error summary with the input kept, the outstanding and request
+// pages, the admin password, security headers and the NHS.UK assets.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { londonDate } from '../src/request/dates.ts';
+import { configurationRequestSchema } from '../src/request/schema.ts';
+import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { buildServer } from '../src/web/server.ts';
+import { deletePrefix, testConfig, uniquePrefix } from './support/ecat.ts';
+
+const prefix = uniquePrefix('web-pages');
+const PASSWORD = 'pages-secret';
+const basic = { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` };
+let runtime: Runtime;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  runtime = await openRuntime(testConfig(prefix, { ADMIN_PASSWORD: PASSWORD }));
+  app = await buildServer(runtime, { logLevel: 'silent', rateLimits: { form: 1000 } });
+});
+
+afterAll(async () => {
+  await app.close();
+  await runtime.close();
+  await deletePrefix(prefix);
+});
+
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+async function submit(fields: Record<string, string>, target = app) {
+  const page = await target.inject({ url: '/', headers: basic });
+  return target.inject({
+    method: 'POST',
+    url: '/',
+    headers: { ...basic, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ _csrf: csrfOf(page.body), ...fields }).toString(),
+  });
+}
+
+function good(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    dosServiceId: '2000072489',
+    environment: 'INT',
+    endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+    odsCode: 'Y02494',
+    'requester.name': 'Alex Morgan',
+    'requester.email': 'alex.morgan@nhs.net',
+    ...overrides,
+  };
+}
+
+function dateFields(name: string, iso: string): Record<string, string> {
+  const [year, month, day] = iso.split('-');
+  return { [`${name}-day`]: day!, [`${name}-month`]: month!, [`${name}-year`]: year! };
+}
+
+const idOf = (html: string) => /req-[0-9a-f-]{36}/.exec(html)?.[0] ?? '';
+
+describe('the form', () => {
+  it('has a control for every field of the schema, nested ones included', async () => {
+    const page = (await app.inject({ url: '/', headers: basic })).body;
+    const shape = configurationRequestSchema.shape;
+    for (const key of Object.keys(shape)) {
+      if (key === 'requester') {
+        for (const part of Object.keys(shape.requester.shape)) {
+          expect(page).toContain(`name="requester.${part}"`);
+        }
+      } else if (key === 'testDates') {
+        for (const part of Object.keys(shape.testDates.unwrap().shape)) {
+          for (const box of ['day', 'month', 'year']) {
+            expect(page).toContain(`name="testDates-${part}-${box}"`);
+          }
+        }
+      } else {
+        expect(page).toContain(`name="${key}"`);
+      }
+    }
+    expect(page).toContain('Service name (optional)');
+    expect(page).not.toContain('TCC reference (optional)');
+  });
+
+  it('422: CareConnect missing, shown at the waiver; accepted with a waiver', async () => {
+    const fields = good({
+      dosServiceId: '1374839566',
+      odsCode: 'RR8',
+      endpoint: 'https://BaRS-INT-RR8.example.thirdparty.nhs.uk/fhir',
+    });
+    const refused = await submit(fields);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('nhsuk-error-summary');
+    expect(refused.body).toContain('href="#careConnectWaiver"');
+    expect(refused.body).toContain('value="1374839566"');
+    expect(refused.body).toContain('<title>Error: New request');
+
+    const waived = await submit({
+      ...fields,
+      careConnectWaiver: 'Booking moves to GP Connect in May',
+    });
+    expect(waived.statusCode).toBe(200);
+    expect(waived.body).toContain('Request accepted');
+    expect(idOf(waived.body)).not.toBe('');
+  });
+
+  it('400: an impossible date is the schema’s error, at the day box, with the boxes kept', async () => {
+    const response = await submit(
+      good({
+        'testDates-from-day': '31',
+        'testDates-from-month': '2',
+        'testDates-from-year': '2030',
+      }),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('href="#testDates-from-day"');
+    expect(response.body).toContain('First test date is not a real calendar date');
+    expect(response.body).toMatch(
+      /id="testDates-from-day"[^>]*value="31"|value="31"[^>]*id="testDates-from-day"/,
+    );
+  });
+
+  it('409: a second request for the same service and environment names the first', async () => {
+    const fields = good({ dosServiceId: '8000000001' });
+    const first = await submit(fields);
+    expect(first.statusCode).toBe(200);
+    const second = await submit(fields);
+    expect(second.statusCode).toBe(409);
+    expect(second.body).toContain(idOf(first.body));
+    expect(second.body).toContain('href="#dosServiceId"');
+  });
+
+  it('403 for a post whose token is missing, and the answers are kept', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/',
+      headers: { ...basic, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams(good({ dosServiceId: '8000000009' })).toString(),
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.body).toContain('value="8000000009"');
+  });
+});
+
+describe('outstanding requests and one request', () => {
+  it('marks overdue rows, counts them, and sorts urgent first', async () => {
+    const today = londonDate(new Date());
+    const routine = await submit(good({ dosServiceId: '8000000002' }));
+    const overdue = await submit(
+      good({ dosServiceId: '8000000003', ...dateFields('testDates-from', today) }),
+    );
+    expect(routine.statusCode).toBe(200);
+    expect(overdue.statusCode).toBe(200);
+    const overdueId = idOf(overdue.body);
+
+    const page = await app.inject({ url: '/requests?sort=urgency', headers: basic });
+    expect(page.statusCode).toBe(200);
+    const row = new RegExp(
+      `<tr class="nhsuk-table__row ecat-overdue" id="${overdueId}" data-urgency="urgent">`,
+    );
+    expect(page.body).toMatch(row);
+    expect(page.body).toMatch(/1 overdue/);
+    const urgencies = [...page.body.matchAll(/data-urgency="(\w+)"/g)].map((match) => match[1]);
+    expect(urgencies[0]).toBe('urgent');
+    expect(urgencies.lastIndexOf('urgent')).toBeLessThan(urgencies.indexOf('routine'));
+  });
+
+  it('shows one request with its history, and a 404 page for an unknown one', async () => {
+    const accepted = await submit(
+      good({ dosServiceId: '8000000004', serviceName: 'Riverside UTC' }),
+    );
+    const id = idOf(accepted.body);
+    const page = await app.inject({ url: `/requests/${id}`, headers: basic });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Riverside UTC');
+    expect(page.body).toContain('ASID:918999198993');
+    expect(page.body).toMatch(/<td class="nhsuk-table__cell">queued<\/td>/);
+    const missing = await app.inject({
+      url: '/requests/req-00000000-0000-0000-0000-000000000000',
+      headers: basic,
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-type']).toMatch(/text\/html/);
+  });
+});
+
+describe('credentials, headers and assets', () => {
+  it('asks for the admin password on pages and the dashboard, not on health or assets', async () => {
+    for (const url of ['/', '/requests', '/admin/queues']) {
+      const response = await app.inject({ url });
+      expect(response.statusCode).toBe(401);
+      expect(response.headers['www-authenticate']).toMatch(/^Basic realm="ecat"/);
+    }
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/assets/nhsuk-frontend.min.css' })).statusCode).toBe(200);
+    // Without API_TOKEN the API needs no Bearer token, whatever ADMIN_PASSWORD says.
+    expect((await app.inject({ url: '/api/requests' })).statusCode).toBe(200);
+  });
+
+  it('sets security headers, a CSP nonce its inline script carries, and a request id', async () => {
+    const response = await app.inject({
+      url: '/',
+      headers: { ...basic, 'x-request-id': 'trace-12345678' },
+    });
+    const csp = String(response.headers['content-security-policy']);
+    const nonce = /'nonce-([0-9a-f]+)'/.exec(csp)?.[1];
+    expect(nonce).toBeDefined();
+    expect(response.body).toContain(`nonce="${nonce}"`);
+    expect(csp).toContain("script-src 'self'");
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['referrer-policy']).toBe('same-origin');
+    expect(response.headers['x-request-id']).toBe('trace-12345678');
+    const odd = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'has space' } });
+    expect(odd.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves the NHS.UK bundles and images, and nothing else from the package', async () => {
+    const css = await app.inject({ url: '/assets/nhsuk-frontend.min.css' });
+    expect(css.headers['content-type']).toMatch(/^text\/css/);
+    expect((await app.inject({ url: '/assets/nhsuk-frontend.min.js' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/assets/images/favicon.svg' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/assets/template.njk' })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/assets/../package.json' })).statusCode).toBe(404);
+  });
+});
+
+describe('limits and Redis away', () => {
+  it('429 once the form has been posted too often from one address', async () => {
+    const limited = await buildServer(runtime, { logLevel: 'silent', rateLimits: { form: 2 } });
+    try {
+      const codes = [];
+      for (let i = 0; i < 3; i += 1)
+        codes.push((await submit({ dosServiceId: 'x' }, limited)).statusCode);
+      expect(codes).toEqual([400, 400, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('503: the form comes back with the answers kept and nothing is stored', async () => {
+    const downPrefix = uniquePrefix('web-pages-down');
+    const down = await openRuntime(testConfig(downPrefix, { ADMIN_PASSWORD: PASSWORD }));
+    const downApp = await buildServer(down, { logLevel: 'silent' });
+    down.redis.disconnect();
+    try {
+      const response = await submit(good({ dosServiceId: '8000000005' }), downApp);
+      expect(response.statusCode).toBe(503);
+      expect(response.body).toContain('cannot store requests at the moment');
+      expect(response.body).toContain('value="8000000005"');
+      expect((await downApp.inject({ url: '/requests', headers: basic })).statusCode).toBe(503);
+    } finally {
+      await downApp.close();
+      await down.close().catch(() => undefined);
+      await deletePrefix(downPrefix);
+    }
+  });
+});
