@@ -212,13 +212,13 @@ describe('delivery', () => {
     expect(ids.size).toBe(1000);
     worker(runtime, 8);
     worker(runtime, 8);
-    await sink.waitForMessages(1000, 60_000);
+    await sink.waitForMessages(1000, 100_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const sent = sink.messages.map((mail) => mail.headers.get('x-ecat-request-id') as string);
     expect(sent).toHaveLength(1000);
     expect(new Set(sent)).toEqual(ids);
     expect(await runtime.store.count('sent')).toBe(1000);
-  });
+  }, 120_000);
 });
 
 describe('a worker killed mid-send', () => {

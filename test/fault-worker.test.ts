@@ -93,7 +93,7 @@ describe('workers killed with SIGKILL at random points', () => {
       `SIGKILL x${kills} over 200 requests: ${sink.messages.length} emails, ${duplicates} duplicates (same Message-ID)`,
     );
     await runtime.close();
-  });
+  }, 150_000);
 });
 
 describe('SIGTERM during load', () => {
@@ -119,5 +119,5 @@ describe('SIGTERM during load', () => {
     expect(await runtime.queue.getActiveCount()).toBe(0);
     expect(ids).toHaveLength(20);
     await runtime.close();
-  });
+  }, 60_000);
 });
