@@ -1,0 +1,186 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { buildServer } from '../src/web/server.ts';
+import { deletePrefix, testConfig, uniquePrefix } from './support/ecat.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const prefix = uniquePrefix('form');
+let runtime: Runtime;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  runtime = await openRuntime(testConfig(prefix));
+  app = await buildServer(runtime, { logLevel: 'silent' });
+});
+
+afterAll(async () => {
+  await app.close();
+  await runtime.close();
+  await deletePrefix(prefix);
+});
+
+function csrfOf(html: string): string {
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error('no CSRF token in the form');
+  return token;
+}
+
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+
+describe('the form, without JavaScript', () => {
+  it('shows every field of the request', async () => {
+    const page = (await app.inject({ url: '/' })).body;
+    for (const name of [
+      'dosServiceId',
+      'environment',
+      'endpoint',
+      'odsCode',
+      'serviceName',
+      'supplier',
+      'testDates-from-day',
+      'testDates-to-year',
+      'tccReference',
+      'requester.name',
+      'requester.email',
+      'requester.organisation',
+      'requester.phone',
+      'notes',
+      'careConnectWaiver',
+    ]) {
+      expect(page).toContain(`name="${name}"`);
+    }
+    expect(page).toContain('type="radio"');
+  });
+
+  it('refuses a post from another site, even with a token', async () => {
+    const csrf = csrfOf((await app.inject({ url: '/' })).body);
+    const response = await app.inject({
+      method: 'POST',
+      url: '/',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://evil.example',
+        host: 'localhost:3000',
+      },
+      payload: form({ dosServiceId: '1', _csrf: csrf }),
+    });
+    expect(response.statusCode).toBe(403);
+  });
+
+  it('refuses a post without a valid CSRF token', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form({ dosServiceId: '1', _csrf: '123.forged' }),
+    });
+    expect(response.statusCode).toBe(403);
+  });
+
+  it('shows the error summary and keeps the input, then accepts a corrected request', async () => {
+    const csrf = csrfOf((await app.inject({ url: '/' })).body);
+    const fields = {
+      _csrf: csrf,
+      dosServiceId: '12ab',
+      environment: 'INT',
+      endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+      odsCode: 'Y02494',
+      'testDates-from-day': '30',
+      'testDates-from-month': '2',
+      'testDates-from-year': '2027',
+      'requester.name': 'Alex <Morgan>',
+      'requester.email': 'alex.morgan@nhs.net',
+    };
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form(fields),
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('nhsuk-error-summary');
+    expect(refused.body).toContain('href="#dosServiceId"');
+    expect(refused.body).toContain('DoS Service ID must be 1–10 digits, got &#39;12ab&#39;');
+    expect(refused.body).toContain('href="#testDates-from-day"');
+    expect(refused.body).toContain('value="12ab"');
+    expect(refused.body).toContain('Alex &lt;Morgan&gt;');
+
+    const accepted = await app.inject({
+      method: 'POST',
+      url: '/',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form({
+        ...fields,
+        dosServiceId: '7000000001',
+        'testDates-from-day': '1',
+        'testDates-from-month': '3',
+      }),
+    });
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.body).toContain('Request accepted');
+    expect(accepted.body).toMatch(/req-[0-9a-f-]{36}/);
+    expect(accepted.body).toContain('ASID:918999198993');
+  });
+
+  it('lists outstanding requests, sortable by urgency', async () => {
+    const page = await app.inject({ url: '/requests?sort=urgency' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('7000000001');
+    expect(page.body).toContain('Sort by age');
+  });
+});
+
+// Needs Debian's Chromium (`apt-get install chromium`); without it this browser test cannot run.
+describe.skipIf(!existsSync(CHROMIUM))('the form in a real browser', () => {
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    await mkdir('test/artifacts', { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('shows the error summary for a bad submission and the confirmation for a good one', async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(8000);
+    await page.goto(`${base}/`);
+    await page.fill('#dosServiceId', 'abc');
+    await page.check('#environment');
+    await page.fill('#endpoint', 'http://example.com/fhir');
+    await page.fill('#odsCode', 'Y02494');
+    await page.fill('[name="requester.name"]', 'Alex Morgan');
+    await page.fill('[name="requester.email"]', 'alex.morgan@nhs.net');
+    await page.click('button[type="submit"], .nhsuk-button');
+    await page.waitForSelector('.nhsuk-error-summary');
+    expect(await page.textContent('.nhsuk-error-summary')).toContain(
+      'DoS Service ID must be 1–10 digits',
+    );
+    expect(await page.inputValue('#odsCode')).toBe('Y02494');
+    await page.screenshot({ path: 'test/artifacts/form-error.png', fullPage: true });
+
+    await page.fill('#dosServiceId', '7000000002');
+    await page.fill(
+      '#endpoint',
+      'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+    );
+    await page.click('.nhsuk-button');
+    await page.waitForSelector('.nhsuk-panel');
+    expect(await page.textContent('.nhsuk-panel')).toContain('Request accepted');
+    await page.screenshot({ path: 'test/artifacts/form-confirmation.png', fullPage: true });
+    await page.close();
+  });
+});
