@@ -2,13 +2,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from '../redis.ts';
 
+// Probes run every few seconds: their lines would drown the log, so only warnings are kept.
+const QUIET = { logLevel: 'warn' } as const;
+
 export async function healthRoutes(app: FastifyInstance, deps: { redis: Redis }): Promise<void> {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/healthz', QUIET, async () => ({ status: 'ok' }));
+  app.get('/readyz', QUIET, async (request, reply) => {
     try {
       await deps.redis.ping();
       return { status: 'ready', redis: 'ok' };
-    } catch {
+    } catch (error) {
+      // PING can only fail by not reaching Redis: that is exactly "not ready".
+      request.log.warn({ err: (error as Error).message }, 'not ready: Redis did not answer PING');
       return reply.code(503).send({ status: 'not ready', redis: 'unreachable' });
     }
   });

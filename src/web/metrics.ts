@@ -79,7 +79,8 @@ export function createMetrics(store: RequestStore, queue: Queue, today: () => st
 }
 
 export async function metricsRoute(app: FastifyInstance, metrics: Metrics): Promise<void> {
-  app.get('/metrics', async (_request, reply) => {
+  // Scraped every few seconds: only warnings are logged, as for the health probes.
+  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
   });

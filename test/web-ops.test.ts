@@ -1,0 +1,297 @@
+// Running the service: metrics read from Redis, the API's edges (empty bodies, content types, rate
+// limit, raw CR/LF in a header), where the server binds, and `ecat serve` / `ecat start` as real
+// processes — the last one taking a form post all the way to an .eml file in the outbox.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { londonDate } from '../src/request/dates.ts';
+import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { bindAddress, buildServer } from '../src/web/server.ts';
+import { deletePrefix, requestBody, testConfig, testEnv, uniquePrefix } from './support/ecat.ts';
+
+const prefix = uniquePrefix('web-ops');
+let runtime: Runtime;
+let app: FastifyInstance;
+const json = { 'content-type': 'application/json' };
+
+beforeAll(async () => {
+  runtime = await openRuntime(testConfig(prefix));
+  app = await buildServer(runtime, { logLevel: 'silent' });
+});
+
+afterAll(async () => {
+  await app.close();
+  await runtime.close();
+  await deletePrefix(prefix);
+});
+
+const submit = (body: Record<string, unknown>) =>
+  app.inject({ method: 'POST', url: '/api/requests', headers: json, payload: body });
+
+async function metric(line: string): Promise<number> {
+  const text = (await app.inject({ url: '/metrics' })).body;
+  const found = text.split('\n').find((candidate) => candidate.startsWith(`${line} `));
+  return Number(found?.slice(line.length + 1) ?? Number.NaN);
+}
+
+describe('metrics read from Redis at scrape time', () => {
+  it('counts overdue requests, queued jobs, intakes, and the emails the worker recorded', async () => {
+    const overdueBefore = await metric('ecat_overdue_requests');
+    const waitingBefore = await metric('ecat_queue_jobs{state="waiting"}');
+    const intakesBefore = await metric('ecat_intake_duration_seconds_count');
+    const sentBefore = await metric('ecat_emails_total{outcome="sent"}');
+    const today = londonDate(new Date());
+    const response = await submit(
+      requestBody({ dosServiceId: '9100000001', testDates: { from: today } }),
+    );
+    expect(response.statusCode).toBe(202);
+    expect(await metric('ecat_overdue_requests')).toBe(overdueBefore + 1);
+    expect(await metric('ecat_queue_jobs{state="waiting"}')).toBe(waitingBefore + 1);
+    expect(await metric('ecat_intake_duration_seconds_count')).toBe(intakesBefore + 1);
+    expect(
+      await metric('ecat_outstanding_requests{environment="INT",urgency="urgent"}'),
+    ).toBeGreaterThanOrEqual(1);
+
+    // What the worker does on success, in whichever process it runs: the store counts it.
+    await runtime.store.transition(response.json().id, 'sent', { event: 'sent', reason: 'test' });
+    expect(await metric('ecat_emails_total{outcome="sent"}')).toBe(sentBefore + 1);
+    expect(await metric('ecat_overdue_requests')).toBe(overdueBefore + 1);
+  });
+
+  it('keeps one registry per app, so several apps live side by side', async () => {
+    const second = await buildServer(runtime, { logLevel: 'silent' });
+    try {
+      expect((await second.inject({ url: '/metrics' })).statusCode).toBe(200);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('the API at its edges', () => {
+  it('takes confirm with an empty JSON body; refuses a body that is not JSON', async () => {
+    const { id } = (await submit(requestBody({ dosServiceId: '9100000002' }))).json();
+    const confirmed = await app.inject({
+      method: 'POST',
+      url: `/api/requests/${id}/confirm`,
+      headers: json,
+      payload: '',
+    });
+    expect(confirmed.statusCode).toBe(200);
+    const unnamed = await app.inject({
+      method: 'POST',
+      url: '/api/requests',
+      headers: { 'content-type': '' },
+      payload: JSON.stringify(requestBody()),
+    });
+    expect(unnamed.statusCode).toBe(415);
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/api/requests',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<request/>',
+    });
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json().errors[0].message).toMatch(/application\/json/);
+  });
+
+  it('accepts a charset parameter, and refuses prototype poisoning and a non-object', async () => {
+    const withCharset = await app.inject({
+      method: 'POST',
+      url: '/api/requests',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      payload: JSON.stringify(requestBody({ dosServiceId: '9100000003' })),
+    });
+    expect(withCharset.statusCode).toBe(202);
+    const poisoned = await app.inject({
+      method: 'POST',
+      url: '/api/requests',
+      headers: json,
+      payload: '{"__proto__": {"admin": true}}',
+    });
+    expect(poisoned.statusCode).toBe(400);
+    const list = await app.inject({
+      method: 'POST',
+      url: '/api/requests',
+      headers: json,
+      payload: '[]',
+    });
+    expect(list.statusCode).toBe(400);
+    expect(list.json().errors[0].message).toMatch(/must be a JSON object/);
+  });
+
+  it('checks credentials before anything else, and limits submissions per address', async () => {
+    const guarded = await buildServer(
+      { ...runtime, config: testConfig(prefix, { API_TOKEN: 'edge-token' }) },
+      { logLevel: 'silent', rateLimits: { api: 2 } },
+    );
+    try {
+      const anonymous = await guarded.inject({
+        method: 'POST',
+        url: '/api/requests',
+        headers: { 'content-type': 'text/plain' },
+        payload: 'x'.repeat(70 * 1024),
+      });
+      expect(anonymous.statusCode).toBe(401);
+      const codes = [];
+      for (let i = 0; i < 3; i += 1) {
+        const response = await guarded.inject({
+          method: 'POST',
+          url: '/api/requests',
+          headers: { ...json, authorization: 'Bearer edge-token' },
+          payload: '{}',
+        });
+        codes.push(response.statusCode);
+      }
+      expect(codes).toEqual([400, 400, 429]);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('answers 400 to a raw CR inside a header, before any route runs', async () => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\rSet-Cookie: b\r\n\r\n');
+      });
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk.toString()));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400/);
+  });
+});
+
+describe('where the server binds', () => {
+  it('stays on loopback without credentials, whatever HOST says', () => {
+    expect(bindAddress(testConfig(prefix))).toMatchObject({ host: '127.0.0.1' });
+    expect(bindAddress(testConfig(prefix, { HOST: '0.0.0.0' }))).toEqual({
+      host: '127.0.0.1',
+      protectedByCredentials: false,
+      ignoredHost: '0.0.0.0',
+    });
+    expect(bindAddress(testConfig(prefix, { HOST: '::1' })).host).toBe('::1');
+  });
+
+  it('listens on HOST, or every interface, once credentials are set', () => {
+    expect(bindAddress(testConfig(prefix, { API_TOKEN: 't' })).host).toBe('0.0.0.0');
+    expect(bindAddress(testConfig(prefix, { ADMIN_PASSWORD: 'p', HOST: '10.0.0.5' })).host).toBe(
+      '10.0.0.5',
+    );
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Running {
+  child: ChildProcess;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function ecatProcess(command: string, env: Record<string, string>): Running {
+  const child = spawn(process.execPath, ['bin/ecat.js', command], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stderr: () => stderr, exit };
+}
+
+async function until<T>(what: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await what().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('as processes', () => {
+  it('ecat serve: loopback only without credentials, says so, stops cleanly on SIGTERM', async () => {
+    const servePrefix = uniquePrefix('web-serve');
+    const port = await freePort();
+    const serve = ecatProcess(
+      'serve',
+      testEnv(servePrefix, { PORT: String(port), LOG_LEVEL: 'info' }),
+    );
+    try {
+      const health = await until(async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return response.ok ? response.json() : undefined;
+      });
+      expect(health).toEqual({ status: 'ok' });
+      expect(serve.stderr()).toMatch(
+        /neither API_TOKEN nor ADMIN_PASSWORD is set: listening on 127\.0\.0\.1 only/,
+      );
+      serve.child.kill('SIGTERM');
+      expect(await serve.exit).toBe(0);
+    } finally {
+      serve.child.kill('SIGKILL');
+      await deletePrefix(servePrefix);
+    }
+  });
+
+  it('ecat start: a form post becomes an email in the outbox', async () => {
+    const startPrefix = uniquePrefix('web-start');
+    const outbox = await mkdtemp(join(tmpdir(), 'ecat-outbox-'));
+    const port = await freePort();
+    const start = ecatProcess(
+      'start',
+      testEnv(startPrefix, { PORT: String(port), OUTBOX_DIR: outbox, ADMIN_PASSWORD: 'pw' }),
+    );
+    const base = `http://127.0.0.1:${port}`;
+    const basic = { authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` };
+    try {
+      const form = await until(async () => {
+        const response = await fetch(`${base}/`, { headers: basic });
+        return response.ok ? response.text() : undefined;
+      });
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
+      const posted = await fetch(`${base}/`, {
+        method: 'POST',
+        headers: { ...basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          _csrf: csrf,
+          dosServiceId: '2000072489',
+          environment: 'INT',
+          endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+          odsCode: 'Y02494',
+          'requester.name': 'Alex Morgan',
+          'requester.email': 'alex.morgan@nhs.net',
+        }),
+      });
+      expect(posted.status).toBe(200);
+      const id = /req-[0-9a-f-]{36}/.exec(await posted.text())?.[0];
+      expect(id).toBeDefined();
+      const file = await until(async () =>
+        (await readdir(outbox)).find((name) => name.endsWith('.eml')),
+      );
+      const email = await readFile(join(outbox, file), 'utf8');
+      expect(email).toContain('2000072489');
+      expect(email).toContain(id);
+      start.child.kill('SIGTERM');
+      expect(await start.exit).toBe(0);
+    } finally {
+      start.child.kill('SIGKILL');
+      await rm(outbox, { recursive: true, force: true });
+      await deletePrefix(startPrefix);
+    }
+  });
+});
