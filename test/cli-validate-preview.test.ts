@@ -1,34 +1,11 @@
-import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.ts';
-import type { CliIo } from '../src/cli/io.ts';
 import { addDays, formatLongDate, londonDate } from '../src/request/dates.ts';
+import { ecat as runEcat } from './support/ecat.ts';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function ecat(args: string[], stdin = '', env: Record<string, string> = {}): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()));
-  const io: CliIo = {
-    stdin: Readable.from([stdin]),
-    stdout,
-    stderr,
-    // No Redis variable on purpose: validate and preview must not need it.
-    env: { REDIS_URL: 'redis://127.0.0.1:1', ...env },
-    waitForStop: () => new Promise(() => undefined),
-    isTTY: false,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+// No Redis on purpose: validate and preview must not need it.
+const noRedis = { REDIS_URL: 'redis://127.0.0.1:1' };
+const ecat = (args: string[], stdin = '', env: Record<string, string> = {}) =>
+  runEcat(args, { ...noRedis, ...env }, stdin);
 
 const today = londonDate(new Date());
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitRequest, DependencyUnavailableError } from '../src/intake.ts';
 import { sendJobId } from '../src/queue/queue.ts';
 import { openRuntime, startWorker, type Runtime } from '../src/runtime.ts';
-import { requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
+import { requestBody, testConfig, uniquePrefix, acceptMany } from './support/ecat.ts';
 import { createTestRedis, type TestRedis } from './support/redis-server.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 
@@ -25,19 +25,6 @@ async function runtimeFor(prefix: string): Promise<Runtime> {
   return openRuntime(testConfig(prefix, { REDIS_URL: redis.url, SMTP_URL: sink.url }), {
     retry: { attempts: 5, backoffMs: 50 },
   });
-}
-
-async function acceptMany(runtime: Runtime, count: number, base: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const result = await submitRequest(
-      requestBody({ dosServiceId: String(base + i) }),
-      runtime.intakeDeps('test'),
-    );
-    if (result.outcome !== 'accepted') throw new Error(JSON.stringify(result));
-    ids.push(result.id);
-  }
-  return ids;
 }
 
 /** Every record has its job and every job its record: nothing half-written. */

@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitRequest } from '../src/intake.ts';
-import { openRuntime, startWorker, type Runtime } from '../src/runtime.ts';
-import { deletePrefix, requestBody, testConfig, testEnv, uniquePrefix } from './support/ecat.ts';
+import { openRuntime, startWorker } from '../src/runtime.ts';
+import { deletePrefix, testConfig, testEnv, uniquePrefix, acceptMany } from './support/ecat.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 
 let sink: SmtpSink;
@@ -33,19 +32,6 @@ function spawnWorker(prefix: string): {
   });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, ready, exit };
-}
-
-async function acceptMany(runtime: Runtime, count: number, base: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const result = await submitRequest(
-      requestBody({ dosServiceId: String(base + i) }),
-      runtime.intakeDeps('test'),
-    );
-    if (result.outcome !== 'accepted') throw new Error(JSON.stringify(result));
-    ids.push(result.id);
-  }
-  return ids;
 }
 
 describe('workers killed with SIGKILL at random points', () => {

@@ -1,14 +1,12 @@
 // `ecat preview FILE|-`: prints the email a request would become. Needs no Redis and sends nothing.
 import { randomUUID } from 'node:crypto';
-import { assessRequest } from '../assess.ts';
-import { createFoundation } from '../app.ts';
-import { loadConfig } from '../config.ts';
 import type { OutgoingEmail } from '../email/message.ts';
 import { londonDate } from '../request/dates.ts';
 import { messageIdFor, renderConfigurationEmail } from '../email/render.ts';
 import { renderRawMessage } from '../email/transport.ts';
 import { EXIT, writeLine, type Command } from './io.ts';
-import { onePath, parseArgs, readJsonInput } from './read-input.ts';
+import { assessFile } from './assess-file.ts';
+import { onePath, parseArgs } from './read-input.ts';
 import { describeAssessment } from './report.ts';
 
 function readable(email: OutgoingEmail): string {
@@ -34,15 +32,10 @@ function readable(email: OutgoingEmail): string {
 
 export const run: Command = async (args, io) => {
   const { positional, flags } = parseArgs(args, { flags: ['--raw'] });
-  const path = onePath(positional);
-  const config = loadConfig(io.env);
-  const input = await readJsonInput(path, io.stdin);
-  if (!input.ok) {
-    writeLine(io.stderr, `refused: ${input.message}`);
-    return EXIT.refused;
-  }
-  const foundation = await createFoundation(config);
-  const assessment = await assessRequest(input.value, foundation);
+  const assessed = await assessFile(onePath(positional), io);
+  if (!assessed) return EXIT.refused;
+  const { assessment, foundation } = assessed;
+  const { config } = foundation;
   if (assessment.outcome !== 'accepted') {
     for (const line of describeAssessment(assessment)) writeLine(io.stderr, line);
     return EXIT.refused;

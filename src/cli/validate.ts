@@ -1,22 +1,14 @@
 // `ecat validate FILE|-`: the schema, the rules and the CareConnect check, without storing anything.
-import { assessRequest } from '../assess.ts';
-import { createFoundation } from '../app.ts';
-import { loadConfig } from '../config.ts';
+import { assessFile } from './assess-file.ts';
 import { EXIT, writeLine, type Command } from './io.ts';
-import { onePath, parseArgs, readJsonInput } from './read-input.ts';
+import { onePath, parseArgs } from './read-input.ts';
 import { describeAssessment } from './report.ts';
 
 export const run: Command = async (args, io) => {
   const { positional, flags } = parseArgs(args, { flags: ['--json'] });
-  const path = onePath(positional);
-  const config = loadConfig(io.env);
-  const input = await readJsonInput(path, io.stdin);
-  if (!input.ok) {
-    writeLine(io.stderr, `refused: ${input.message}`);
-    return EXIT.refused;
-  }
-  const foundation = await createFoundation(config);
-  const assessment = await assessRequest(input.value, foundation);
+  const assessed = await assessFile(onePath(positional), io);
+  if (!assessed) return EXIT.refused;
+  const { assessment } = assessed;
   if (flags.has('--json')) {
     writeLine(io.stdout, JSON.stringify(assessment, null, 2));
   } else {

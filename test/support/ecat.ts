@@ -6,7 +6,9 @@ import { Redis } from 'ioredis';
 import { runCli } from '../../src/cli/main.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
+import { submitRequest } from '../../src/intake.ts';
 import { addDays, londonDate } from '../../src/request/dates.ts';
+import type { Runtime } from '../../src/runtime.ts';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -72,6 +74,20 @@ export function requestBody(overrides: Record<string, unknown> = {}): Record<str
 /** Test dates `days` calendar days from today in London. */
 export function testDatesIn(days: number): { from: string } {
   return { from: addDays(londonDate(new Date()), days) };
+}
+
+/** Accepts `count` requests with consecutive service IDs from `base`; throws on any refusal. */
+export async function acceptMany(runtime: Runtime, count: number, base: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const result = await submitRequest(
+      requestBody({ dosServiceId: String(base + i) }),
+      runtime.intakeDeps('test'),
+    );
+    if (result.outcome !== 'accepted') throw new Error(JSON.stringify(result));
+    ids.push(result.id);
+  }
+  return ids;
 }
 
 export interface CliRun {
