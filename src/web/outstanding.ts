@@ -37,10 +37,7 @@ function summaryRows(record: RequestRecord): SummaryRow[] {
   const rows = [
     row('Status', record.status),
     row('Urgency', `${urgency.level}: ${urgency.reason}`),
-    row(
-      'CareConnect',
-      `${careConnect.status}${careConnect.address ? ` (${careConnect.address})` : ''}: ${careConnect.detail}`,
-    ),
+    row('CareConnect', `${careConnect.status}: ${careConnect.detail}`),
   ];
   for (const field of FORM_FIELDS) {
     for (const item of field.children ?? [field]) {

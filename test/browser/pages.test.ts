@@ -1,0 +1,164 @@
+// The pages in a real browser (Debian's Chromium through playwright-core): the form with and
+// without JavaScript, the outstanding page, a request's page and the queue dashboard, behind the
+// admin password. Screenshots go to test/artifacts/ for a person to look at.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { londonDate } from '../../src/request/dates.ts';
+import { openRuntime, type Runtime } from '../../src/runtime.ts';
+import { buildServer } from '../../src/web/server.ts';
+import { deletePrefix, testConfig, uniquePrefix } from '../support/ecat.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = 'test/artifacts';
+const PASSWORD = 'browser-secret';
+const NHS_BLUE = 'rgb(0, 94, 184)';
+
+// Needs Debian's Chromium (`apt-get install chromium`); playwright never downloads a browser here.
+describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
+  const prefix = uniquePrefix('browser');
+  let runtime: Runtime;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    runtime = await openRuntime(testConfig(prefix, { ADMIN_PASSWORD: PASSWORD }));
+    app = await buildServer(runtime, { logLevel: 'silent' });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    await mkdir(ARTIFACTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await runtime?.close();
+    await deletePrefix(prefix);
+  });
+
+  async function signedIn(
+    options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {},
+  ): Promise<BrowserContext> {
+    const context = await browser.newContext({
+      httpCredentials: { username: 'admin', password: PASSWORD },
+      viewport: { width: 1100, height: 900 },
+      ...options,
+    });
+    // The NHS.UK web font comes from assets.nhs.uk, out of reach here: fail it at once so the
+    // fallback font shows, instead of blank text while the browser waits for it.
+    await context.route('https://assets.nhs.uk/**', (route) => route.abort());
+    return context;
+  }
+
+  async function fillGood(page: Page, dosServiceId: string): Promise<void> {
+    await page.fill('#dosServiceId', dosServiceId);
+    await page.check('#environment');
+    await page.fill(
+      '#endpoint',
+      'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+    );
+    await page.fill('#odsCode', 'Y02494');
+    await page.fill('[name="serviceName"]', 'Riverside Urgent Treatment Centre');
+    await page.fill('[name="requester.name"]', 'Alex Morgan');
+    await page.fill('[name="requester.email"]', 'alex.morgan@nhs.net');
+  }
+
+  it('refuses a bad request with the error summary, keeps the input, accepts it corrected', async () => {
+    const context = await signedIn();
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    // NHS.UK styles applied: the header is NHS blue.
+    const header = await page.$eval('.nhsuk-header', (el) => getComputedStyle(el).backgroundColor);
+    expect(header).toBe(NHS_BLUE);
+
+    await fillGood(page, '20000724X9');
+    await page.fill('#endpoint', 'http://example.com/fhir');
+    await page.fill('#testDates-from-day', '31');
+    await page.fill('#testDates-from-month', '2');
+    await page.fill('#testDates-from-year', '2031');
+    await page.click('.nhsuk-button');
+    await page.waitForSelector('.nhsuk-error-summary');
+    const summary = await page.textContent('.nhsuk-error-summary');
+    expect(summary).toContain('DoS Service ID must be 1–10 digits');
+    expect(summary).toContain('First test date is not a real calendar date');
+    expect(await page.inputValue('#odsCode')).toBe('Y02494');
+    expect(await page.inputValue('#testDates-from-day')).toBe('31');
+    expect(await page.isChecked('#environment')).toBe(true);
+    // NHS.UK frontend's script moves focus to the summary.
+    expect(await page.evaluate(() => document.activeElement?.className ?? '')).toContain(
+      'nhsuk-error-summary',
+    );
+    await page.screenshot({ path: `${ARTIFACTS}/form-error.png`, fullPage: true });
+
+    await page.fill('#dosServiceId', '2000072489');
+    await page.fill(
+      '#endpoint',
+      'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+    );
+    await page.fill('#testDates-from-day', '2');
+    await page.fill('#testDates-from-month', '3');
+    await page.click('.nhsuk-button');
+    await page.waitForSelector('.nhsuk-panel');
+    expect(await page.textContent('.nhsuk-panel')).toContain('Request accepted');
+    const details = await page.textContent('.nhsuk-summary-list');
+    expect(details).toMatch(/req-[0-9a-f-]{36}/);
+    expect(details).toContain('Routine');
+    expect(details).toContain('ASID:918999198993');
+    await page.screenshot({ path: `${ARTIFACTS}/form-confirmation.png`, fullPage: true });
+    await context.close();
+  });
+
+  it('works without JavaScript: submit, then find it overdue on the outstanding page', async () => {
+    // Without JavaScript a full-page screenshot cannot measure the page: use a tall window.
+    const context = await signedIn({
+      javaScriptEnabled: false,
+      viewport: { width: 1100, height: 1500 },
+    });
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    await fillGood(page, '2000011147');
+    const [year, month, day] = londonDate(new Date()).split('-');
+    await page.fill('#testDates-from-day', day!);
+    await page.fill('#testDates-from-month', month!);
+    await page.fill('#testDates-from-year', year!);
+    await page.click('.nhsuk-button');
+    await page.waitForSelector('.nhsuk-panel');
+    const id = /req-[0-9a-f-]{36}/.exec((await page.textContent('.nhsuk-panel')) ?? '')?.[0];
+    expect(id).toBeDefined();
+
+    await page.click('text=outstanding requests');
+    await page.waitForSelector('#outstanding');
+    const row = page.locator(`tr[id="${id}"]`);
+    expect(await row.getAttribute('class')).toContain('ecat-overdue');
+    expect(await row.textContent()).toContain('Overdue');
+    await page.click('text=Sort by urgency');
+    expect(await page.locator('tbody tr').first().getAttribute('data-urgency')).toBe('urgent');
+    await page.screenshot({ path: `${ARTIFACTS}/outstanding.png`, fullPage: true });
+
+    await row.locator('a').click();
+    await page.waitForSelector('h2:has-text("History")');
+    expect(await page.textContent('main')).toContain('accepted through form');
+    await page.screenshot({ path: `${ARTIFACTS}/request.png`, fullPage: true });
+    await context.close();
+  });
+
+  it('shows the queue dashboard to the admin only', async () => {
+    // A browser without the password would show its own sign-in prompt; ask as a script would.
+    const refused = await fetch(`${base}/admin/queues`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toMatch(/^Basic/);
+
+    const context = await signedIn();
+    const page = await context.newPage();
+    await page.goto(`${base}/admin/queues`);
+    await page.waitForSelector('text=bars-configuration', { timeout: 15_000 });
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
+    await context.close();
+  });
+});
