@@ -2,15 +2,18 @@
 // assess → duplicate check → record + enqueue, written together so a request is either fully
 // accepted or not there at all.
 import type { Queue } from 'bullmq';
+import type { ChainableCommander } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { assessRequest, type AssessDeps, type Assessment } from './assess.ts';
 import type { CareConnectFinding } from './careconnect/finding.ts';
 import { messageIdFor } from './email/render.ts';
+import { addChaserToTransaction } from './followup/jobs.ts';
+import type { ChaserSettings } from './followup/schedule.ts';
 import { addSendJobToTransaction, type RetryPolicy } from './queue/queue.ts';
 import { isConnectionError, unreachable } from './redis.ts';
 import type { RequestRecord } from './requests/record.ts';
 import type { RequestStore } from './requests/store.ts';
-import type { FieldError } from './request/schema.ts';
+import type { ConfigurationRequest, FieldError } from './request/schema.ts';
 import type { Urgency } from './request/urgency.ts';
 
 export type IntakeResult =
@@ -40,16 +43,21 @@ export interface IntakeDeps extends AssessDeps {
   redisUrl: string;
   /** Who or what accepted it, for the history ("cli", "api", "form", "import"). */
   channel?: string;
+  /** When set, a request with test dates gets its chaser job in the same transaction. */
+  chaser?: ChaserSettings;
 }
 
-export async function submitRequest(input: unknown, deps: IntakeDeps): Promise<IntakeResult> {
-  const assessment = await assessRequest(input, deps);
-  if (assessment.outcome !== 'accepted') return assessment;
-  const { request, urgency, careConnect, warnings } = assessment;
+export type AcceptedAssessment = Extract<Assessment, { outcome: 'accepted' }>;
 
+/** The record a freshly accepted request starts as: queued, with its Message-ID fixed. */
+export function newRequestRecord(
+  assessment: AcceptedAssessment,
+  deps: Pick<IntakeDeps, 'now' | 'mailFrom' | 'channel'>,
+): RequestRecord {
+  const { request, urgency, careConnect, warnings } = assessment;
   const id = `req-${randomUUID()}`;
   const at = deps.now().toISOString();
-  const record: RequestRecord = {
+  return {
     id,
     request,
     urgency,
@@ -70,37 +78,60 @@ export async function submitRequest(input: unknown, deps: IntakeDeps): Promise<I
       },
     ],
   };
+}
+
+/** The jobs that land with a new record, inside its MULTI: the send job, and any chaser. */
+export async function addRecordJobs(
+  multi: ChainableCommander,
+  record: RequestRecord,
+  deps: IntakeDeps,
+): Promise<void> {
+  const { request, urgency } = record;
+  await addSendJobToTransaction(
+    deps.queue,
+    multi,
+    {
+      requestId: record.id,
+      dosServiceId: request.dosServiceId,
+      environment: request.environment,
+      urgency: urgency.level,
+    },
+    deps.retry,
+  );
+  if (deps.chaser) {
+    await addChaserToTransaction(deps.queue, multi, record, deps.calendar, deps.chaser, deps.now());
+  }
+}
+
+export function duplicateOf(
+  request: Pick<ConfigurationRequest, 'dosServiceId' | 'environment'>,
+  existingId: string,
+): Extract<IntakeResult, { outcome: 'duplicate' }> {
+  return {
+    outcome: 'duplicate',
+    existingId,
+    errors: [
+      {
+        path: 'dosServiceId',
+        message: `an outstanding ${request.environment} request for DoS service ${request.dosServiceId} exists already: ${existingId}`,
+      },
+    ],
+  };
+}
+
+export async function submitRequest(input: unknown, deps: IntakeDeps): Promise<IntakeResult> {
+  const assessment = await assessRequest(input, deps);
+  if (assessment.outcome !== 'accepted') return assessment;
+  const { request, urgency, careConnect, warnings } = assessment;
+  const record = newRequestRecord(assessment, deps);
 
   let created: Awaited<ReturnType<RequestStore['create']>>;
   try {
-    created = await deps.store.create(record, (multi) =>
-      addSendJobToTransaction(
-        deps.queue,
-        multi,
-        {
-          requestId: id,
-          dosServiceId: request.dosServiceId,
-          environment: request.environment,
-          urgency: urgency.level,
-        },
-        deps.retry,
-      ),
-    );
+    created = await deps.store.create(record, (multi) => addRecordJobs(multi, record, deps));
   } catch (error) {
     if (isConnectionError(error)) throw unreachable(deps.redisUrl, error);
     throw error;
   }
-  if (!created.ok) {
-    return {
-      outcome: 'duplicate',
-      existingId: created.existingId,
-      errors: [
-        {
-          path: 'dosServiceId',
-          message: `an outstanding ${request.environment} request for DoS service ${request.dosServiceId} exists already: ${created.existingId}`,
-        },
-      ],
-    };
-  }
-  return { outcome: 'accepted', id, status: 'queued', urgency, careConnect, warnings };
+  if (!created.ok) return duplicateOf(request, created.existingId);
+  return { outcome: 'accepted', id: record.id, status: 'queued', urgency, careConnect, warnings };
 }

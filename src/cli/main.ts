@@ -16,6 +16,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: 'submit FILE|- [--json]   accept a request and queue its email',
     load: () => import('./submit.ts'),
   },
+  import: {
+    summary: 'import FILE.csv|- [--report PATH] [--json]   bulk submit, one request a row',
+    load: () => import('./import.ts'),
+  },
   list: {
     summary: 'list [--status S] [--json]   list requests (default: outstanding)',
     load: () => import('./list.ts'),

@@ -55,22 +55,35 @@ export async function addSendJobToTransaction(
   data: SendJobData,
   retry: RetryPolicy,
 ): Promise<void> {
-  // BullMQ runs its Lua scripts through `runCommand` on its own client wrapper; give our MULTI the
-  // same entry point, once the queue has loaded those scripts onto the shared connection.
-  await queue.waitUntilReady();
-  const commands = multi as unknown as Record<string, (args: unknown[]) => unknown>;
-  const transaction = Object.assign(multi, {
-    runCommand(name: string, args: unknown[]) {
-      commands[name]!(args);
-      return transaction;
-    },
-  });
-  const job = new Job(
+  await addJobToTransaction(
     queue,
+    multi,
     SEND_JOB,
     data,
     sendJobOptions(data.urgency, retry),
     sendJobId(data.requestId),
   );
+}
+
+/** Queues any job inside the caller's MULTI (the send job, a chaser): it lands with the record. */
+export async function addJobToTransaction(
+  queue: Queue,
+  multi: ChainableCommander,
+  name: string,
+  data: object,
+  options: JobsOptions,
+  jobId: string,
+): Promise<void> {
+  // BullMQ runs its Lua scripts through `runCommand` on its own client wrapper; give our MULTI the
+  // same entry point, once the queue has loaded those scripts onto the shared connection.
+  await queue.waitUntilReady();
+  const commands = multi as unknown as Record<string, (args: unknown[]) => unknown>;
+  const transaction = Object.assign(multi, {
+    runCommand(command: string, args: unknown[]) {
+      commands[command]!(args);
+      return transaction;
+    },
+  });
+  const job = new Job(queue, name, data, options, jobId);
   await job.addJob(transaction as unknown as Parameters<Job['addJob']>[0]);
 }

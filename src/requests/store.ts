@@ -83,17 +83,32 @@ export interface RequestStore {
     record: RequestRecord,
     alsoInTransaction: (multi: ChainableCommander) => Promise<unknown>,
   ): Promise<{ ok: true } | { ok: false; existingId: string }>;
+  /**
+   * `create` for many records in one MULTI (the CSV import). A record whose service and
+   * environment already has an outstanding request, in Redis or earlier in the batch, is left out
+   * and answered with that request's id.
+   */
+  createMany(
+    entries: readonly {
+      record: RequestRecord;
+      alsoInTransaction: (multi: ChainableCommander) => Promise<unknown>;
+    }[],
+  ): Promise<({ ok: true } | { ok: false; existingId: string })[]>;
   transition(
     id: string,
     to: RequestStatus,
     entry: Omit<HistoryEntry, 'at' | 'status'>,
     patch?: Partial<Pick<RequestRecord, 'careConnect' | 'warnings' | 'overdue'>>,
   ): Promise<TransitionResult>;
-  /** Adds an event that does not change the status (a retry, a re-check, a chaser). */
+  /**
+   * Adds an event that does not change the status (a retry, a re-check, a chaser); with `onlyIf`,
+   * only when the record as read inside the transaction passes it (else undefined, nothing written).
+   */
   note(
     id: string,
     entry: Omit<HistoryEntry, 'at' | 'status'>,
     patch?: Partial<Pick<RequestRecord, 'careConnect' | 'warnings' | 'overdue'>>,
+    onlyIf?: (record: RequestRecord) => boolean,
   ): Promise<RequestRecord | undefined>;
 }
 
@@ -166,6 +181,23 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
     };
   }
 
+  /**
+   * Redis does not roll back a transaction when one of its commands fails inside EXEC (the
+   * queue's Lua step is the only one that could): take the record back out so that no request is
+   * left accepted without its job.
+   */
+  async function undoCreate(record: RequestRecord) {
+    const multi = redis.multi();
+    multi.del(keys.record(record.id));
+    for (const filter of ['queued', 'all', 'outstanding'] as const) {
+      multi.zrem(keys.index(filter), record.id);
+    }
+    multi.zrem(keys.group(record.request.environment, record.urgency.level), record.id);
+    multi.zrem(keys.byTestDate, record.id);
+    multi.del(keys.duplicate(record.request.dosServiceId, record.request.environment));
+    await multi.exec();
+  }
+
   return {
     keys,
     async get(id) {
@@ -214,8 +246,49 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
           const result = await multi.exec();
           if (result !== null) {
             const failed = result.find(([error]) => error !== null);
-            if (failed) throw failed[0];
+            if (failed) {
+              await undoCreate(record);
+              throw failed[0];
+            }
             return { ok: true as const };
+          }
+        }
+      });
+    },
+    async createMany(entries) {
+      const duplicates = entries.map(({ record }) =>
+        keys.duplicate(record.request.dosServiceId, record.request.environment),
+      );
+      const watched = [...new Set(duplicates)];
+      if (watched.length === 0) return [];
+      return exclusive(async () => {
+        for (;;) {
+          await redis.watch(...watched);
+          const existing = await redis.mget(watched);
+          const holder = new Map(watched.map((key, i) => [key, existing[i] ?? undefined]));
+          const results: ({ ok: true } | { ok: false; existingId: string })[] = [];
+          const multi = redis.multi();
+          for (const [i, { record, alsoInTransaction }] of entries.entries()) {
+            const existingId = holder.get(duplicates[i]!);
+            if (existingId !== undefined) {
+              results.push({ ok: false, existingId });
+              continue;
+            }
+            holder.set(duplicates[i]!, record.id);
+            multi.set(keys.record(record.id), JSON.stringify(record));
+            writeIndexes(multi, undefined, record);
+            await alsoInTransaction(multi);
+            results.push({ ok: true });
+          }
+          if (!results.some((result) => result.ok)) {
+            await redis.unwatch();
+            return results;
+          }
+          const outcome = await multi.exec();
+          if (outcome !== null) {
+            const failed = outcome.find(([error]) => error !== null);
+            if (failed) throw failed[0];
+            return results;
           }
         }
       });
@@ -231,7 +304,11 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
           result = { ok: false, reason: 'not-allowed', record };
           return 'abort';
         }
-        const next = changed(record, to, entry, patch);
+        // CONTRACT.md: only an outstanding request can be overdue.
+        const next = changed(record, to, entry, {
+          ...(isOutstanding(to) ? {} : { overdue: false }),
+          ...patch,
+        });
         multi.set(keys.record(id), JSON.stringify(next));
         writeIndexes(multi, record, next);
         if (to === 'sent' || to === 'failed') multi.hincrby(keys.counters, to, 1);
@@ -240,10 +317,11 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
       });
       return result;
     },
-    async note(id, entry, patch) {
+    async note(id, entry, patch, onlyIf) {
       let updated: RequestRecord | undefined;
       await update(id, (record, multi) => {
-        if (!record) return 'abort';
+        updated = undefined;
+        if (!record || (onlyIf && !onlyIf(record))) return 'abort';
         updated = changed(record, record.status, entry, patch);
         multi.set(keys.record(id), JSON.stringify(updated));
         return undefined;

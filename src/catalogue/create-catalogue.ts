@@ -1,0 +1,28 @@
+// Builds a proxy client for each environment whose CATALOGUE_URL_<ENV> is set; the others are
+// confirmed by hand (CONTRACT.md, "Configuration").
+import type { Config } from '../config.ts';
+import { ENVIRONMENTS, type Environment } from '../request/schema.ts';
+import { apimCredentialsFromConfig } from './apim-credentials.ts';
+import { createCatalogueClient, type CatalogueClient } from './proxy-client.ts';
+
+export type Catalogue = Partial<Record<Environment, CatalogueClient>>;
+
+export function createCatalogue(config: Config['catalogue'], now: () => Date): Catalogue {
+  const environments = ENVIRONMENTS.filter((environment) => config.urls[environment]);
+  if (environments.length === 0) return {};
+  const credentials = apimCredentialsFromConfig(config.apim, now);
+  return Object.fromEntries(
+    environments.map((environment) => [
+      environment,
+      createCatalogueClient({ baseUrl: config.urls[environment]!, environment, credentials }, now),
+    ]),
+  );
+}
+
+/** For the worker's start-up line: where confirmation comes from, without any secret. */
+export function describeCatalogue(catalogue: Catalogue): string {
+  const environments = Object.keys(catalogue);
+  return environments.length === 0
+    ? 'requests are confirmed by hand (no CATALOGUE_URL_INT or CATALOGUE_URL_PROD)'
+    : `checking the BaRS proxy for ${environments.join(' and ')}`;
+}

@@ -1,0 +1,138 @@
+// Bulk intake: each CSV row is assessed as a submitted request would be, and the accepted rows
+// of each batch are recorded and queued together in one MULTI (records, send jobs, chasers).
+// Rows are settled in file order, so of two rows for the same service the earlier one wins.
+import { assessRequest } from '../assess.ts';
+import {
+  addRecordJobs,
+  duplicateOf,
+  newRequestRecord,
+  type AcceptedAssessment,
+  type IntakeDeps,
+} from '../intake.ts';
+import { isConnectionError, unreachable } from '../redis.ts';
+import type { FieldError } from '../request/schema.ts';
+import type { UrgencyLevel } from '../request/urgency.ts';
+import type { RequestRecord } from '../requests/record.ts';
+import { rowToInput, type Column } from './columns.ts';
+import type { CsvRecord } from './csv.ts';
+
+export type RowOutcome =
+  | { line: number; outcome: 'accepted'; id: string; urgency: UrgencyLevel; warnings: string[] }
+  | { line: number; outcome: 'refused'; reasons: string[]; cells: string[] };
+
+export interface ImportOptions {
+  /** Rows recorded per MULTI. */
+  batchSize?: number;
+  /** Rows assessed at once; the directory's own limiter keeps the request rate down. */
+  concurrency?: number;
+  /** Each row's outcome as soon as it is final, in file order. */
+  onRow?: (outcome: RowOutcome) => void;
+}
+
+const describe = (errors: FieldError[]) =>
+  errors.map((error) => (error.path ? `${error.path}: ${error.message}` : error.message));
+
+async function inPool<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(size, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  });
+  await Promise.all(runners);
+  return results;
+}
+
+type Assessed =
+  { record: CsvRecord; refused: string[] } | { record: CsvRecord; accepted: AcceptedAssessment };
+
+async function assessRow(record: CsvRecord, columns: readonly Column[], deps: IntakeDeps) {
+  if (record.cells.length > columns.length) {
+    return {
+      record,
+      refused: [`the row has ${record.cells.length} cells, the header ${columns.length}`],
+    };
+  }
+  const assessment = await assessRequest(rowToInput(columns, record.cells), deps);
+  if (assessment.outcome === 'accepted') return { record, accepted: assessment };
+  return { record, refused: describe(assessment.errors) };
+}
+
+export async function importRows(
+  rows: readonly CsvRecord[],
+  columns: readonly Column[],
+  deps: IntakeDeps,
+  options: ImportOptions = {},
+): Promise<RowOutcome[]> {
+  const batchSize = options.batchSize ?? 100;
+  const outcomes: RowOutcome[] = [];
+  /** Line of each request this import created, to word a duplicate within the file. */
+  const lineOf = new Map<string, number>();
+  const settle = (outcome: RowOutcome) => {
+    outcomes.push(outcome);
+    options.onRow?.(outcome);
+  };
+
+  for (let start = 0; start < rows.length; start += batchSize) {
+    const chunk = rows.slice(start, start + batchSize);
+    const assessed: Assessed[] = await inPool(chunk, options.concurrency ?? 10, (row) =>
+      assessRow(row, columns, deps),
+    );
+    const created: { row: CsvRecord; record: RequestRecord; assessment: AcceptedAssessment }[] = [];
+    for (const item of assessed) {
+      if ('accepted' in item) {
+        created.push({
+          row: item.record,
+          record: newRequestRecord(item.accepted, deps),
+          assessment: item.accepted,
+        });
+      }
+    }
+    let results: Awaited<ReturnType<IntakeDeps['store']['createMany']>>;
+    try {
+      results = await deps.store.createMany(
+        created.map(({ record }) => ({
+          record,
+          alsoInTransaction: (multi) => addRecordJobs(multi, record, deps),
+        })),
+      );
+    } catch (error) {
+      if (isConnectionError(error)) throw unreachable(deps.redisUrl, error);
+      throw error;
+    }
+    const resultOf = new Map(
+      created.map((entry, i) => [entry.row, { ...entry, result: results[i]! }]),
+    );
+
+    for (const item of assessed) {
+      const { line, cells } = item.record;
+      if ('refused' in item) {
+        settle({ line, outcome: 'refused', reasons: item.refused, cells });
+        continue;
+      }
+      const { record, assessment, result } = resultOf.get(item.record)!;
+      if (result.ok) {
+        lineOf.set(record.id, line);
+        settle({
+          line,
+          outcome: 'accepted',
+          id: record.id,
+          urgency: assessment.urgency.level,
+          warnings: assessment.warnings,
+        });
+        continue;
+      }
+      const earlier = lineOf.get(result.existingId);
+      const reasons =
+        earlier === undefined
+          ? describe(duplicateOf(record.request, result.existingId).errors)
+          : [
+              `dosServiceId: the same service and environment as line ${earlier} of this file (${result.existingId})`,
+            ];
+      settle({ line, outcome: 'refused', reasons, cells });
+    }
+  }
+  return outcomes;
+}

@@ -1,0 +1,36 @@
+// The directory as a bulk import asks it: at most N lookups a second (the DoS Search API allows 10
+// and answers 429 beyond), and one lookup per ODS code and environment. The cache key is the ODS
+// code because today's DoS Search API answers by organisation (DOMAIN.md: lookup by service ID
+// is on its roadmap, not live); many services of one trust then cost one request.
+import type { Directory, DirectoryLookup } from '../careconnect/directory.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+
+export interface ThrottledDirectory extends Directory {
+  /** Lookups that reached the directory (cache misses). */
+  readonly lookups: number;
+}
+
+export function throttledDirectory(directory: Directory, limiter: RateLimiter): ThrottledDirectory {
+  const cache = new Map<string, Promise<DirectoryLookup>>();
+  let lookups = 0;
+  return {
+    get lookups() {
+      return lookups;
+    },
+    schedulingEndpoints(query) {
+      const key = `${query.environment}:${query.odsCode}`;
+      let answer = cache.get(key);
+      if (!answer) {
+        // Rows of the same organisation arriving together share the one pending lookup.
+        answer = limiter.take().then(() => {
+          lookups += 1;
+          return directory.schedulingEndpoints(query);
+        });
+        cache.set(key, answer);
+        // A failed lookup is not an answer: the next row of that organisation asks again.
+        answer.catch(() => cache.delete(key));
+      }
+      return answer;
+    },
+  };
+}
