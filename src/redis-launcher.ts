@@ -3,8 +3,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { Socket } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
+/** True when a Redis answers PING on the port (an error reply such as NOAUTH is a Redis too). */
 export function answersOn(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
   return new Promise((done) => {
     const socket = new Socket();
@@ -16,33 +17,47 @@ export function answersOn(port: number, host = '127.0.0.1', timeoutMs = 500): Pr
     socket.once('error', () => finish(false));
     socket.connect(port, host, () => {
       socket.write('PING\r\n');
-      socket.once('data', (data) => finish(data.toString().startsWith('+PONG')));
+      socket.once('data', (data) => finish(/^[+-]/.test(data.toString())));
     });
   });
 }
 
+/** No Redis can be had: the message is one line naming the ways to get one. */
 export class NoRedisError extends Error {
   override readonly name = 'NoRedisError';
 }
 
 export interface PrivateRedis {
+  url: string;
+  dataDir: string;
   stop(): Promise<void>;
 }
 
-function hasRedisServer(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+export interface PrivateRedisOptions {
+  /** Where the append-only files and redis.log go. */
+  dataDir?: string;
+  port?: number;
+  /** The redis-server executable, looked up on PATH. */
+  binary?: string;
 }
 
-export async function startPrivateRedis(dataDir = 'var/redis', port = 6379): Promise<PrivateRedis> {
-  if (!hasRedisServer()) {
+function runs(binary: string): boolean {
+  const probe = spawnSync(binary, ['--version'], { stdio: 'ignore' });
+  return probe.error === undefined && probe.status === 0;
+}
+
+export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+  const { dataDir = 'var/redis', port = 6379, binary = 'redis-server' } = options;
+  if (!runs(binary)) {
     throw new NoRedisError(
-      'no Redis answers on 127.0.0.1:6379 and redis-server is not installed: run `docker compose up -d redis`, or install redis-server (e.g. `apt-get install redis-server`), or set REDIS_URL',
+      `no Redis answers on 127.0.0.1:${port} and ${binary} is not installed: run \`docker compose up -d redis\`, or install redis-server (e.g. \`apt-get install redis-server\`), or set REDIS_URL`,
     );
   }
   const dir = resolve(dataDir);
   await mkdir(dir, { recursive: true });
+  // noeviction: BullMQ's keys must never be evicted (LIBRARIES.md). AOF only, no RDB snapshots.
   const child: ChildProcess = spawn(
-    'redis-server',
+    binary,
     [
       '--port',
       String(port),
@@ -61,20 +76,24 @@ export async function startPrivateRedis(dataDir = 'var/redis', port = 6379): Pro
     ],
     { stdio: 'ignore' },
   );
+  const exited = new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.once('error', () => done());
+  });
   for (let waited = 0; waited < 5000; waited += 100) {
+    if (child.exitCode !== null) break;
     if (await answersOn(port)) {
       return {
-        stop: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
+        url: `redis://127.0.0.1:${port}`,
+        dataDir: dir,
+        async stop() {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          await exited;
+        },
       };
     }
-    if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
-  throw new NoRedisError(`redis-server did not start; see ${dir}/redis.log`);
+  throw new NoRedisError(`redis-server did not start; see ${join(dir, 'redis.log')}`);
 }

@@ -1,15 +1,16 @@
 // The send job: turns a queued request into the email to the BaRS mailbox and records the outcome.
 // SMTP failures arrive classified (email/errors.ts): permanent ones end the job at once
-// (UnrecoverableError), temporary ones are retried by BullMQ with backoff.
+// (UnrecoverableError), everything else is retried by BullMQ with backoff until attempts run out.
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { checkCareConnect } from '../careconnect/check.ts';
 import type { Directory } from '../careconnect/directory.ts';
+import { isRefusingFinding } from '../careconnect/finding.ts';
 import { PermanentMailError, TemporaryMailError } from '../email/errors.ts';
 import { renderConfigurationEmail, type TemplateRenderer } from '../email/render.ts';
 import type { Mailer } from '../email/transport.ts';
 import { londonDate } from '../request/dates.ts';
-import type { RequestRecord } from '../requests/record.ts';
+import type { HistoryEntry, RequestRecord } from '../requests/record.ts';
 import type { RequestStore } from '../requests/store.ts';
 import type { SendJobData } from './queue.ts';
 
@@ -22,12 +23,32 @@ export interface SendDeps {
   log: Logger;
 }
 
-/** A directory still down on this attempt or later: send anyway, with that stated. */
-const SEND_UNVERIFIED_FROM_ATTEMPT = 3;
+/**
+ * With the directory still down on this attempt (or the job's last, if sooner) the email goes
+ * anyway, saying so: an urgent request should not wait out every backoff for DoS to come back.
+ */
+export const SEND_UNVERIFIED_FROM_ATTEMPT = 3;
+
+const UNVERIFIED_WARNING = 'CareConnect could not be verified';
+
+/** The directory was still unreachable on an early attempt: retried like a temporary failure. */
+class StillUnverifiedError extends Error {
+  override readonly name = 'StillUnverifiedError';
+}
+
+interface Attempt {
+  number: number;
+  last: boolean;
+}
+
+function attemptOf(job: Job<SendJobData>): Attempt {
+  const number = job.attemptsMade + 1;
+  return { number, last: number >= (job.opts.attempts ?? 1) };
+}
 
 async function recheckCareConnect(
   record: RequestRecord,
-  attempt: number,
+  attempt: Attempt,
   deps: SendDeps,
 ): Promise<RequestRecord> {
   const { request } = record;
@@ -40,17 +61,31 @@ async function recheckCareConnect(
     },
     request.careConnectWaiver,
   );
-  if (finding.status === 'unverified' && attempt < SEND_UNVERIFIED_FROM_ATTEMPT) {
+  const sendAnyway = attempt.last || attempt.number >= SEND_UNVERIFIED_FROM_ATTEMPT;
+  if (finding.status === 'unverified' && !sendAnyway) {
     await deps.store.note(record.id, { event: 'recheck', reason: finding.detail });
-    throw new Error(`CareConnect still unverified: ${finding.detail}`);
+    throw new StillUnverifiedError(`CareConnect still unverified: ${finding.detail}`);
   }
+  if (isRefusingFinding(finding)) {
+    // Intake would have refused this (CONTRACT.md: missing/malformed need a waiver); so does the
+    // worker, rather than asking the BaRS team to configure a service CareConnect cannot book.
+    await deps.store.transition(record.id, 'failed', {
+      event: 'failed',
+      reason: `not sent: CareConnect checked again and found ${finding.status}: ${finding.detail} Fix the DoS scheduling endpoint and submit again, or submit with a careConnectWaiver.`,
+      details: { careConnect: finding.status, attempt: attempt.number },
+    });
+    throw new UnrecoverableError(`CareConnect ${finding.status}`);
+  }
+  const kept = record.warnings.filter(
+    (w) => w !== record.careConnect.detail && !w.startsWith(UNVERIFIED_WARNING),
+  );
   const warnings =
     finding.status === 'unverified'
       ? [
-          ...record.warnings.filter((w) => w !== record.careConnect.detail),
-          `CareConnect could not be verified: the directory was still unreachable after ${attempt} attempts.`,
+          ...kept,
+          `${UNVERIFIED_WARNING}: the directory was still unreachable after ${attempt.number} attempts.`,
         ]
-      : record.warnings.filter((w) => w !== record.careConnect.detail);
+      : kept;
   const updated = await deps.store.note(
     record.id,
     { event: 'recheck', reason: `CareConnect checked again: ${finding.detail}` },
@@ -59,18 +94,12 @@ async function recheckCareConnect(
   return updated ?? record;
 }
 
-export async function sendRequestEmail(job: Job<SendJobData>, deps: SendDeps): Promise<string> {
-  const attempt = job.attemptsMade + 1;
-  let record = await deps.store.get(job.data.requestId);
-  if (!record) return 'no such request';
-  if (record.status !== 'queued') {
-    await job.log(`skipped: the request is ${record.status}`);
-    return `skipped (${record.status})`;
-  }
-  if (record.careConnect.status === 'unverified') {
-    record = await recheckCareConnect(record, attempt, deps);
-  }
-
+async function deliver(
+  job: Job<SendJobData>,
+  record: RequestRecord,
+  attempt: Attempt,
+  deps: SendDeps,
+) {
   const email = renderConfigurationEmail(
     {
       id: record.id,
@@ -81,49 +110,83 @@ export async function sendRequestEmail(job: Job<SendJobData>, deps: SendDeps): P
     deps.mail,
     deps.renderer,
   );
-  await job.log(`attempt ${attempt}: sending ${email.messageId}`);
-  try {
-    const receipt = await deps.mailer.send(email);
-    const entry = {
-      event: 'sent',
-      reason: `accepted by the mail server: ${receipt.response}`,
-      details: {
-        messageId: receipt.messageId,
-        response: receipt.response,
-        template: email.headers['X-Ecat-Template'] ?? '',
-        attempt,
-      },
+  await job.log(`attempt ${attempt.number}: sending ${email.messageId}`);
+  const receipt = await deps.mailer.send(email);
+  const entry = {
+    event: 'sent',
+    reason: `accepted by the mail server: ${receipt.response}`,
+    details: {
+      messageId: receipt.messageId,
+      response: receipt.response,
+      template: email.headers['X-Ecat-Template'] ?? '',
+      attempt: attempt.number,
+      ...(receipt.location ? { location: receipt.location } : {}),
+    },
+  };
+  const moved = await deps.store.transition(record.id, 'sent', entry);
+  // Cancelled while the email was on its way: keep the fact that it went.
+  if (!moved.ok) await deps.store.note(record.id, entry);
+  await job.log(`sent: ${receipt.response}`);
+  return receipt.response;
+}
+
+/** Facts about a failed attempt worth keeping in the history. */
+function failureDetails(error: unknown, attempt: Attempt): HistoryEntry['details'] {
+  if (error instanceof TemporaryMailError) {
+    return {
+      code: error.code ?? '',
+      responseCode: error.responseCode ?? 0,
+      attempt: attempt.number,
     };
-    const moved = await deps.store.transition(record.id, 'sent', entry);
-    // Cancelled while the email was on its way: keep the fact that it went.
-    if (!moved.ok) await deps.store.note(record.id, entry);
-    await job.log(`sent: ${receipt.response}`);
-    return receipt.response;
+  }
+  return { error: error instanceof Error ? error.name : 'unknown', attempt: attempt.number };
+}
+
+export async function sendRequestEmail(job: Job<SendJobData>, deps: SendDeps): Promise<string> {
+  const attempt = attemptOf(job);
+  let record = await deps.store.get(job.data.requestId);
+  if (!record) {
+    deps.log.warn({ requestId: job.data.requestId }, 'send job for a request that is not there');
+    return 'no such request';
+  }
+  if (record.status !== 'queued') {
+    await job.log(`skipped: the request is ${record.status}`);
+    return `skipped (${record.status})`;
+  }
+  try {
+    if (record.careConnect.status === 'unverified') {
+      record = await recheckCareConnect(record, attempt, deps);
+    }
+    return await deliver(job, record, attempt, deps);
   } catch (error) {
+    if (error instanceof UnrecoverableError) throw error;
     if (error instanceof PermanentMailError) {
       await deps.store.transition(record.id, 'failed', {
         event: 'failed',
         reason: `the mail server refused the email: ${error.response}`,
-        details: { responseCode: error.responseCode ?? 0, response: error.response, attempt },
+        details: {
+          responseCode: error.responseCode ?? 0,
+          response: error.response,
+          attempt: attempt.number,
+        },
       });
       throw new UnrecoverableError(error.message);
     }
-    if (error instanceof TemporaryMailError) {
-      const lastAttempt = attempt >= (job.opts.attempts ?? 1);
-      if (lastAttempt) {
-        await deps.store.transition(record.id, 'failed', {
-          event: 'failed',
-          reason: `retries exhausted after ${attempt} attempts: ${error.message}`,
-          details: { code: error.code ?? '', responseCode: error.responseCode ?? 0, attempt },
-        });
-      } else {
-        await deps.store.note(record.id, {
-          event: 'retry',
-          reason: `attempt ${attempt} failed, will retry: ${error.message}`,
-          details: { code: error.code ?? '', responseCode: error.responseCode ?? 0, attempt },
-        });
-      }
+    const message = error instanceof Error ? error.message : String(error);
+    if (attempt.last) {
+      await deps.store.transition(record.id, 'failed', {
+        event: 'failed',
+        reason: `retries exhausted after ${attempt.number} attempts: ${message}`,
+        details: failureDetails(error, attempt),
+      });
+    } else if (!(error instanceof StillUnverifiedError)) {
+      await deps.store.note(record.id, {
+        event: 'retry',
+        reason: `attempt ${attempt.number} failed, will retry: ${message}`,
+        details: failureDetails(error, attempt),
+      });
     }
-    throw error;
+    // BullMQ needs a real Error to retry on (LIBRARIES.md).
+    throw error instanceof Error ? error : new Error(message);
   }
 }
