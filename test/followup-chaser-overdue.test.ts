@@ -1,0 +1,192 @@
+// Chasers and overdue on the real Redis and a loopback SMTP server, with an injected clock:
+// delayed jobs are promoted when the clock reaches their moment, as BullMQ would do then.
+import type { ParsedMail } from 'mailparser';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chaserJobId, OVERDUE_SWEEP_JOB, rescheduleChaser } from '../src/followup/jobs.ts';
+import { submitRequest } from '../src/intake.ts';
+import { PRIORITY } from '../src/queue/queue.ts';
+import type { RequestRecord } from '../src/requests/record.ts';
+import { openRuntime, startWorker, type RunningWorker, type Runtime } from '../src/runtime.ts';
+import { buildServer } from '../src/web/server.ts';
+import {
+  deletePrefix,
+  ecat,
+  requestBody,
+  testConfig,
+  testEnv,
+  uniquePrefix,
+} from './support/ecat.ts';
+import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
+
+const prefix = uniquePrefix('followup');
+let clock = new Date('2027-03-15T10:00:00Z'); // Monday; testing Wednesday 31 March
+let sink: SmtpSink;
+let runtime: Runtime;
+let worker: RunningWorker;
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  for (let waited = 0; waited < 15_000; waited += 50) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function record(id: string): Promise<RequestRecord> {
+  return (await runtime.store.get(id))!;
+}
+
+async function accept(dosServiceId: string): Promise<string> {
+  const result = await submitRequest(
+    requestBody({ dosServiceId, testDates: { from: '2027-03-31' } }),
+    runtime.intakeDeps('test'),
+  );
+  if (result.outcome !== 'accepted') throw new Error(JSON.stringify(result));
+  return result.id;
+}
+
+const messagesFor = (id: string): ParsedMail[] =>
+  sink.messages.filter((mail) => mail.headers.get('x-ecat-request-id') === id);
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  runtime = await openRuntime(testConfig(prefix, { SMTP_URL: sink.url }), { now: () => clock });
+  worker = startWorker(runtime, pino({ level: 'silent' }));
+});
+
+afterAll(async () => {
+  await worker.stop(5000);
+  await runtime.close();
+  await deletePrefix(prefix);
+  await sink.close();
+});
+
+describe('a request 10 working days from testing', () => {
+  let live: string;
+  let confirmed: string;
+
+  it('is given one delayed chaser, due 09:00 three working days before testing', async () => {
+    live = await accept('5000000001');
+    confirmed = await accept('5000000002');
+    expect((await record(live)).urgency).toMatchObject({ level: 'high', workingDays: 10 });
+    const job = (await runtime.queue.getJob(chaserJobId(live)))!;
+    expect(job.name).toBe('chaser');
+    expect(await job.isDelayed()).toBe(true);
+    expect(job.timestamp + job.delay).toBe(Date.parse('2027-03-24T09:00:00Z'));
+    expect(job.opts.priority).toBe(PRIORITY.high);
+    expect(job.data).toEqual({ requestId: live, sendOn: '2027-03-24' });
+
+    // The original emails go now; nothing else until the chaser's day.
+    await sink.waitForMessages(2);
+    await until(
+      async () => ((await record(confirmed)).status === 'sent' ? true : undefined),
+      'both sent',
+    );
+    expect(await job.isDelayed()).toBe(true);
+  });
+
+  it('sends exactly one reminder on the day, threaded under the original; none once confirmed', async () => {
+    await runtime.store.transition(confirmed, 'configured', {
+      event: 'configured',
+      reason: 'test',
+    });
+    clock = new Date('2027-03-24T09:00:00Z');
+    for (const id of [live, confirmed])
+      await (await runtime.queue.getJob(chaserJobId(id)))!.promote();
+
+    const skipped = await until(async () => {
+      const job = await runtime.queue.getJob(chaserJobId(confirmed));
+      return job?.finishedOn ? job : undefined;
+    }, 'the confirmed request’s chaser to finish');
+    expect(skipped.returnvalue).toBe('skipped: the request is configured');
+    await until(
+      async () =>
+        (await record(live)).history.some((e) => e.event === 'chaser') ? true : undefined,
+      'the chaser',
+    );
+
+    const original = (await record(live)).messageId;
+    const [first, chaser, ...more] = messagesFor(live);
+    expect(more).toEqual([]);
+    expect(first!.messageId).toBe(original);
+    expect(chaser!.subject).toBe(`Reminder: ${first!.subject}`);
+    expect(chaser!.inReplyTo).toBe(original);
+    expect(chaser!.references).toEqual(original);
+    expect(chaser!.messageId).toBe(original.replace('<req-', '<chaser-req-'));
+    expect(chaser!.to).toMatchObject({
+      value: [{ address: 'bookingandreferralstandard@nhs.net' }],
+    });
+    expect(chaser!.cc).toMatchObject({ value: [{ address: 'alex.morgan@nhs.net' }] });
+    expect(chaser!.text).toContain('Testing starts on Wednesday 31 March 2027, in 3 working days');
+    expect(messagesFor(confirmed)).toHaveLength(1);
+
+    // Planned again (as after a change), it still never sends a second reminder.
+    const again = await rescheduleChaser(
+      runtime.queue,
+      await record(live),
+      runtime.foundation.calendar,
+      runtime.config.chaser,
+      new Date('2027-03-23T09:00:00Z'),
+    );
+    expect(again?.sendOn).toBe('2027-03-24');
+    await (await runtime.queue.getJob(chaserJobId(live)))!.promote();
+    const rerun = await until(async () => {
+      const job = await runtime.queue.getJob(chaserJobId(live));
+      return job?.finishedOn ? job : undefined;
+    }, 'the re-planned chaser');
+    expect(rerun.returnvalue).toBe('skipped: a reminder went already');
+    expect((await record(live)).history.filter((e) => e.event === 'chaser')).toHaveLength(1);
+    expect(messagesFor(live)).toHaveLength(2);
+  });
+
+  it('is flagged overdue on the test date, shown everywhere, and its requester alone is told once', async () => {
+    const sweep = async () => {
+      const job = await runtime.queue.add(OVERDUE_SWEEP_JOB, {}, { priority: PRIORITY.high });
+      return until(async () => {
+        const done = await runtime.queue.getJob(job.id!);
+        return done?.finishedOn ? String(done.returnvalue) : undefined;
+      }, 'the overdue sweep');
+    };
+    clock = new Date('2027-03-30T22:59:00Z'); // 23:59 on the 30th in London (BST)
+    expect(await sweep()).toMatch(/^overdue: 0 marked/);
+    expect((await record(live)).overdue).toBe(false);
+
+    clock = new Date('2027-03-30T23:05:00Z'); // 00:05 on the 31st in London
+    expect(await sweep()).toBe(`overdue: 1 marked (${live}), 1 told, 0 not told yet`);
+    const flagged = await record(live);
+    expect(flagged.overdue).toBe(true);
+    expect(flagged.history.map((e) => e.event).slice(-2)).toEqual(['overdue', 'overdue-notice']);
+    expect(flagged.history.at(-2)?.reason).toBe(
+      'testing was due to start on Wednesday 31 March 2027 and the service is not configured yet',
+    );
+    const notice = messagesFor(live)[2]!;
+    expect(notice.subject).toBe(
+      'Overdue: DoS service 5000000001 (INT) is not yet in the BaRS Endpoint Catalogue',
+    );
+    expect(notice.to).toMatchObject({ value: [{ address: 'alex.morgan@nhs.net' }] });
+    expect(notice.cc).toBeUndefined();
+    expect(notice.inReplyTo).toBe(flagged.messageId);
+
+    expect(await sweep()).toBe('overdue: 0 marked, 0 told, 0 not told yet');
+    expect(messagesFor(live)).toHaveLength(3);
+    expect((await record(confirmed)).overdue).toBe(false);
+
+    const listed = await ecat(['list'], testEnv(prefix));
+    expect(listed.stdout.split('\n').find((line) => line.startsWith(live))).toMatch(/OVERDUE$/);
+    const app = await buildServer(runtime, { logLevel: 'silent' });
+    try {
+      const page = await app.inject({ url: '/requests' });
+      expect(page.body).toContain('1 overdue');
+      const metrics = await app.inject({ url: '/metrics' });
+      expect(metrics.body).toMatch(/^ecat_overdue_requests 1$/m);
+    } finally {
+      await app.close();
+    }
+
+    // Confirmed at last: no longer overdue.
+    await runtime.store.transition(live, 'configured', { event: 'configured', reason: 'test' });
+    expect((await record(live)).overdue).toBe(false);
+  });
+});
