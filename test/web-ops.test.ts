@@ -1,5 +1,5 @@
 // Running the service: metrics read from Redis, the API's edges (empty bodies, content types, rate
-// limit, raw CR/LF in a header), where the server binds, and `ecat serve` / `ecat start` as real
+// limit, raw CR/LF in a header), Redis on a closed port, where the server binds, and `ecat serve` / `ecat start` as real
 // processes — the last one taking a form post all the way to an .eml file in the outbox.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -7,11 +7,21 @@ import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createQueue } from '../src/queue/queue.ts';
 import { londonDate } from '../src/request/dates.ts';
+import { createRequestStore } from '../src/requests/store.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { bindAddress, buildServer } from '../src/web/server.ts';
-import { deletePrefix, requestBody, testConfig, testEnv, uniquePrefix } from './support/ecat.ts';
+import {
+  countKeys,
+  deletePrefix,
+  requestBody,
+  testConfig,
+  testEnv,
+  uniquePrefix,
+} from './support/ecat.ts';
 
 const prefix = uniquePrefix('web-ops');
 let runtime: Runtime;
@@ -166,6 +176,71 @@ describe('the API at its edges', () => {
       socket.on('error', reject);
     });
     expect(reply).toMatch(/^HTTP\/1\.1 400/);
+  });
+});
+
+describe('Redis on a closed port', () => {
+  it('503 for the API, the form and /readyz, and nothing written anywhere', async () => {
+    const port = await freePort();
+    const closed = new Redis(`redis://127.0.0.1:${port}`, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    closed.on('error', () => undefined); // every command below fails, and says so
+    const queue = createQueue(closed, prefix);
+    queue.on('error', () => undefined);
+    const store = createRequestStore(closed, prefix, () => new Date());
+    const deps = {
+      ...runtime,
+      redis: closed,
+      queue,
+      store,
+      intakeDeps: (channel: string) => ({
+        ...runtime.intakeDeps(channel),
+        queue,
+        store,
+        redisUrl: `redis://127.0.0.1:${port}`,
+      }),
+    };
+    const away = await buildServer(deps, { logLevel: 'silent' });
+    const keysBefore = await countKeys(prefix);
+    try {
+      const api = await away.inject({
+        method: 'POST',
+        url: '/api/requests',
+        headers: json,
+        payload: requestBody({ dosServiceId: '9100000009' }),
+      });
+      expect(api.statusCode).toBe(503);
+      expect(api.json().errors[0].message).toMatch(/nothing was stored/);
+      expect((await away.inject({ url: '/api/requests' })).statusCode).toBe(503);
+      const form = await away.inject({ url: '/' });
+      expect(form.statusCode).toBe(200);
+      const posted = await away.inject({
+        method: 'POST',
+        url: '/',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({
+          _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '',
+          dosServiceId: '2000072489',
+          environment: 'INT',
+          endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+          odsCode: 'Y02494',
+          'requester.name': 'Alex Morgan',
+          'requester.email': 'alex.morgan@nhs.net',
+        }).toString(),
+      });
+      expect(posted.statusCode).toBe(503);
+      expect(posted.body).toContain('value="2000072489"');
+      expect((await away.inject({ url: '/readyz' })).statusCode).toBe(503);
+      expect((await away.inject({ url: '/healthz' })).statusCode).toBe(200);
+      expect(await countKeys(prefix)).toBe(keysBefore);
+    } finally {
+      await away.close();
+      closed.disconnect();
+    }
   });
 });
 
