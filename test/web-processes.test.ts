@@ -1,0 +1,117 @@
+// `ecat serve` and `ecat start` as real processes: loopback without credentials and a clean stop
+// on SIGTERM; and `npm start`'s promise: a form post becomes an email in the outbox.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { deletePrefix, testEnv, uniquePrefix } from './support/ecat.ts';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Running {
+  child: ChildProcess;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function ecatProcess(command: string, env: Record<string, string>): Running {
+  const child = spawn(process.execPath, ['bin/ecat.js', command], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stderr: () => stderr, exit };
+}
+
+async function until<T>(what: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await what().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('as processes', () => {
+  it('ecat serve: loopback only without credentials, says so, stops cleanly on SIGTERM', async () => {
+    const servePrefix = uniquePrefix('web-serve');
+    const port = await freePort();
+    const serve = ecatProcess(
+      'serve',
+      testEnv(servePrefix, { PORT: String(port), LOG_LEVEL: 'info' }),
+    );
+    try {
+      const health = await until(async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return response.ok ? response.json() : undefined;
+      });
+      expect(health).toEqual({ status: 'ok' });
+      expect(serve.stderr()).toMatch(
+        /neither API_TOKEN nor ADMIN_PASSWORD is set: listening on 127\.0\.0\.1 only/,
+      );
+      serve.child.kill('SIGTERM');
+      expect(await serve.exit).toBe(0);
+    } finally {
+      serve.child.kill('SIGKILL');
+      await deletePrefix(servePrefix);
+    }
+  });
+
+  it('ecat start: a form post becomes an email in the outbox', async () => {
+    const startPrefix = uniquePrefix('web-start');
+    const outbox = await mkdtemp(join(tmpdir(), 'ecat-outbox-'));
+    const port = await freePort();
+    const start = ecatProcess(
+      'start',
+      testEnv(startPrefix, { PORT: String(port), OUTBOX_DIR: outbox, ADMIN_PASSWORD: 'pw' }),
+    );
+    const base = `http://127.0.0.1:${port}`;
+    const basic = { authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` };
+    try {
+      const form = await until(async () => {
+        const response = await fetch(`${base}/`, { headers: basic });
+        return response.ok ? response.text() : undefined;
+      });
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
+      const posted = await fetch(`${base}/`, {
+        method: 'POST',
+        headers: { ...basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          _csrf: csrf,
+          dosServiceId: '2000072489',
+          environment: 'INT',
+          endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+          odsCode: 'Y02494',
+          'requester.name': 'Alex Morgan',
+          'requester.email': 'alex.morgan@nhs.net',
+        }),
+      });
+      expect(posted.status).toBe(200);
+      const id = /req-[0-9a-f-]{36}/.exec(await posted.text())?.[0];
+      expect(id).toBeDefined();
+      const file = await until(async () =>
+        (await readdir(outbox)).find((name) => name.endsWith('.eml')),
+      );
+      const email = await readFile(join(outbox, file), 'utf8');
+      expect(email).toContain('2000072489');
+      expect(email).toContain(id);
+      start.child.kill('SIGTERM');
+      expect(await start.exit).toBe(0);
+    } finally {
+      start.child.kill('SIGKILL');
+      await rm(outbox, { recursive: true, force: true });
+      await deletePrefix(startPrefix);
+    }
+  });
+});
