@@ -2,9 +2,26 @@
 // from DOMAIN.md ("CareConnect configuration"): one active primary-recipient scheduling endpoint
 // whose address is `ASID:<Spine ASID>` (CareConnect) or `ODS:<code>` (GP Connect).
 import type { Endpoint } from 'fhir/r4.js';
+import { z } from 'zod';
 import type { CareConnectFinding } from './finding.ts';
 
+/**
+ * The least of an Endpoint that classification reads. Adapters check what a directory sends
+ * against it, so a garbled resource is the directory's fault and never a crash in here.
+ */
+export const classifiableEndpoint = z.looseObject({
+  resourceType: z.literal('Endpoint'),
+  status: z.string(),
+  address: z.string(),
+  payloadType: z.array(z.looseObject({ coding: z.array(z.looseObject({})).optional() })).optional(),
+  extension: z.array(z.looseObject({ url: z.string() })).optional(),
+});
+
+// Matched by suffix: the profile's base URL has moved between DoS releases, the name has not.
 const BUSINESS_SCENARIO = 'Extension-England-EndpointBusinessScenario';
+const CARECONNECT_ADDRESS = /^ASID:\d+$/;
+const GPCONNECT_ADDRESS = /^ODS:[A-Za-z0-9]+$/;
+const PREFIXED = /^(ASID|ODS):/i;
 
 export function isSchedulingEndpoint(endpoint: Endpoint): boolean {
   return (endpoint.payloadType ?? []).some((concept) =>
@@ -22,43 +39,54 @@ function businessScenario(endpoint: Endpoint): string | undefined {
   );
 }
 
-const CARECONNECT_ADDRESS = /^ASID:\d+$/;
-const GPCONNECT_ADDRESS = /^ODS:[A-Za-z0-9]+$/;
+/** What stops a single scheduling endpoint from working, in words that finish "an endpoint …". */
+function problemsOf(endpoint: Endpoint, address: string): string[] {
+  const problems: string[] = [];
+  if (!CARECONNECT_ADDRESS.test(address) && !GPCONNECT_ADDRESS.test(address)) {
+    problems.push(
+      PREFIXED.test(address)
+        ? 'whose address is not in the form ASID:<digits> or ODS:<code>'
+        : 'without the ASID: or ODS: prefix',
+    );
+  }
+  if (endpoint.status !== 'active') {
+    problems.push(`with status '${endpoint.status}', not active`);
+  }
+  // An endpoint without the extension is taken as primary: DoS only marks the exception.
+  if (businessScenario(endpoint) === 'copy-recipient') {
+    problems.push('as a copy recipient, not the primary recipient');
+  }
+  return problems;
+}
 
 export function classifySchedulingEndpoints(
   endpoints: Endpoint[],
   source: string,
 ): CareConnectFinding {
   const scheduling = endpoints.filter(isSchedulingEndpoint);
-  if (scheduling.length === 0) {
+  const [first] = scheduling;
+  if (first === undefined) {
     return {
       status: 'missing',
-      detail: `DoS has no scheduling endpoint for this service (${source}), so CareConnect and GP Connect booking are not configured.`,
+      detail: `DoS has no scheduling endpoint for this service (${source}), so neither CareConnect nor GP Connect booking is configured.`,
     };
   }
   if (scheduling.length > 1) {
-    const addresses = scheduling.map((endpoint) => endpoint.address).join(', ');
+    const addresses = scheduling.map((endpoint) => endpoint.address.trim()).join(', ');
     return {
       status: 'malformed',
-      address: scheduling[0]!.address,
-      detail: `DoS has ${scheduling.length} scheduling endpoints for this service (${addresses}; ${source}); there should be only one.`,
+      address: first.address.trim(),
+      detail: `DoS has ${scheduling.length} scheduling endpoints for this service, ${addresses} (${source}); there should be only one.`,
     };
   }
-  const endpoint = scheduling[0]!;
-  const address = endpoint.address.trim();
-  if (endpoint.status !== 'active') {
+  const address = first.address.trim();
+  const found = address === '' ? {} : { address };
+  const problems = problemsOf(first, address);
+  if (problems.length > 0) {
     return {
       status: 'malformed',
-      address,
-      detail: `DoS has a scheduling endpoint ${address} but its status is '${endpoint.status}', not active (${source}).`,
-    };
-  }
-  const scenario = businessScenario(endpoint);
-  if (scenario === 'copy-recipient') {
-    return {
-      status: 'malformed',
-      address,
-      detail: `DoS has a scheduling endpoint ${address} as a copy recipient; booking needs it as the primary recipient (${source}).`,
+      ...found,
+      detail: `DoS has a scheduling endpoint '${address}' ${problems.join(' and ')} (${source}); CareConnect booking will not work until it is fixed.`,
     };
   }
   if (CARECONNECT_ADDRESS.test(address)) {
@@ -68,16 +96,9 @@ export function classifySchedulingEndpoints(
       detail: `DoS has a CareConnect scheduling endpoint ${address} (${source}).`,
     };
   }
-  if (GPCONNECT_ADDRESS.test(address)) {
-    return {
-      status: 'gpconnect',
-      address,
-      detail: `DoS has a GP Connect scheduling endpoint ${address} (${source}); there is no CareConnect (ASID:) endpoint.`,
-    };
-  }
   return {
-    status: 'malformed',
+    status: 'gpconnect',
     address,
-    detail: `DoS has a scheduling endpoint '${address}' without the ASID: or ODS: prefix (${source}); booking will not work without it.`,
+    detail: `DoS has a GP Connect scheduling endpoint ${address} but no CareConnect (ASID:) one (${source}).`,
   };
 }

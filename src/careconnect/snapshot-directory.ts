@@ -1,21 +1,78 @@
 // The snapshot adapter: DoS as a FHIR Bundle file (config/directory.json), the embedded default
 // when no DoS API is configured. The same snapshot answers for INT and PROD.
+import type { Bundle } from 'fhir/r4.js';
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import {
-  asBundle,
   DOS_SERVICE_ID_SYSTEM,
   endpointsOfOrganisation,
   endpointsOfService,
   hasIdentifier,
   resourcesOf,
 } from './bundle.ts';
+import { classifiableEndpoint } from './classify.ts';
 import type { Directory } from './directory.ts';
 
+const identifiers = z
+  .array(z.looseObject({ system: z.string().optional(), value: z.string().optional() }))
+  .optional();
+const reference = z.looseObject({ reference: z.string().optional() });
+
+const resourceShapes: Record<string, z.ZodType> = {
+  Endpoint: classifiableEndpoint,
+  HealthcareService: z.looseObject({
+    identifier: identifiers,
+    endpoint: z.array(reference).optional(),
+  }),
+  Organization: z.looseObject({ identifier: identifiers }),
+};
+
+/** Checked once at load, so a broken file stops the start instead of misleading every lookup. */
+const snapshotShape = z.looseObject({
+  resourceType: z.literal('Bundle'),
+  entry: z
+    .array(
+      z.looseObject({
+        resource: z.looseObject({ resourceType: z.string() }).superRefine((resource, ctx) => {
+          const checked = resourceShapes[resource.resourceType]?.safeParse(resource);
+          for (const issue of checked?.error?.issues ?? []) {
+            ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+          }
+        }),
+      }),
+    )
+    .default([]),
+});
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const path = (issue?.path ?? [])
+    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+    .join('')
+    .replace(/^\./, '');
+  return `${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}`;
+}
+
 export function createSnapshotDirectory(value: unknown, source = 'DoS snapshot'): Directory {
-  const bundle = asBundle(value);
-  if (!bundle)
-    throw new Error(`${source} is not a FHIR Bundle (resourceType 'Bundle' with entries)`);
+  const parsed = snapshotShape.safeParse(value);
+  if (!parsed.success) {
+    throw new Error(
+      `${source} is not a FHIR Bundle of DoS resources (${firstIssue(parsed.error)})`,
+    );
+  }
+  // zod checked every field the lookups read; the FHIR types say the rest.
+  const bundle = value as Bundle;
   const services = resourcesOf(bundle, 'HealthcareService');
+  const endpointIds = new Set(resourcesOf(bundle, 'Endpoint').map((endpoint) => endpoint.id));
+  for (const service of services) {
+    for (const ref of service.endpoint ?? []) {
+      if (!endpointIds.has(ref.reference?.split('/').pop())) {
+        throw new Error(
+          `${source}: HealthcareService/${service.id} references ${ref.reference ?? 'an endpoint without a reference'}, which is not in the bundle`,
+        );
+      }
+    }
+  }
   return {
     async schedulingEndpoints(query) {
       // Prefer the service itself; fall back to its organisation, as the DoS Search API must today.
