@@ -83,7 +83,7 @@ async function recheckCareConnect(
     finding.status === 'unverified'
       ? [
           ...kept,
-          `${UNVERIFIED_WARNING}: the directory was still unreachable after ${attempt.number} attempts.`,
+          `${UNVERIFIED_WARNING}: the directory was still unreachable after ${attempt.number} attempt${attempt.number === 1 ? '' : 's'}.`,
         ]
       : kept;
   const updated = await deps.store.note(

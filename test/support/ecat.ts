@@ -71,9 +71,27 @@ export function requestBody(overrides: Record<string, unknown> = {}): Record<str
   };
 }
 
-/** Test dates `days` calendar days from today in London. */
-export function testDatesIn(days: number): { from: string } {
-  return { from: addDays(londonDate(new Date()), days) };
+/** A clock stopped at one instant, for `openRuntime(config, { now })` and `testDatesIn`. */
+export function fixedClock(instant: string): () => Date {
+  const at = new Date(instant);
+  if (Number.isNaN(at.getTime())) throw new Error(`not an instant: ${instant}`);
+  return () => new Date(at);
+}
+
+/**
+ * Test dates `days` calendar days after today in London, today as the clock says (the real one
+ * unless given): pass the same clock to the runtime and the urgency is exact.
+ */
+export function testDatesIn(
+  days: number,
+  now: () => Date = () => new Date(),
+  lastDays?: number,
+): { from: string; to?: string } {
+  const today = londonDate(now());
+  return {
+    from: addDays(today, days),
+    ...(lastDays === undefined ? {} : { to: addDays(today, days + lastDays) }),
+  };
 }
 
 /** Accepts `count` requests with consecutive service IDs from `base`; throws on any refusal. */
