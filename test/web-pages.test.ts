@@ -245,7 +245,9 @@ describe('limits and Redis away', () => {
       expect(response.statusCode).toBe(503);
       expect(response.body).toContain('cannot store requests at the moment');
       expect(response.body).toContain('value="8000000005"');
-      expect((await downApp.inject({ url: '/requests', headers: basic })).statusCode).toBe(503);
+      const requests = await downApp.inject({ url: '/requests', headers: basic });
+      expect(requests.statusCode).toBe(503);
+      expect(requests.body).toContain('Sorry, there is a problem with the service');
     } finally {
       await downApp.close();
       await down.close().catch(() => undefined);

@@ -117,7 +117,7 @@ export async function outstandingRoutes(
 
   app.get<{ Params: { id: string } }>('/requests/:id', async (request, reply) => {
     const record = await find(request.params.id);
-    if (!record) return deps.views.send(reply, 'not-found.njk', notFound(request.params.id), 404);
+    if (!record) return deps.views.send(reply, 'message.njk', notFound(request.params.id), 404);
     return deps.views.send(reply, 'request.njk', {
       title: `Request ${record.id}`,
       nav: 'requests',

@@ -33,6 +33,21 @@ const STATUS_BY_OUTCOME = { invalid: 400, refused: 422, duplicate: 409 } as cons
 export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<void> {
   app.addHook('onRequest', basicGuard(deps.adminPassword));
   const now = () => deps.intake.now().getTime();
+  // A person reading a page gets a page when Redis is away; every other fault goes to the root.
+  app.setErrorHandler((error, _request, reply) => {
+    if (!(error instanceof DependencyUnavailableError || isConnectionError(error))) throw error;
+    reply.header('retry-after', '30');
+    return deps.views.send(
+      reply,
+      'message.njk',
+      {
+        title: 'Service unavailable',
+        heading: 'Sorry, there is a problem with the service',
+        message: 'The requests cannot be read at the moment. Try again in a few minutes.',
+      },
+      503,
+    );
+  });
 
   function formPage(
     request: FastifyRequest,
