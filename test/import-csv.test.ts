@@ -1,0 +1,351 @@
+// CSV import: columns derived from the schema, the parser, progress, and `ecat import` of 1,000
+// rows (50 bad) against the real Redis and a DoS Search API in msw, counting its requests a second.
+import type { Bundle } from 'fhir/r4.js';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CSV_COLUMNS, resolveHeader, rowToInput } from '../src/import/columns.ts';
+import { CsvSyntaxError, formatCsv, parseCsv } from '../src/import/csv.ts';
+import { createProgress } from '../src/import/progress.ts';
+import { configurationRequestSchema } from '../src/request/schema.ts';
+import { openRuntime } from '../src/runtime.ts';
+import { deletePrefix, ecat, testConfig, testEnv, uniquePrefix } from './support/ecat.ts';
+
+const DOS = 'https://int.api.service.nhs.uk/dos-search/FHIR/R4';
+const NAMES = CSV_COLUMNS.map((column) => column.name);
+
+describe('the CSV columns', () => {
+  it('are the schema’s fields, with testDates and requester flattened', () => {
+    const fields = Object.keys(configurationRequestSchema.shape);
+    expect(NAMES.map((name) => name.split('.')[0])).toEqual(
+      fields.flatMap((field) =>
+        field === 'testDates'
+          ? [field, field]
+          : field === 'requester'
+            ? Array(4).fill(field)
+            : [field],
+      ),
+    );
+    expect(NAMES).toContain('testDates.from');
+    expect(NAMES).toContain('requester.email');
+    expect(CSV_COLUMNS.filter((column) => column.required).map((column) => column.name)).toEqual([
+      'dosServiceId',
+      'environment',
+      'endpoint',
+      'odsCode',
+      'requester.name',
+      'requester.email',
+    ]);
+  });
+
+  it('rebuild a request from a row, an empty cell being absent', () => {
+    const header = resolveHeader([
+      'DOSSERVICEID',
+      'environment',
+      'testDates.from',
+      'testDates.to',
+      'requester.name',
+      'notes',
+      'endpoint',
+      'odsCode',
+      'requester.email',
+    ]);
+    if (!header.ok) throw new Error(header.errors.join());
+    expect(
+      rowToInput(header.columns, [
+        '123',
+        'int',
+        '2027-06-01',
+        '',
+        'Alex',
+        '  ',
+        'https://x.nhs.uk',
+        'Y1',
+        'a@b.nhs.uk',
+      ]),
+    ).toEqual({
+      dosServiceId: '123',
+      environment: 'int',
+      testDates: { from: '2027-06-01' },
+      requester: { name: 'Alex', email: 'a@b.nhs.uk' },
+      endpoint: 'https://x.nhs.uk',
+      odsCode: 'Y1',
+    });
+  });
+
+  it('refuse a header with unknown, repeated or missing columns', () => {
+    const result = resolveHeader(['dosServiceId', 'dosServiceId', 'colour', 'environment']);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.slice(0, 3)).toEqual([
+      "column 'dosServiceId' appears twice",
+      "unknown column 'colour' (unknown fields are refused, not dropped)",
+      'missing required column(s): endpoint, odsCode, requester.name, requester.email',
+    ]);
+  });
+});
+
+describe('the CSV parser', () => {
+  it('reads quotes, commas and line breaks in cells, CRLF, a BOM, and skips blank lines', () => {
+    expect(parseCsv('\uFEFFa,b\r\n"x, ""y""","two\nlines"\r\n\r\n,\n')).toEqual([
+      { line: 1, cells: ['a', 'b'] },
+      { line: 2, cells: ['x, "y"', 'two\nlines'] },
+      { line: 5, cells: ['', ''] },
+    ]);
+    expect(parseCsv(formatCsv([['a,b', 'c"d', 'e']]))).toEqual([
+      { line: 1, cells: ['a,b', 'c"d', 'e'] },
+    ]);
+  });
+
+  it('names the line of a broken quote', () => {
+    expect(() => parseCsv('a\nb\n"c\n')).toThrow(
+      new CsvSyntaxError(3, 'a quoted cell is never closed'),
+    );
+    expect(() => parseCsv('a\n"b"c\n')).toThrow(/^line 2: unexpected "c" after a closing quote/);
+  });
+});
+
+describe('import progress', () => {
+  const capture = () => {
+    const stream = new PassThrough();
+    const out: string[] = [];
+    stream.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+    return { stream, out };
+  };
+
+  it('draws a bar in place on a terminal', () => {
+    const { stream, out } = capture();
+    const progress = createProgress(stream, 4, true);
+    progress.update(4, 1);
+    progress.finish();
+    expect(out.join('')).toContain('\r\x1b[2K██████████████████████████████ 4/4 rows · 1 refused');
+  });
+
+  it('writes a plain line every tenth elsewhere', () => {
+    const { stream, out } = capture();
+    const progress = createProgress(stream, 100, false);
+    for (let done = 1; done <= 100; done += 1) progress.update(done, 0);
+    expect(out).toHaveLength(10);
+    expect(out[9]).toBe('import: 100/100 rows (0 refused)\n');
+    expect(out.join('')).not.toContain('\r');
+  });
+});
+
+describe('ecat import of 1,000 rows, 50 of them bad', () => {
+  const prefix = uniquePrefix('import');
+  let dir: string;
+  const requests: { at: number; path: string; ods?: string }[] = [];
+  const server = setupServer(
+    http.get(`${DOS}/metadata`, () => {
+      requests.push({ at: performance.now(), path: 'metadata' });
+      return HttpResponse.json({
+        resourceType: 'CapabilityStatement',
+        status: 'active',
+        date: '2026-11-01',
+        kind: 'instance',
+        format: ['application/fhir+json'],
+        fhirVersion: '4.0.1',
+        rest: [
+          {
+            mode: 'server',
+            resource: [
+              { type: 'Organization', searchParam: [{ name: 'identifier', type: 'token' }] },
+            ],
+          },
+        ],
+      });
+    }),
+    http.get(`${DOS}/Organization`, ({ request }) => {
+      const ods = new URL(request.url).searchParams.get('identifier')!.split('|')[1]!;
+      requests.push({ at: performance.now(), path: 'Organization', ods });
+      const bundle: Bundle = {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: [
+          {
+            resource: {
+              resourceType: 'Organization',
+              id: `org-${ods}`,
+              identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: ods }],
+            },
+          },
+          {
+            search: { mode: 'include' },
+            resource: {
+              resourceType: 'Endpoint',
+              id: `ep-${ods}`,
+              status: 'active',
+              connectionType: {
+                system: 'https://fhir.nhs.uk/England/CodeSystem/England-EndpointConnection',
+                code: 'http',
+              },
+              managingOrganization: { reference: `Organization/org-${ods}` },
+              payloadType: [{ coding: [{ code: 'scheduling' }] }],
+              payloadMimeType: ['application/fhir+json'],
+              address: 'ASID:918999198993',
+              extension: [
+                {
+                  url: 'https://fhir.nhs.uk/England/StructureDefinition/Extension-England-EndpointBusinessScenario',
+                  valueCode: 'primary-recipient',
+                },
+              ],
+            },
+          },
+        ],
+      };
+      return HttpResponse.json(bundle);
+    }),
+  );
+  const unhandled: string[] = [];
+  server.events.on('request:unhandled', ({ request }) => {
+    unhandled.push(`${request.method} ${request.url}`);
+  });
+
+  beforeAll(async () => {
+    server.listen({ onUnhandledRequest: 'error' });
+    dir = await mkdtemp(join(tmpdir(), 'ecat-import-'));
+  });
+  afterEach(() => expect(unhandled).toEqual([]));
+  afterAll(async () => {
+    server.close();
+    await deletePrefix(prefix);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A good row: 41 organisations share the 1,000 services, as trusts run many. */
+  function good(i: number): Record<string, string> {
+    const ods = `Y1${String(i % 41).padStart(4, '0')}`;
+    return {
+      dosServiceId: String(4_000_000_000 + i),
+      environment: i % 3 === 0 ? 'integration' : 'INT',
+      endpoint: `https://BaRS-INT-${ods}.example-supplier.thirdparty.nhs.uk/fhir/R4`,
+      odsCode: ods.toLowerCase(),
+      serviceName: `Service ${i}, "east"`,
+      'testDates.from': i % 2 === 0 ? '2027-06-01' : '',
+      'requester.name': 'Alex Morgan',
+      'requester.email': 'alex.morgan@nhs.net',
+    };
+  }
+
+  const BAD: [string, (row: Record<string, string>) => Record<string, string>, RegExp][] = [
+    [
+      'dosServiceId',
+      (row) => ({ ...row, dosServiceId: 'ABC123' }),
+      /^dosServiceId: must be 1–10 digits/,
+    ],
+    ['environment', (row) => ({ ...row, environment: 'UAT' }), /^environment: must be INT or PROD/],
+    [
+      'endpoint',
+      (row) => ({ ...row, endpoint: 'http://x.nhs.uk/fhir' }),
+      /^endpoint: must use https/,
+    ],
+    ['odsCode', (row) => ({ ...row, odsCode: 'Y!' }), /^odsCode: must be 3–12 letters or digits/],
+    [
+      'email',
+      (row) => ({ ...row, 'requester.email': 'not-an-email' }),
+      /^requester\.email: must be a valid email/,
+    ],
+    [
+      'date',
+      (row) => ({ ...row, 'testDates.from': '2027-02-30' }),
+      /^testDates\.from: is not a real calendar date/,
+    ],
+    [
+      'past',
+      (row) => ({ ...row, 'testDates.from': '2020-01-06' }),
+      /^testDates\.from: is in the past/,
+    ],
+    [
+      'no TCC',
+      (row) => ({ ...row, environment: 'PROD', endpoint: row.endpoint!.replace('INT', 'PROD') }),
+      /^tccReference: /,
+    ],
+    [
+      'duplicate',
+      (row) => ({ ...row, dosServiceId: String(4_000_000_000 + 1) }),
+      /^dosServiceId: the same service and environment as line 3 of this file/,
+    ],
+    ['name', (row) => ({ ...row, 'requester.name': '' }), /^requester\.name: is required/],
+  ];
+
+  it('accepts 950, reports 50 with reasons, and asks the directory at most 10 times a second', async () => {
+    const rows: string[][] = [NAMES];
+    const bad = new Map<number, RegExp>();
+    for (let i = 0; i < 1000; i += 1) {
+      let row = good(i);
+      if (i % 20 === 7) {
+        const [, spoil, reason] = BAD[((i - 7) / 20) % BAD.length]!;
+        row = spoil(row);
+        bad.set(i + 2, reason);
+      }
+      rows.push(NAMES.map((name) => row[name] ?? ''));
+    }
+    const file = join(dir, 'services.csv');
+    await writeFile(file, formatCsv(rows));
+
+    const run = await ecat(['import', file], testEnv(prefix, { DIRECTORY_URL_INT: DOS }));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`imported ${file}: 1000 rows, 950 accepted, 50 refused`);
+
+    // Every refused row, with its reason, on the terminal and in the report file.
+    const report = parseCsv(await readFile(join(dir, 'services.refused.csv'), 'utf8'));
+    expect(report[0]!.cells).toEqual(['line', 'reasons', ...NAMES]);
+    expect(report.slice(1).map((row) => Number(row.cells[0]))).toEqual([...bad.keys()]);
+    for (const row of report.slice(1)) {
+      const line = Number(row.cells[0]);
+      expect(row.cells[1]).toMatch(bad.get(line)!);
+      expect(run.stderr).toContain(`line ${line}: refused\n  ${row.cells[1]!.split('; ')[0]}`);
+      expect(row.cells.slice(2)).toEqual(rows[line - 1]);
+    }
+
+    const runtime = await openRuntime(testConfig(prefix));
+    try {
+      expect(await runtime.store.count('outstanding')).toBe(950);
+      const counts = await runtime.queue.getJobCounts('prioritized', 'delayed');
+      expect(counts.prioritized).toBe(950);
+      // Rows with test dates (even rows) also got their chaser, in the same transaction.
+      expect(counts.delayed).toBe(
+        [...Array(1000).keys()].filter((i) => i % 2 === 0 && !bad.has(i + 2)).length,
+      );
+      const first = await runtime.store.list('outstanding', { limit: 500 });
+      const rest = await runtime.store.list('outstanding', {
+        limit: 500,
+        cursor: first.nextCursor,
+      });
+      const items = [...first.items, ...rest.items];
+      expect(new Set(items.map((item) => item.request.dosServiceId)).size).toBe(950);
+      const row2 = items.find((item) => item.request.dosServiceId === '4000000000');
+      expect(row2).toMatchObject({
+        request: { dosServiceId: '4000000000', environment: 'INT', odsCode: 'Y10000' },
+        careConnect: { status: 'careconnect', address: 'ASID:918999198993' },
+      });
+      expect(row2!.history[0]!.reason).toMatch(/^accepted through import/);
+    } finally {
+      await runtime.close();
+    }
+
+    // One lookup per organisation, the CapabilityStatement read once, ≤ 10 requests in any second.
+    expect(requests.filter((r) => r.path === 'metadata')).toHaveLength(1);
+    expect(new Set(requests.map((r) => r.ods).filter(Boolean)).size).toBe(41);
+    expect(requests.filter((r) => r.path === 'Organization')).toHaveLength(41);
+    const times = requests.map((r) => r.at).sort((a, b) => a - b);
+    const busiest = Math.max(
+      ...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length),
+    );
+    expect(busiest).toBeLessThanOrEqual(10);
+    expect(busiest).toBeGreaterThanOrEqual(8);
+    expect(run.stdout).toMatch(/; 4[1-6] directory lookups\n/); // 41 INT organisations, the PROD rows' from the snapshot
+  });
+
+  it('refuses a file whose header does not fit, importing nothing', async () => {
+    const file = join(dir, 'odd.csv');
+    await writeFile(file, 'dosServiceId,colour\n1,red\n');
+    const run = await ecat(['import', file], testEnv(prefix));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("unknown column 'colour'");
+    expect(run.stderr).toContain(`the columns are: ${NAMES.join(', ')}`);
+  });
+});
