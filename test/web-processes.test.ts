@@ -68,6 +68,23 @@ describe('as processes', () => {
     }
   });
 
+  it('a port already in use stops the start with one line naming PORT, exit 2', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    const busyPrefix = uniquePrefix('web-busy');
+    try {
+      const start = ecatProcess('start', testEnv(busyPrefix, { PORT: String(port) }));
+      expect(await start.exit).toBe(2);
+      expect(start.stderr().trim()).toBe(
+        `ecat: configuration: PORT ${port} on 127.0.0.1 is already in use (EADDRINUSE)`,
+      );
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+      await deletePrefix(busyPrefix);
+    }
+  });
+
   it('ecat start: a form post becomes an email in the outbox', async () => {
     const startPrefix = uniquePrefix('web-start');
     const outbox = await mkdtemp(join(tmpdir(), 'ecat-outbox-'));

@@ -32,7 +32,9 @@ export const run: Command = async (args, io) => {
   }
   try {
     return await withRuntime(io, async (runtime) => {
-      const services = [startWorker(runtime, log), await startHttpServer(runtime, log)];
+      // The server first: a port already taken then stops the start before the worker runs.
+      const server = await startHttpServer(runtime, log);
+      const services = [server, startWorker(runtime, log)];
       const signal = await io.waitForStop();
       log.info(`${signal}: finishing work in hand, then stopping`);
       await Promise.all(services.map((service) => service.stop()));

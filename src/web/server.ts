@@ -3,6 +3,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
+import { ConfigError } from '../config.ts';
 import { londonDate } from '../request/dates.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api.ts';
@@ -116,6 +117,12 @@ export function bindAddress(config: ServerDeps['config']): {
   };
 }
 
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: 'is already in use',
+  EACCES: 'needs privileges this process does not have',
+  EADDRNOTAVAIL: 'is not an address of this machine',
+};
+
 export interface RunningServer {
   url: string;
   stop(): Promise<boolean>;
@@ -128,7 +135,18 @@ export async function startHttpServer(
 ): Promise<RunningServer> {
   const app = await buildServer(deps, { logger: log, ...options });
   const { host, protectedByCredentials, ignoredHost } = bindAddress(deps.config);
-  const url = await app.listen({ port: deps.config.http.port, host });
+  let url: string;
+  try {
+    url = await app.listen({ port: deps.config.http.port, host });
+  } catch (error) {
+    await app.close();
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (!LISTEN_PROBLEMS[code]) throw error;
+    // The address is configuration: say so in one line, as for any other bad setting.
+    throw new ConfigError(
+      `PORT ${deps.config.http.port} on ${host} ${LISTEN_PROBLEMS[code]} (${code})`,
+    );
+  }
   if (!protectedByCredentials) {
     log.warn(
       `neither API_TOKEN nor ADMIN_PASSWORD is set: listening on ${host} only, without credentials` +
