@@ -51,6 +51,10 @@ export function createSendWorker(
       connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
+      // A job whose worker died is re-run, however often that happens: a send is safe to repeat
+      // (same Message-ID), and BullMQ's default of one would fail the job behind the record's back,
+      // leaving the request `queued` with no job.
+      maxStalledCount: 20,
       ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
       ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
       ...(options.maxStalledCount === undefined
