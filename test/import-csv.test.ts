@@ -13,7 +13,14 @@ import { CsvSyntaxError, formatCsv, parseCsv } from '../src/import/csv.ts';
 import { createProgress } from '../src/import/progress.ts';
 import { configurationRequestSchema } from '../src/request/schema.ts';
 import { openRuntime } from '../src/runtime.ts';
-import { deletePrefix, ecat, testConfig, testEnv, uniquePrefix } from './support/ecat.ts';
+import {
+  deletePrefix,
+  ecat,
+  testConfig,
+  testDatesIn,
+  testEnv,
+  uniquePrefix,
+} from './support/ecat.ts';
 
 const DOS = 'https://int.api.service.nhs.uk/dos-search/FHIR/R4';
 const NAMES = CSV_COLUMNS.map((column) => column.name);
@@ -224,7 +231,7 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
       endpoint: `https://BaRS-INT-${ods}.example-supplier.thirdparty.nhs.uk/fhir/R4`,
       odsCode: ods.toLowerCase(),
       serviceName: `Service ${i}, "east"`,
-      'testDates.from': i % 2 === 0 ? '2027-06-01' : '',
+      'testDates.from': i % 2 === 0 ? testDatesIn(200).from : '',
       'requester.name': 'Alex Morgan',
       'requester.email': 'alex.morgan@nhs.net',
     };
@@ -338,6 +345,25 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
     expect(busiest).toBeLessThanOrEqual(10);
     expect(busiest).toBeGreaterThanOrEqual(8);
     expect(run.stdout).toMatch(/; 4[1-6] directory lookups\n/); // 41 INT organisations, the PROD rows' from the snapshot
+  });
+
+  it('reads standard input, and answers in JSON with --json', async () => {
+    const row = { ...good(2000), dosServiceId: '4100000000', odsCode: 'Y10001' };
+    const csv = formatCsv([NAMES, NAMES.map((name) => row[name] ?? '')]);
+    const run = await ecat(
+      ['import', '-', '--json'],
+      testEnv(prefix, { DIRECTORY_URL_INT: DOS }),
+      csv,
+    );
+    expect(run.code).toBe(0);
+    const body = JSON.parse(run.stdout) as { accepted: { line: number; id: string }[] };
+    expect(body).toMatchObject({
+      accepted: [
+        { line: 2, outcome: 'accepted', id: expect.stringMatching(/^req-/), urgency: 'routine' },
+      ],
+      refused: [],
+      report: null,
+    });
   });
 
   it('refuses a file whose header does not fit, importing nothing', async () => {

@@ -43,8 +43,8 @@ export function chaserJobOptions(
 ): JobsOptions {
   return {
     priority: PRIORITY[record.urgency.level],
-    // With the job's own timestamp, BullMQ runs it at exactly `plan.at` (timestamp + delay).
-    timestamp: now.getTime(),
+    // Relative to when it is added: BullMQ keeps its own time, and an injected clock (tests)
+    // then moves only our side of it.
     delay: Math.max(1, plan.at.getTime() - now.getTime()),
     ...MAIL_RETRIES,
     ...RETAIN,
