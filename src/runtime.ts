@@ -5,10 +5,17 @@ import { pino, type Logger } from 'pino';
 import { createFoundation, systemClock, type Clock, type Foundation } from './app.ts';
 import type { Config } from './config.ts';
 import { createMailer } from './email/transport.ts';
+import { createFollowUps } from './followup/wiring.ts';
 import type { IntakeDeps } from './intake.ts';
 import { createQueue, DEFAULT_RETRY, type RetryPolicy } from './queue/queue.ts';
 import { closeWithin, createSendWorker, type WorkerOptions } from './queue/worker.ts';
-import { connectCommandRedis, createWorkerRedis, type Redis } from './redis.ts';
+import {
+  connectCommandRedis,
+  createWorkerRedis,
+  isConnectionError,
+  unreachable,
+  type Redis,
+} from './redis.ts';
 import { createRequestStore, type RequestStore } from './requests/store.ts';
 
 export function createLogger(level: string): Logger {
@@ -35,6 +42,13 @@ export async function openRuntime(
   const foundation = await createFoundation(config, now);
   const redis = await connectCommandRedis(config.redis.url);
   const queue = createQueue(redis, config.queuePrefix);
+  try {
+    // The queue's Lua scripts must be on the connection before intake builds its first MULTI.
+    await queue.waitUntilReady();
+  } catch (error) {
+    redis.disconnect();
+    throw isConnectionError(error) ? unreachable(config.redis.url, error) : error;
+  }
   const store = createRequestStore(redis, config.queuePrefix, now);
   const retry = options.retry ?? DEFAULT_RETRY;
   return {
@@ -51,6 +65,7 @@ export async function openRuntime(
       retry,
       mailFrom: config.mail.from,
       redisUrl: config.redis.url,
+      chaser: config.chaser,
       channel,
     }),
     async close() {
@@ -79,6 +94,7 @@ export function startWorker(
     now: foundation.now,
     maxConnections: config.worker.concurrency,
   });
+  const followUps = createFollowUps(runtime, mailer, log);
   const worker = createSendWorker(
     connection,
     {
@@ -90,6 +106,7 @@ export function startWorker(
       log,
     },
     { prefix: config.queuePrefix, concurrency: config.worker.concurrency, ...options },
+    followUps.handlers,
   );
   log.info(
     `worker started: queue ${config.queuePrefix}, concurrency ${config.worker.concurrency}, ` +
@@ -97,6 +114,7 @@ export function startWorker(
   );
   return {
     async stop(graceMs = 30_000) {
+      await followUps.ready;
       const clean = await closeWithin(worker, graceMs);
       await mailer.close();
       connection.disconnect();

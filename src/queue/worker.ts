@@ -16,18 +16,21 @@ export interface WorkerOptions {
 }
 
 /**
- * A job that stalled more often than allowed is failed by BullMQ's stalled checker without our
- * handler running, so the record would stay `queued` for ever: record the failure here.
+ * A send job can end failed without our handler recording it: BullMQ fails a job that stalled
+ * more often than allowed without running it, and recording can itself fail on the last attempt.
+ * Whatever the cause, a request whose job has failed for good must not stay `queued`.
  */
-async function recordStalledFailure(worker: Worker<SendJobData>, jobId: string, deps: SendDeps) {
-  const job = await Job.fromId<SendJobData>(worker, jobId);
-  if (!job || job.name !== SEND_JOB || !(await job.isFailed())) return;
+async function recordFinalFailure(job: Job<SendJobData>, error: Error, deps: SendDeps) {
+  if (job.name !== SEND_JOB || !(await job.isFailed())) return;
+  const stalled = /stalled/.test(error.message);
   const result = await deps.store.transition(job.data.requestId, 'failed', {
     event: 'failed',
-    reason: `the worker sending it stopped more often than allowed: ${job.failedReason || 'stalled'}`,
-    details: { attempt: job.attemptsMade, stalled: true },
+    reason: stalled
+      ? `not sent: the worker sending it stopped more often than allowed (${error.message})`
+      : `not sent: ${error.message}`,
+    details: { attempt: job.attemptsMade, ...(stalled ? { stalled: true } : {}) },
   });
-  if (result.ok) deps.log.error({ jobId, requestId: job.data.requestId }, 'send job stalled out');
+  if (result.ok) deps.log.error({ requestId: job.data.requestId }, 'send job failed for good');
 }
 
 /** Handlers for the queue's other jobs (chasers, sweeps), by job name. */
@@ -63,24 +66,25 @@ export function createSendWorker(
     },
   );
   worker.on('error', (error) => deps.log.error({ err: error }, 'worker error'));
-  worker.on('failed', (job, error) =>
+  worker.on('failed', (job, error) => {
     deps.log.warn(
       { jobId: job?.id, requestId: job?.data.requestId, attempt: job?.attemptsMade },
       `${job?.name ?? 'job'} failed: ${error.message}`,
-    ),
-  );
+    );
+    if (!job) return;
+    recordFinalFailure(job, error, deps).catch((problem: unknown) =>
+      deps.log.error({ err: problem, jobId: job.id }, 'could not record a failed send job'),
+    );
+  });
   worker.on('completed', (job, result) =>
     deps.log.info(
       { jobId: job.id, requestId: job.data.requestId },
       `${job.name} done: ${String(result)}`,
     ),
   );
-  worker.on('stalled', (jobId) => {
-    deps.log.warn({ jobId }, 'job stalled: its worker went away; it runs again or fails');
-    recordStalledFailure(worker, jobId, deps).catch((error: unknown) =>
-      deps.log.error({ err: error, jobId }, 'could not record a stalled job'),
-    );
-  });
+  worker.on('stalled', (jobId) =>
+    deps.log.warn({ jobId }, 'job stalled: its worker went away; it runs again or fails'),
+  );
   return worker;
 }
 

@@ -1,0 +1,238 @@
+// Intake and the record store on the real Redis: a request is accepted with its record, indexes
+// and job together or not at all; duplicates are answered with the existing id; status changes
+// follow canTransition; listing pages through the indexes.
+import { afterAll, describe, expect, it } from 'vitest';
+import { submitRequest } from '../src/intake.ts';
+import { PRIORITY, QUEUE_NAME, SEND_JOB, sendJobId } from '../src/queue/queue.ts';
+import { openRuntime, type Runtime } from '../src/runtime.ts';
+import {
+  countKeys,
+  deletePrefix,
+  fixedClock,
+  requestBody,
+  testConfig,
+  testDatesIn,
+  uniquePrefix,
+} from './support/ecat.ts';
+import { FAST_RETRY } from './support/delivery.ts';
+
+const runtimes: Runtime[] = [];
+const prefixes: string[] = [];
+
+async function runtimeOn(prefix: string, now?: () => Date): Promise<Runtime> {
+  if (!prefixes.includes(prefix)) prefixes.push(prefix);
+  const runtime = await openRuntime(testConfig(prefix), {
+    retry: FAST_RETRY,
+    ...(now ? { now } : {}),
+  });
+  runtimes.push(runtime);
+  return runtime;
+}
+
+async function accept(runtime: Runtime, body = requestBody()): Promise<string> {
+  const result = await submitRequest(body, runtime.intakeDeps('test'));
+  if (result.outcome !== 'accepted') throw new Error(JSON.stringify(result));
+  return result.id;
+}
+
+afterAll(async () => {
+  await Promise.all(runtimes.map((runtime) => runtime.close()));
+  await Promise.all(prefixes.map((prefix) => deletePrefix(prefix)));
+});
+
+const PROD = {
+  environment: 'PROD',
+  tccReference: 'TCC-2026-001',
+  endpoint: 'https://BaRS-PROD-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+};
+
+describe('accepting a request', () => {
+  it('writes the record, its indexes and a readable, prioritised job together', async () => {
+    const now = fixedClock('2026-12-01T10:00:00Z');
+    const runtime = await runtimeOn(uniquePrefix('accept'), now);
+    const urgent = await accept(runtime, requestBody({ testDates: testDatesIn(2, now) }));
+    const high = await accept(
+      runtime,
+      requestBody({ dosServiceId: '2000011147', testDates: testDatesIn(14, now) }),
+    );
+    const routine = await accept(runtime, requestBody({ dosServiceId: '138179' }));
+
+    expect(urgent).toMatch(/^req-[0-9a-f-]{36}$/);
+    const record = await runtime.store.get(urgent);
+    expect(record).toMatchObject({
+      status: 'queued',
+      urgency: { level: 'urgent' },
+      createdAt: '2026-12-01T10:00:00.000Z',
+      messageId: expect.stringMatching(new RegExp(`^<${urgent}@`)),
+      history: [{ event: 'queued', status: 'queued', at: '2026-12-01T10:00:00.000Z' }],
+    });
+    expect(record?.history[0]?.reason).toMatch(/through test: urgency urgent/);
+    for (const filter of ['queued', 'outstanding', 'all'] as const) {
+      expect(await runtime.store.count(filter)).toBe(3);
+    }
+
+    for (const [id, level] of [
+      [urgent, 'urgent'],
+      [high, 'high'],
+      [routine, 'routine'],
+    ] as const) {
+      const job = await runtime.queue.getJob(sendJobId(id));
+      expect(job?.id).toBe(`send-${id}`);
+      expect(job?.name).toBe(SEND_JOB);
+      expect(job?.queueName).toBe(QUEUE_NAME);
+      expect(job?.data).toMatchObject({ requestId: id, environment: 'INT', urgency: level });
+      expect(job?.opts).toMatchObject({
+        priority: PRIORITY[level],
+        attempts: FAST_RETRY.attempts,
+        backoff: { type: 'exponential', delay: FAST_RETRY.backoffMs },
+        removeOnComplete: expect.objectContaining({ count: expect.any(Number) }),
+        removeOnFail: expect.objectContaining({ count: expect.any(Number) }),
+      });
+    }
+    expect(PRIORITY).toEqual({ urgent: 1, high: 2, routine: 3 });
+  });
+
+  it('writes nothing for a request that is invalid or refused', async () => {
+    const prefix = uniquePrefix('refused');
+    const runtime = await runtimeOn(prefix);
+    const keysBefore = await countKeys(prefix);
+    const invalid = await submitRequest(
+      requestBody({ dosServiceId: 'abc' }),
+      runtime.intakeDeps('test'),
+    );
+    expect(invalid.outcome).toBe('invalid');
+    const noTcc = await submitRequest(
+      requestBody({ ...PROD, tccReference: undefined }),
+      runtime.intakeDeps('test'),
+    );
+    expect(noTcc.outcome).toBe('refused');
+    const noCareConnect = await submitRequest(
+      requestBody({ dosServiceId: '1374839566', odsCode: 'RR8' }),
+      runtime.intakeDeps('test'),
+    );
+    expect(noCareConnect.outcome).toBe('refused');
+    expect(await countKeys(prefix)).toBe(keysBefore);
+    expect(await runtime.store.count('all')).toBe(0);
+    expect(await runtime.queue.count()).toBe(0);
+  });
+});
+
+describe('duplicates', () => {
+  it('answers a duplicate with the existing id and writes nothing', async () => {
+    const prefix = uniquePrefix('duplicate');
+    const runtime = await runtimeOn(prefix);
+    const first = await accept(runtime);
+    const keysBefore = await countKeys(prefix);
+    const second = await submitRequest(
+      requestBody({ serviceName: 'Again', testDates: testDatesIn(1) }),
+      runtime.intakeDeps('test'),
+    );
+    expect(second).toMatchObject({
+      outcome: 'duplicate',
+      existingId: first,
+      errors: [{ path: 'dosServiceId', message: expect.stringContaining(first) }],
+    });
+    expect(await countKeys(prefix)).toBe(keysBefore);
+    expect(await runtime.queue.getJobCounts('prioritized', 'waiting', 'delayed')).toEqual({
+      prioritized: 1,
+      waiting: 0,
+      delayed: 0,
+    });
+    // The same service in the other environment is a different catalogue entry.
+    await accept(runtime, requestBody(PROD));
+  });
+
+  it('lets exactly one of many simultaneous submissions in, across connections', async () => {
+    const prefix = uniquePrefix('race');
+    const [a, b, c] = await Promise.all([runtimeOn(prefix), runtimeOn(prefix), runtimeOn(prefix)]);
+    const results = await Promise.all(
+      [a, b, c, a, b, c, a, b, c].map((runtime) =>
+        submitRequest(requestBody(), runtime!.intakeDeps('test')),
+      ),
+    );
+    const accepted = results.filter((result) => result.outcome === 'accepted');
+    expect(accepted).toHaveLength(1);
+    const id = accepted[0]!.outcome === 'accepted' ? accepted[0]!.id : '';
+    for (const result of results) {
+      if (result.outcome !== 'accepted') expect(result).toMatchObject({ existingId: id });
+    }
+    expect(await a!.store.count('all')).toBe(1);
+    expect(await a!.queue.count()).toBe(1);
+  });
+
+  it('lets a service be requested again once its request is no longer outstanding', async () => {
+    const runtime = await runtimeOn(uniquePrefix('again'));
+    const first = await accept(runtime);
+    expect(
+      (await runtime.store.transition(first, 'configured', { event: 'configured', reason: 'x' }))
+        .ok,
+    ).toBe(true);
+    const second = await accept(runtime);
+    expect(second).not.toBe(first);
+    expect((await runtime.store.list('outstanding')).items.map((r) => r.id)).toEqual([second]);
+  });
+});
+
+describe('status changes', () => {
+  it('follow canTransition, keep every change in the history, and move the indexes', async () => {
+    const runtime = await runtimeOn(uniquePrefix('transitions'));
+    const id = await accept(runtime);
+    const sent = await runtime.store.transition(id, 'sent', { event: 'sent', reason: 'by test' });
+    expect(sent).toMatchObject({ ok: true, record: { status: 'sent' } });
+    expect(await runtime.store.count('queued')).toBe(0);
+    expect(await runtime.store.count('sent')).toBe(1);
+    expect(await runtime.store.count('outstanding')).toBe(1);
+
+    const configured = await runtime.store.transition(id, 'configured', {
+      event: 'configured',
+      reason: 'confirmed by hand',
+      details: { by: 'alex' },
+    });
+    expect(configured.ok).toBe(true);
+    expect(await runtime.store.count('outstanding')).toBe(0);
+
+    const refused = await runtime.store.transition(id, 'cancelled', {
+      event: 'cancelled',
+      reason: 'too late',
+    });
+    expect(refused).toMatchObject({ ok: false, reason: 'not-allowed' });
+    const record = await runtime.store.get(id);
+    expect(record?.status).toBe('configured');
+    expect(record?.history.map((entry) => [entry.event, entry.status])).toEqual([
+      ['queued', 'queued'],
+      ['sent', 'sent'],
+      ['configured', 'configured'],
+    ]);
+    expect(record?.history[2]?.details).toEqual({ by: 'alex' });
+    expect(
+      await runtime.store.transition('req-missing', 'cancelled', { event: 'x', reason: 'x' }),
+    ).toEqual({ ok: false, reason: 'not-found' });
+  });
+});
+
+describe('listing', () => {
+  it('pages through an index oldest first with a cursor', async () => {
+    // A clock a second apart per reading, so acceptance order is score order.
+    let tick = Date.parse('2026-12-01T10:00:00Z');
+    const runtime = await runtimeOn(uniquePrefix('list'), () => new Date((tick += 1000)));
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      ids.push(await accept(runtime, requestBody({ dosServiceId: String(700 + i) })));
+    }
+    await runtime.store.transition(ids[3]!, 'cancelled', { event: 'cancelled', reason: 'x' });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await runtime.store.list('outstanding', { limit: 3, cursor });
+      expect(page.total).toBe(6);
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      seen.push(...page.items.map((record) => record.id));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor !== undefined);
+    expect(pages).toBe(2);
+    expect(seen).toEqual(ids.filter((_, i) => i !== 3));
+    expect((await runtime.store.list('cancelled')).items.map((r) => r.id)).toEqual([ids[3]]);
+  });
+});
