@@ -1,6 +1,6 @@
 // The HTML pages for DoS leads, behind the admin credentials: the request form (server-rendered
 // NHS.UK frontend, no JavaScript needed) and, registered from here, the outstanding requests.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DependencyUnavailableError, submitRequest, type IntakeDeps } from '../intake.ts';
 import { isConnectionError } from '../redis.ts';
 import type { FieldError } from '../request/schema.ts';
@@ -50,7 +50,6 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
   });
 
   function formPage(
-    request: FastifyRequest,
     reply: FastifyReply,
     values: FormValues,
     errors: readonly FieldError[] = [],
@@ -74,7 +73,7 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
     );
   }
 
-  app.get('/', async (request, reply) => formPage(request, reply, {}));
+  app.get('/', async (_request, reply) => formPage(reply, {}));
 
   app.post(
     '/',
@@ -85,7 +84,7 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
         request.log.warn('form refused: missing, expired or cross-site CSRF token');
         const message =
           'The form had expired or came from another site. Check your answers and send it again.';
-        return formPage(request, reply, values, [{ path: '', message }], 403);
+        return formPage(reply, values, [{ path: '', message }], 403);
       }
       const started = performance.now();
       let result: Awaited<ReturnType<typeof submitRequest>>;
@@ -96,7 +95,7 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
         request.log.warn({ err: (error as Error).message }, 'Redis unreachable');
         const message =
           'The service cannot store requests at the moment. Nothing was sent; your answers are below. Try again in a few minutes.';
-        return formPage(request, reply, values, [{ path: '', message }], 503);
+        return formPage(reply, values, [{ path: '', message }], 503);
       }
       deps.observeIntake?.((performance.now() - started) / 1000);
       if (result.outcome === 'accepted') {
@@ -110,7 +109,7 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
           email: values['requester.email']?.trim(),
         });
       }
-      return formPage(request, reply, values, result.errors, STATUS_BY_OUTCOME[result.outcome]);
+      return formPage(reply, values, result.errors, STATUS_BY_OUTCOME[result.outcome]);
     },
   );
 
