@@ -348,7 +348,11 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
   });
 
   it('reads standard input, and answers in JSON with --json', async () => {
-    const row = { ...good(2000), dosServiceId: '4100000000', odsCode: 'Y10001' };
+    const row: Record<string, string> = {
+      ...good(2000),
+      dosServiceId: '4100000000',
+      odsCode: 'Y10001',
+    };
     const csv = formatCsv([NAMES, NAMES.map((name) => row[name] ?? '')]);
     const run = await ecat(
       ['import', '-', '--json'],
