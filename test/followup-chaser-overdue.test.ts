@@ -190,3 +190,29 @@ describe('a request 10 working days from testing', () => {
     expect((await record(live)).overdue).toBe(false);
   });
 });
+
+describe('a request confirmed or cancelled by hand', () => {
+  it('loses its waiting chaser, through the API and through the CLI', async () => {
+    clock = new Date('2027-03-15T10:00:00Z');
+    const byApi = await accept('5000000003');
+    const byCli = await accept('5000000004');
+    for (const id of [byApi, byCli]) {
+      expect(await (await runtime.queue.getJob(chaserJobId(id)))?.isDelayed()).toBe(true);
+    }
+
+    const app = await buildServer(runtime, { logLevel: 'silent' });
+    try {
+      const answer = await app.inject({ method: 'POST', url: `/api/requests/${byApi}/confirm` });
+      expect(answer.statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+    const cancelled = await ecat(['cancel', byCli], testEnv(prefix));
+    expect(cancelled.code).toBe(0);
+
+    expect(await runtime.queue.getJob(chaserJobId(byApi))).toBeUndefined();
+    expect(await runtime.queue.getJob(chaserJobId(byCli))).toBeUndefined();
+    expect((await record(byApi)).status).toBe('configured');
+    expect((await record(byCli)).status).toBe('cancelled');
+  });
+});

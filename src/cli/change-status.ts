@@ -1,4 +1,5 @@
 // `ecat confirm ID` and `ecat cancel ID`: status changes by hand, refused when not allowed.
+import { changeStatusByHand } from '../change-by-hand.ts';
 import type { RequestStatus } from '../requests/record.ts';
 import { EXIT, UsageError, writeLine, type Command } from './io.ts';
 import { parseArgs } from './read-input.ts';
@@ -9,11 +10,13 @@ export function statusCommand(to: RequestStatus, event: string, reason: string):
     const { positional } = parseArgs(args, {});
     if (positional.length !== 1) throw new UsageError('give one request id');
     const id = positional[0]!;
-    return withRuntime(io, async ({ store }) => {
-      const result = await store.transition(id, to, {
+    return withRuntime(io, async (runtime) => {
+      const result = await changeStatusByHand(runtime, {
+        id,
+        to,
         event,
         reason,
-        details: { by: 'hand (cli)' },
+        by: 'hand (cli)',
       });
       if (result.ok) {
         writeLine(io.stdout, `${id}: ${to}`);

@@ -1,5 +1,6 @@
 // The JSON API (CONTRACT.md "HTTP"): submit, read, list, confirm and cancel requests.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { changeStatusByHand } from '../change-by-hand.ts';
 import { submitRequest, type IntakeDeps } from '../intake.ts';
 import { londonDate } from '../request/dates.ts';
 import { presentRecord, REQUEST_STATUSES, type RequestStatus } from '../requests/record.ts';
@@ -97,11 +98,10 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   const change =
     (to: RequestStatus, reason: string) => async (request: IdRequest, reply: FastifyReply) => {
-      const result = await deps.store.transition(request.params.id, to, {
-        event: to,
-        reason,
-        details: { by: 'hand (api)' },
-      });
+      const result = await changeStatusByHand(
+        { store: deps.store, queue: deps.intake.queue },
+        { id: request.params.id, to, event: to, reason, by: 'hand (api)' },
+      );
       if (result.ok) {
         request.log.info({ requestId: request.params.id, status: to }, 'changed by hand');
         return presentRecord(result.record, today());
