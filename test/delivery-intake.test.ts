@@ -208,6 +208,40 @@ describe('status changes', () => {
       await runtime.store.transition('req-missing', 'cancelled', { event: 'x', reason: 'x' }),
     ).toEqual({ ok: false, reason: 'not-found' });
   });
+
+  it('lose no change made at the same moment, from one connection or several', async () => {
+    const prefix = uniquePrefix('concurrent');
+    const [a, b] = await Promise.all([runtimeOn(prefix), runtimeOn(prefix)]);
+    const id = await accept(a!, requestBody({ notes: 'line one\nline two, “quoted” – £5 😀' }));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? a! : b!).store.note(id, { event: 'retry', reason: `note ${i}` }),
+      ),
+    );
+    const noted = (await a!.store.get(id))!;
+    expect(noted.history.filter((entry) => entry.event === 'retry')).toHaveLength(40);
+    expect(noted.request.notes).toBe('line one\nline two, “quoted” – £5 😀');
+
+    // Two ends that exclude each other: exactly one wins, and the indexes follow the winner.
+    const outcomes = await Promise.all([
+      a!.store.transition(id, 'configured', { event: 'configured', reason: 'by a' }),
+      b!.store.transition(id, 'cancelled', { event: 'cancelled', reason: 'by b' }),
+      a!.store.transition(id, 'cancelled', { event: 'cancelled', reason: 'by a' }),
+      b!.store.transition(id, 'configured', { event: 'configured', reason: 'by b' }),
+    ]);
+    const winners = outcomes.filter((outcome) => outcome.ok);
+    expect(winners).toHaveLength(1);
+    const final = (await a!.store.get(id))!;
+    expect(final.history.filter((entry) => entry.event !== 'retry').map((e) => e.event)).toEqual([
+      'queued',
+      final.status,
+    ]);
+    expect(await a!.store.count(final.status)).toBe(1);
+    expect(await a!.store.count('queued')).toBe(0);
+    expect(await a!.store.count('outstanding')).toBe(0);
+    // The duplicate key went with the outstanding request: the service can be asked for again.
+    await accept(b!);
+  });
 });
 
 describe('listing', () => {

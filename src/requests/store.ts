@@ -1,7 +1,8 @@
 // The request records in Redis: one JSON document per request (history included), sorted-set
 // indexes per status and for "outstanding" (score = acceptance time), and a duplicate key per
-// outstanding (dosServiceId, environment). Every change is a WATCH/MULTI transaction, so a record
-// and its indexes never disagree.
+// outstanding (dosServiceId, environment). A record and its indexes always change together: new
+// records in a WATCH/MULTI transaction on the duplicate key, changes to a record by a script that
+// writes only if the record is still the one the change was computed from.
 import type { ChainableCommander } from 'ioredis';
 import type { Redis } from '../redis.ts';
 import {
@@ -55,7 +56,8 @@ export function testDateScore(date: string): number {
 
 /**
  * WATCH sections must not interleave on one connection (EXEC clears every WATCH on it), so the
- * transactions of one store run one at a time; other processes are kept apart by WATCH itself.
+ * creating transactions of one store run one at a time; other processes are kept apart by WATCH
+ * itself. Changes to existing records use no WATCH (see APPLY_IF_UNCHANGED) and run side by side.
  */
 function serialised() {
   let tail: Promise<unknown> = Promise.resolve();
@@ -112,6 +114,25 @@ export interface RequestStore {
   ): Promise<RequestRecord | undefined>;
 }
 
+/** One Redis command, its arguments as strings: written into a MULTI or run by the script. */
+type RedisCommand = [name: string, ...args: string[]];
+
+/**
+ * Compare-and-set for a record and its indexes in one round trip: the commands run only if the
+ * record is still exactly the JSON the change was computed from (else 0, and the caller reads
+ * again). Unlike WATCH this holds no state on the connection, so the worker's concurrent status
+ * changes do not queue behind one another. Every key a command touches is passed in KEYS.
+ */
+const APPLY_IF_UNCHANGED = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+for _, command in ipairs(cjson.decode(ARGV[2])) do redis.call(unpack(command)) end
+return 1
+`;
+
+interface ApplyIfUnchanged {
+  ecatApplyIfUnchanged(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number>;
+}
+
 export function createRequestStore(redis: Redis, prefix: string, now: () => Date): RequestStore {
   const keys = requestKeys(prefix);
   const exclusive = serialised();
@@ -119,50 +140,64 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
   const parse = (json: string | null): RequestRecord | undefined =>
     json === null ? undefined : (JSON.parse(json) as RequestRecord);
 
-  /** Runs a read-check-write under WATCH, retrying when another writer got there first. */
+  redis.defineCommand('ecatApplyIfUnchanged', { lua: APPLY_IF_UNCHANGED });
+  const scripts = redis as unknown as ApplyIfUnchanged;
+
+  /**
+   * Reads a record, lets `change` compute the commands that turn it into its next state, and
+   * writes them if nobody changed the record meanwhile; otherwise reads again.
+   */
   async function update<T>(
     id: string,
-    change: (record: RequestRecord | undefined, multi: ChainableCommander) => T | 'abort',
+    change: (record: RequestRecord | undefined, commands: RedisCommand[]) => T | 'abort',
   ): Promise<T | 'abort'> {
-    return exclusive(async () => {
-      for (;;) {
-        await redis.watch(keys.record(id));
-        const record = parse(await redis.get(keys.record(id)));
-        const multi = redis.multi();
-        const outcome = change(record, multi);
-        if (outcome === 'abort') {
-          await redis.unwatch();
-          return outcome;
-        }
-        if ((await multi.exec()) !== null) return outcome;
-      }
-    });
+    for (;;) {
+      const json = await redis.get(keys.record(id));
+      const commands: RedisCommand[] = [];
+      const outcome = change(parse(json), commands);
+      if (outcome === 'abort' || json === null) return outcome;
+      const touched = [...new Set(commands.map(([, key]) => key!))];
+      const written = await scripts.ecatApplyIfUnchanged(
+        1 + touched.length,
+        keys.record(id),
+        ...touched,
+        json,
+        JSON.stringify(commands),
+      );
+      if (written === 1) return outcome;
+    }
   }
 
-  function writeIndexes(
-    multi: ChainableCommander,
-    before: RequestRecord | undefined,
-    after: RequestRecord,
-  ) {
-    const score = Date.parse(after.createdAt);
-    if (before && before.status !== after.status) multi.zrem(keys.index(before.status), after.id);
-    multi.zadd(keys.index(after.status), score, after.id);
-    multi.zadd(keys.index('all'), score, after.id);
+  function indexCommands(before: RequestRecord | undefined, after: RequestRecord): RedisCommand[] {
+    const score = String(Date.parse(after.createdAt));
+    const commands: RedisCommand[] = [];
+    if (before && before.status !== after.status) {
+      commands.push(['ZREM', keys.index(before.status), after.id]);
+    }
+    commands.push(['ZADD', keys.index(after.status), score, after.id]);
+    commands.push(['ZADD', keys.index('all'), score, after.id]);
     const duplicate = keys.duplicate(after.request.dosServiceId, after.request.environment);
     const group = keys.group(after.request.environment, after.urgency.level);
     if (isOutstanding(after.status)) {
-      multi.zadd(keys.index('outstanding'), score, after.id);
-      multi.zadd(group, score, after.id);
+      commands.push(['ZADD', keys.index('outstanding'), score, after.id]);
+      commands.push(['ZADD', group, score, after.id]);
       if (after.earliestTestDate) {
-        multi.zadd(keys.byTestDate, testDateScore(after.earliestTestDate), after.id);
+        const testDate = String(testDateScore(after.earliestTestDate));
+        commands.push(['ZADD', keys.byTestDate, testDate, after.id]);
       }
-      multi.set(duplicate, after.id);
+      commands.push(['SET', duplicate, after.id]);
     } else {
-      multi.zrem(keys.index('outstanding'), after.id);
-      multi.zrem(group, after.id);
-      multi.zrem(keys.byTestDate, after.id);
-      if (before && isOutstanding(before.status)) multi.del(duplicate);
+      commands.push(['ZREM', keys.index('outstanding'), after.id]);
+      commands.push(['ZREM', group, after.id]);
+      commands.push(['ZREM', keys.byTestDate, after.id]);
+      if (before && isOutstanding(before.status)) commands.push(['DEL', duplicate]);
     }
+    return commands;
+  }
+
+  function writeNewRecord(multi: ChainableCommander, record: RequestRecord) {
+    multi.set(keys.record(record.id), JSON.stringify(record));
+    for (const [name, ...args] of indexCommands(undefined, record)) multi.call(name, args);
   }
 
   function changed(
@@ -240,8 +275,7 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
             return { ok: false as const, existingId };
           }
           const multi = redis.multi();
-          multi.set(keys.record(record.id), JSON.stringify(record));
-          writeIndexes(multi, undefined, record);
+          writeNewRecord(multi, record);
           await alsoInTransaction(multi);
           const result = await multi.exec();
           if (result !== null) {
@@ -275,8 +309,7 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
               continue;
             }
             holder.set(duplicates[i]!, record.id);
-            multi.set(keys.record(record.id), JSON.stringify(record));
-            writeIndexes(multi, undefined, record);
+            writeNewRecord(multi, record);
             await alsoInTransaction(multi);
             results.push({ ok: true });
           }
@@ -295,7 +328,7 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
     },
     async transition(id, to, entry, patch) {
       let result: TransitionResult = { ok: false, reason: 'not-found' };
-      await update(id, (record, multi) => {
+      await update(id, (record, commands) => {
         if (!record) {
           result = { ok: false, reason: 'not-found' };
           return 'abort';
@@ -309,9 +342,9 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
           ...(isOutstanding(to) ? {} : { overdue: false }),
           ...patch,
         });
-        multi.set(keys.record(id), JSON.stringify(next));
-        writeIndexes(multi, record, next);
-        if (to === 'sent' || to === 'failed') multi.hincrby(keys.counters, to, 1);
+        commands.push(['SET', keys.record(id), JSON.stringify(next)]);
+        commands.push(...indexCommands(record, next));
+        if (to === 'sent' || to === 'failed') commands.push(['HINCRBY', keys.counters, to, '1']);
         result = { ok: true, record: next };
         return undefined;
       });
@@ -319,11 +352,11 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
     },
     async note(id, entry, patch, onlyIf) {
       let updated: RequestRecord | undefined;
-      await update(id, (record, multi) => {
+      await update(id, (record, commands) => {
         updated = undefined;
         if (!record || (onlyIf && !onlyIf(record))) return 'abort';
         updated = changed(record, record.status, entry, patch);
-        multi.set(keys.record(id), JSON.stringify(updated));
+        commands.push(['SET', keys.record(id), JSON.stringify(updated)]);
         return undefined;
       });
       return updated;
