@@ -75,11 +75,20 @@ export async function importRows(
     options.onRow?.(outcome);
   };
 
-  for (let start = 0; start < rows.length; start += batchSize) {
-    const chunk = rows.slice(start, start + batchSize);
-    const assessed: Assessed[] = await inPool(chunk, options.concurrency ?? 10, (row) =>
+  const assessChunk = (start: number): Promise<Assessed[]> =>
+    inPool(rows.slice(start, start + batchSize), options.concurrency ?? 10, (row) =>
       assessRow(row, columns, deps),
     );
+  let nextChunk = assessChunk(0);
+  // Let a failed look-ahead surface when its turn comes, not as an unhandled rejection now.
+  nextChunk.catch(() => undefined);
+  for (let start = 0; start < rows.length; start += batchSize) {
+    const assessed = await nextChunk;
+    // The next chunk is assessed while this one is written: Redis and the CPU work side by side.
+    if (start + batchSize < rows.length) {
+      nextChunk = assessChunk(start + batchSize);
+      nextChunk.catch(() => undefined);
+    }
     const created: { row: CsvRecord; record: RequestRecord; assessment: AcceptedAssessment }[] = [];
     for (const item of assessed) {
       if ('accepted' in item) {

@@ -297,8 +297,8 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
       if (watched.length === 0) return [];
       return exclusive(async () => {
         for (;;) {
-          await redis.watch(...watched);
-          const existing = await redis.mget(watched);
+          // Sent together: WATCH is in force before MGET reads, in one round trip.
+          const [, existing] = await Promise.all([redis.watch(...watched), redis.mget(watched)]);
           const holder = new Map(watched.map((key, i) => [key, existing[i] ?? undefined]));
           const results: ({ ok: true } | { ok: false; existingId: string })[] = [];
           const multi = redis.multi();
