@@ -2,7 +2,13 @@
 // same run on the same machine (absolute numbers are noisy here; ratios are what we compare).
 import autocannon from 'autocannon';
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { cpus } from 'node:os';
+import type { CliIo } from '../src/cli/io.ts';
+import { runCli } from '../src/cli/main.ts';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import nodemailer from 'nodemailer';
@@ -22,6 +28,7 @@ import {
   printTable,
   REDIS_URL,
   smtpCounter,
+  steadyRate,
   timed,
   type Figure,
 } from './lib.ts';
@@ -98,10 +105,11 @@ async function worker(): Promise<void> {
       ),
     );
   }
+  const started = performance.now();
   const running = startWorker(runtime, silent);
-  const ecat = await timed(async () => {
-    while (sink.count() < N) await new Promise((resolve) => setTimeout(resolve, 20));
-  });
+  while (sink.count() < N) await new Promise((resolve) => setTimeout(resolve, 5));
+  const startUpMs = sink.arrivals()[0]! - started;
+  const ecat = steadyRate(sink.arrivals(), 0, N);
   await running.stop(5000);
   const transport = nodemailer.createTransport({
     url: sink.url,
@@ -109,22 +117,21 @@ async function worker(): Promise<void> {
     maxConnections: 8,
   } as never);
   const before = sink.count();
-  const baseline = await timed(async () => {
-    for (let i = 0; i < N; i += 8) {
-      await Promise.all(
-        emails
-          .slice(i, i + 8)
-          .map((email) => transport.sendMail({ ...email, attachments: email.attachments })),
-      );
-    }
-  });
+  for (let i = 0; i < N; i += 8) {
+    await Promise.all(
+      emails
+        .slice(i, i + 8)
+        .map((email) => transport.sendMail({ ...email, attachments: email.attachments })),
+    );
+  }
   transport.close();
   if (sink.count() - before !== N) throw new Error('the raw baseline lost messages');
-  const ratio = baseline / ecat;
+  const baseline = steadyRate(sink.arrivals(), before, N);
+  const ratio = ecat / baseline;
   figures.push({
-    figure: `worker: emails to a loopback SMTP sink, ${N}, concurrency 8`,
-    ecat: rate(N, ecat),
-    baseline: `${rate(N, baseline)} raw pooled nodemailer`,
+    figure: `worker: emails to a loopback SMTP sink, ${N}, concurrency 8, first email to last`,
+    ecat: `${Math.round(ecat)}/s (first after ${Math.round(startUpMs)} ms)`,
+    baseline: `${Math.round(baseline)}/s raw pooled nodemailer`,
     ratio,
     target: '≥ 0.7×',
     met: ratio >= 0.7,
@@ -137,7 +144,9 @@ async function worker(): Promise<void> {
 async function http(): Promise<void> {
   const prefix = benchPrefix('http');
   const runtime = await openRuntime(loadConfig(env(prefix)));
-  const app = await buildServer(runtime);
+  // The POST rate limit (120 a minute per address) would answer most of the load with 429: the
+  // figure is about intake over HTTP, so the limit is lifted for this run.
+  const app = await buildServer(runtime, { rateLimits: { api: 1e9 }, logLevel: 'silent' });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   let i = 0;
   const load = (url: string) =>
@@ -154,22 +163,108 @@ async function http(): Promise<void> {
   const ecat = await load(`${address}/api/requests`);
   const bare = Fastify();
   bare.post('/echo', async (request) => request.body);
+  // Not asked for, but it shows how much of the gap is the Redis write every intake must make.
+  const raw = createQueue(await connectCommandRedis(REDIS_URL), `${prefix}-raw`);
+  let n = 0;
+  bare.post('/enqueue', async (request, reply) => {
+    n += 1;
+    await raw.add(
+      SEND_JOB,
+      { requestId: `req-${n}`, ...(request.body as object) },
+      sendJobOptions('routine', { attempts: 6, backoffMs: 1000 }),
+    );
+    return reply.code(202).send({ id: `req-${n}` });
+  });
   const bareAddress = await bare.listen({ port: 0, host: '127.0.0.1' });
   const baseline = await load(`${bareAddress}/echo`);
+  const enqueue = await load(`${bareAddress}/enqueue`);
+  const perSecond = (result: autocannon.Result) => Math.round(result.requests.average);
   const ratio = ecat.requests.average / baseline.requests.average;
-  const non2xx = ecat.non2xx;
   figures.push({
     figure: 'POST /api/requests (autocannon, 10 connections, 5 s)',
-    ecat: `${Math.round(ecat.requests.average)}/s (${non2xx} non-2xx)`,
-    baseline: `${Math.round(baseline.requests.average)}/s bare Fastify echo`,
+    ecat: `${perSecond(ecat)}/s (${ecat.non2xx} non-2xx)`,
+    baseline: `${perSecond(baseline)}/s bare Fastify echo`,
     ratio,
     target: '≥ 0.4×',
     met: ratio >= 0.4,
   });
+  const enqueueRatio = ecat.requests.average / enqueue.requests.average;
+  figures.push({
+    figure: '(extra) the same, against a bare route that only does a raw queue.add',
+    ecat: `${perSecond(ecat)}/s`,
+    baseline: `${perSecond(enqueue)}/s bare Fastify + queue.add`,
+    ratio: enqueueRatio,
+    target: '–',
+    met: undefined,
+    note: 'for reading the figure above',
+  });
   await app.close();
   await bare.close();
+  await raw.close();
+  await dropPrefix(`${prefix}-raw`);
   await runtime.close();
   await dropPrefix(prefix);
+}
+
+async function csvImport(): Promise<void> {
+  const N = 10_000;
+  const prefix = benchPrefix('import');
+  const directory = await mkdtemp(join(tmpdir(), 'ecat-bench-'));
+  const file = join(directory, 'requests.csv');
+  const header = 'dosServiceId,environment,endpoint,odsCode,requester.name,requester.email';
+  const rows = Array.from({ length: N }, (_, i) => {
+    const row = body(i);
+    return [
+      row.dosServiceId,
+      row.environment,
+      row.endpoint,
+      row.odsCode,
+      row.requester.name,
+      row.requester.email,
+    ].join(',');
+  });
+  await writeFile(file, [header, ...rows, ''].join('\n'));
+  const out = new PassThrough().resume();
+  const io: CliIo = {
+    stdin: Readable.from([]),
+    stdout: out,
+    stderr: out,
+    env: env(prefix),
+    waitForStop: () => new Promise(() => undefined),
+    isTTY: false,
+  };
+  // A one-row import first, so loading and compiling the command's modules (a one-off cost of
+  // every run, not a per-row one) stays out of the timing.
+  const warmUp = join(directory, 'warm-up.csv');
+  await writeFile(warmUp, [header, rows[0], ''].join('\n'));
+  await runCli(['import', warmUp], { ...io, env: env(`${prefix}-warm-up`) });
+  await dropPrefix(`${prefix}-warm-up`);
+  let code = -1;
+  const ecat = await timed(async () => {
+    code = await runCli(['import', file], io);
+  });
+  if (code !== 0) throw new Error(`ecat import exited ${code}`);
+  const redis = await connectCommandRedis(REDIS_URL);
+  const raw = createQueue(redis, `${prefix}-raw`);
+  const jobs = Array.from({ length: N }, (_, i) => ({
+    name: SEND_JOB,
+    data: { requestId: `req-${i}`, ...body(i) },
+    opts: sendJobOptions('routine', { attempts: 6, backoffMs: 1000 }),
+  }));
+  const baseline = await timed(() => raw.addBulk(jobs));
+  const ratio = baseline / ecat;
+  figures.push({
+    figure: `CSV import of ${N.toLocaleString('en-GB')} rows (\`ecat import\`, parse to queued)`,
+    ecat: rate(N, ecat),
+    baseline: `${rate(N, baseline)} raw addBulk`,
+    ratio,
+    target: '≥ 0.5×',
+    met: ratio >= 0.5,
+  });
+  await raw.close();
+  await rm(directory, { recursive: true });
+  await dropPrefix(prefix);
+  await dropPrefix(`${prefix}-raw`);
 }
 
 async function pageOf(stored: number): Promise<number> {
@@ -254,6 +349,7 @@ const steps: [string, () => Promise<void>][] = [
   ['intake', intake],
   ['worker', worker],
   ['http', http],
+  ['import', csvImport],
   ['page', page],
   ['memory', memory],
 ];
@@ -263,14 +359,5 @@ for (const [name, step] of steps) {
   process.stderr.write(`running ${name}…\n`);
   await step();
 }
-figures.push({
-  figure: 'CSV import of 10,000 rows',
-  ecat: '–',
-  baseline: 'raw addBulk',
-  ratio: undefined,
-  target: '≥ 0.5×',
-  met: undefined,
-  note: 'ecat import is not built yet',
-});
 console.log(printTable(figures));
 process.exit(0);
