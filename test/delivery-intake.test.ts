@@ -2,7 +2,8 @@
 // and job together or not at all; duplicates are answered with the existing id; status changes
 // follow canTransition; listing pages through the indexes.
 import { afterAll, describe, expect, it } from 'vitest';
-import { submitRequest } from '../src/intake.ts';
+import { assessRequest } from '../src/assess.ts';
+import { newRequestRecord, submitRequest } from '../src/intake.ts';
 import { PRIORITY, QUEUE_NAME, SEND_JOB, sendJobId } from '../src/queue/queue.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import {
@@ -158,6 +159,51 @@ describe('duplicates', () => {
     }
     expect(await a!.store.count('all')).toBe(1);
     expect(await a!.queue.count()).toBe(1);
+  });
+
+  it('accepts many different requests arriving at once, each with its job', async () => {
+    const runtime = await runtimeOn(uniquePrefix('together'));
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        submitRequest(
+          requestBody({ dosServiceId: String(6_000_000_000 + (i % 50)) }),
+          runtime.intakeDeps('test'),
+        ),
+      ),
+    );
+    expect(results.filter((result) => result.outcome === 'accepted')).toHaveLength(50);
+    expect(results.filter((result) => result.outcome === 'duplicate')).toHaveLength(10);
+    expect(await runtime.store.count('queued')).toBe(50);
+    expect(await runtime.queue.getJobCountByTypes('prioritized', 'waiting')).toBe(50);
+  });
+
+  it('takes back every record written with one whose transaction step failed', async () => {
+    const runtime = await runtimeOn(uniquePrefix('undo'));
+    const prefix = runtime.config.queuePrefix;
+    await runtime.redis.set(`${prefix}:not-a-number`, 'x');
+    const assessed = await assessRequest(requestBody(), runtime.intakeDeps('test'));
+    if (assessed.outcome !== 'accepted') throw new Error(assessed.outcome);
+    const records = ['6100000001', '6100000002', '6100000003'].map((dosServiceId) =>
+      newRequestRecord(
+        { ...assessed, request: { ...assessed.request, dosServiceId } },
+        runtime.intakeDeps('test'),
+      ),
+    );
+    const outcomes = await Promise.allSettled(
+      records.map((record, i) =>
+        runtime.store.create(record, async (multi) =>
+          i === 1 ? multi.incr(`${prefix}:not-a-number`) : multi,
+        ),
+      ),
+    );
+    // Arriving together they share one transaction, so they fail together and leave nothing.
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const record of records) expect(await runtime.store.get(record.id)).toBeUndefined();
+    expect(await runtime.store.count('all')).toBe(0);
+    expect(await runtime.store.count('outstanding')).toBe(0);
+    expect(await countKeys(`${prefix}:open`)).toBe(0);
+    // And the store goes on working.
+    expect(await runtime.store.create(records[0]!, async (multi) => multi)).toEqual({ ok: true });
   });
 
   it('lets a service be requested again once its request is no longer outstanding', async () => {

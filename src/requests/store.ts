@@ -79,23 +79,19 @@ export interface RequestStore {
   counters(): Promise<{ sent: number; failed: number }>;
   /**
    * Writes a new record with its indexes, and whatever `alsoInTransaction` adds (the job), in one
-   * MULTI — unless an outstanding request for the same service and environment exists.
+   * MULTI — unless an outstanding request for the same service and environment exists. Records
+   * created at the same moment may share the MULTI; each lands whole or not at all.
    */
   create(
     record: RequestRecord,
     alsoInTransaction: (multi: ChainableCommander) => Promise<unknown>,
-  ): Promise<{ ok: true } | { ok: false; existingId: string }>;
+  ): Promise<CreateResult>;
   /**
    * `create` for many records in one MULTI (the CSV import). A record whose service and
    * environment already has an outstanding request, in Redis or earlier in the batch, is left out
    * and answered with that request's id.
    */
-  createMany(
-    entries: readonly {
-      record: RequestRecord;
-      alsoInTransaction: (multi: ChainableCommander) => Promise<unknown>;
-    }[],
-  ): Promise<({ ok: true } | { ok: false; existingId: string })[]>;
+  createMany(entries: readonly NewRecord[]): Promise<CreateResult[]>;
   transition(
     id: string,
     to: RequestStatus,
@@ -113,6 +109,16 @@ export interface RequestStore {
     onlyIf?: (record: RequestRecord) => boolean,
   ): Promise<RequestRecord | undefined>;
 }
+
+export type CreateResult = { ok: true } | { ok: false; existingId: string };
+
+export interface NewRecord {
+  record: RequestRecord;
+  alsoInTransaction: (multi: ChainableCommander) => Promise<unknown>;
+}
+
+/** Most new records one grouped transaction takes; the rest wait for the next. */
+const MAX_GROUP = 100;
 
 /** One Redis command, its arguments as strings: written into a MULTI or run by the script. */
 type RedisCommand = [name: string, ...args: string[]];
@@ -233,6 +239,73 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
     await multi.exec();
   }
 
+  /**
+   * Writes new records in one WATCH/MULTI on their duplicate keys; of two for the same service and
+   * environment the earlier wins. Runs inside `exclusive`.
+   */
+  async function writeNew(entries: readonly NewRecord[]): Promise<CreateResult[]> {
+    const duplicates = entries.map(({ record }) =>
+      keys.duplicate(record.request.dosServiceId, record.request.environment),
+    );
+    const watched = [...new Set(duplicates)];
+    if (watched.length === 0) return [];
+    for (;;) {
+      // Sent together: WATCH is in force before MGET reads, in one round trip.
+      const [, existing] = await Promise.all([redis.watch(...watched), redis.mget(watched)]);
+      const holder = new Map(watched.map((key, i) => [key, existing[i] ?? undefined]));
+      const results: CreateResult[] = [];
+      const created: RequestRecord[] = [];
+      const multi = redis.multi();
+      for (const [i, { record, alsoInTransaction }] of entries.entries()) {
+        const existingId = holder.get(duplicates[i]!);
+        if (existingId !== undefined) {
+          results.push({ ok: false, existingId });
+          continue;
+        }
+        holder.set(duplicates[i]!, record.id);
+        writeNewRecord(multi, record);
+        await alsoInTransaction(multi);
+        created.push(record);
+        results.push({ ok: true });
+      }
+      if (created.length === 0) {
+        await redis.unwatch();
+        return results;
+      }
+      const outcome = await multi.exec();
+      if (outcome !== null) {
+        const failed = outcome.find(([error]) => error !== null);
+        if (failed) {
+          await Promise.all(created.map(undoCreate));
+          throw failed[0];
+        }
+        return results;
+      }
+    }
+  }
+
+  /**
+   * Intakes that arrive while a transaction is in flight wait for the next one and go in it
+   * together (group commit): under load one round of WATCH/MULTI serves many requests instead of
+   * each queueing for its own.
+   */
+  const waiting: {
+    entry: NewRecord;
+    resolve: (result: CreateResult) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  async function writeWaiting(): Promise<void> {
+    const group = waiting.splice(0, MAX_GROUP);
+    if (group.length === 0) return;
+    try {
+      const results = await writeNew(group.map(({ entry }) => entry));
+      group.forEach(({ resolve }, i) => resolve(results[i]!));
+    } catch (error) {
+      for (const { reject } of group) reject(error);
+    }
+    if (waiting.length > 0) void exclusive(writeWaiting);
+  }
+
   return {
     keys,
     async get(id) {
@@ -264,67 +337,14 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
       const next = offset + ids.length;
       return { items, total, ...(next < total ? { nextCursor: String(next) } : {}) };
     },
-    async create(record, alsoInTransaction) {
-      const duplicate = keys.duplicate(record.request.dosServiceId, record.request.environment);
-      return exclusive(async () => {
-        for (;;) {
-          await redis.watch(duplicate);
-          const existingId = await redis.get(duplicate);
-          if (existingId !== null) {
-            await redis.unwatch();
-            return { ok: false as const, existingId };
-          }
-          const multi = redis.multi();
-          writeNewRecord(multi, record);
-          await alsoInTransaction(multi);
-          const result = await multi.exec();
-          if (result !== null) {
-            const failed = result.find(([error]) => error !== null);
-            if (failed) {
-              await undoCreate(record);
-              throw failed[0];
-            }
-            return { ok: true as const };
-          }
-        }
+    create(record, alsoInTransaction) {
+      return new Promise((resolve, reject) => {
+        waiting.push({ entry: { record, alsoInTransaction }, resolve, reject });
+        if (waiting.length === 1) void exclusive(writeWaiting);
       });
     },
     async createMany(entries) {
-      const duplicates = entries.map(({ record }) =>
-        keys.duplicate(record.request.dosServiceId, record.request.environment),
-      );
-      const watched = [...new Set(duplicates)];
-      if (watched.length === 0) return [];
-      return exclusive(async () => {
-        for (;;) {
-          // Sent together: WATCH is in force before MGET reads, in one round trip.
-          const [, existing] = await Promise.all([redis.watch(...watched), redis.mget(watched)]);
-          const holder = new Map(watched.map((key, i) => [key, existing[i] ?? undefined]));
-          const results: ({ ok: true } | { ok: false; existingId: string })[] = [];
-          const multi = redis.multi();
-          for (const [i, { record, alsoInTransaction }] of entries.entries()) {
-            const existingId = holder.get(duplicates[i]!);
-            if (existingId !== undefined) {
-              results.push({ ok: false, existingId });
-              continue;
-            }
-            holder.set(duplicates[i]!, record.id);
-            writeNewRecord(multi, record);
-            await alsoInTransaction(multi);
-            results.push({ ok: true });
-          }
-          if (!results.some((result) => result.ok)) {
-            await redis.unwatch();
-            return results;
-          }
-          const outcome = await multi.exec();
-          if (outcome !== null) {
-            const failed = outcome.find(([error]) => error !== null);
-            if (failed) throw failed[0];
-            return results;
-          }
-        }
-      });
+      return exclusive(() => writeNew(entries));
     },
     async transition(id, to, entry, patch) {
       let result: TransitionResult = { ok: false, reason: 'not-found' };
