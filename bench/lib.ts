@@ -22,14 +22,16 @@ export async function dropPrefix(prefix: string): Promise<void> {
   redis.disconnect();
 }
 
-/** An SMTP server that accepts every message and only counts it, noting when each arrived. */
-export async function smtpCounter(): Promise<{
+export interface SmtpCounter {
   url: string;
   count: () => number;
   /** `performance.now()` of each message's arrival, in order. */
   arrivals: () => readonly number[];
   close: () => Promise<void>;
-}> {
+}
+
+/** An SMTP server that accepts every message and only counts it, noting when each arrived. */
+export async function smtpCounter(): Promise<SmtpCounter> {
   let count = 0;
   const arrivals: number[] = [];
   const server = new SMTPServer({
@@ -65,6 +67,12 @@ export function steadyRate(arrivals: readonly number[], from: number, n: number)
   const first = arrivals[from]!;
   const last = arrivals[from + n - 1]!;
   return (n - 1) / ((last - first) / 1000);
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 export async function timed(work: () => Promise<unknown>): Promise<number> {

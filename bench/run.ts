@@ -28,8 +28,10 @@ import {
   printTable,
   REDIS_URL,
   smtpCounter,
+  median,
   steadyRate,
   timed,
+  type SmtpCounter,
   type Figure,
 } from './lib.ts';
 
@@ -84,16 +86,15 @@ async function intake(): Promise<void> {
   await dropPrefix(`${prefix}-raw`);
 }
 
-async function worker(): Promise<void> {
-  const N = 1000;
-  const sink = await smtpCounter();
+/** One round of ecat's worker over `n` queued requests; also gives their emails for the baseline. */
+async function workerRound(sink: SmtpCounter, n: number) {
   const prefix = benchPrefix('worker');
   const runtime = await openRuntime(
     loadConfig(env(prefix, { SMTP_URL: sink.url, WORKER_CONCURRENCY: '8' })),
   );
   const deps = runtime.intakeDeps('bench');
   const emails: OutgoingEmail[] = [];
-  for (let i = 0; i < N; i += 1) {
+  for (let i = 0; i < n; i += 1) {
     const result = await submitRequest(body(i), deps);
     if (result.outcome !== 'accepted') throw new Error(result.outcome);
     const record = (await runtime.store.get(result.id)) as RequestRecord;
@@ -105,19 +106,27 @@ async function worker(): Promise<void> {
       ),
     );
   }
+  const before = sink.count();
   const started = performance.now();
   const running = startWorker(runtime, silent);
-  while (sink.count() < N) await new Promise((resolve) => setTimeout(resolve, 5));
-  const startUpMs = sink.arrivals()[0]! - started;
-  const ecat = steadyRate(sink.arrivals(), 0, N);
+  while (sink.count() < before + n) await new Promise((resolve) => setTimeout(resolve, 5));
+  const startUpMs = sink.arrivals()[before]! - started;
+  const rate = steadyRate(sink.arrivals(), before, n);
   await running.stop(5000);
+  await runtime.close();
+  await dropPrefix(prefix);
+  return { rate, startUpMs, emails };
+}
+
+/** The same emails through a raw pooled nodemailer transport, eight at a time. */
+async function rawMailRound(sink: SmtpCounter, emails: OutgoingEmail[]): Promise<number> {
   const transport = nodemailer.createTransport({
     url: sink.url,
     pool: true,
     maxConnections: 8,
   } as never);
   const before = sink.count();
-  for (let i = 0; i < N; i += 8) {
+  for (let i = 0; i < emails.length; i += 8) {
     await Promise.all(
       emails
         .slice(i, i + 8)
@@ -125,20 +134,34 @@ async function worker(): Promise<void> {
     );
   }
   transport.close();
-  if (sink.count() - before !== N) throw new Error('the raw baseline lost messages');
-  const baseline = steadyRate(sink.arrivals(), before, N);
-  const ratio = ecat / baseline;
+  if (sink.count() - before !== emails.length) throw new Error('the raw baseline lost messages');
+  return steadyRate(sink.arrivals(), before, emails.length);
+}
+
+async function worker(): Promise<void> {
+  const N = 1000;
+  const ROUNDS = 3;
+  const sink = await smtpCounter();
+  const ecat: number[] = [];
+  const baseline: number[] = [];
+  const startUps: number[] = [];
+  // Alternating rounds, medians compared: one noisy second on a 2-core machine moves neither.
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const ours = await workerRound(sink, N);
+    ecat.push(ours.rate);
+    startUps.push(ours.startUpMs);
+    baseline.push(await rawMailRound(sink, ours.emails));
+  }
+  await sink.close();
+  const ratio = median(ecat) / median(baseline);
   figures.push({
-    figure: `worker: emails to a loopback SMTP sink, ${N}, concurrency 8, first email to last`,
-    ecat: `${Math.round(ecat)}/s (first after ${Math.round(startUpMs)} ms)`,
-    baseline: `${Math.round(baseline)}/s raw pooled nodemailer`,
+    figure: `worker: emails to a loopback SMTP sink, ${N}, concurrency 8, first email to last (median of ${ROUNDS})`,
+    ecat: `${Math.round(median(ecat))}/s (first after ${Math.round(median(startUps))} ms)`,
+    baseline: `${Math.round(median(baseline))}/s raw pooled nodemailer`,
     ratio,
     target: '≥ 0.7×',
     met: ratio >= 0.7,
   });
-  await runtime.close();
-  await sink.close();
-  await dropPrefix(prefix);
 }
 
 async function http(): Promise<void> {

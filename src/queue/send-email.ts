@@ -110,7 +110,6 @@ async function deliver(
     deps.mail,
     deps.renderer,
   );
-  await job.log(`attempt ${attempt.number}: sending ${email.messageId}`);
   const receipt = await deps.mailer.send(email);
   const entry = {
     event: 'sent',
@@ -123,10 +122,14 @@ async function deliver(
       ...(receipt.location ? { location: receipt.location } : {}),
     },
   };
-  const moved = await deps.store.transition(record.id, 'sent', entry);
+  // One line for the dashboard, written alongside the record (whose history is the full story)
+  // rather than before and after the send: each awaited log is a round trip every email waits on.
+  const [moved] = await Promise.all([
+    deps.store.transition(record.id, 'sent', entry),
+    job.log(`attempt ${attempt.number}: sent ${email.messageId}: ${receipt.response}`),
+  ]);
   // Cancelled while the email was on its way: keep the fact that it went.
   if (!moved.ok) await deps.store.note(record.id, entry);
-  await job.log(`sent: ${receipt.response}`);
   return receipt.response;
 }
 
