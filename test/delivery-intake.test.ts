@@ -268,6 +268,17 @@ describe('status changes', () => {
     expect(noted.history.filter((entry) => entry.event === 'retry')).toHaveLength(40);
     expect(noted.request.notes).toBe('line one\nline two, “quoted” – £5 😀');
 
+    // A change computed from an earlier read is refused once another connection moved the record
+    // on, and is made again from what is there now.
+    const earlier = (await a!.store.get(id))!;
+    await b!.store.note(id, { event: 'retry', reason: 'from b, after a read' });
+    const latest = await a!.store.note(id, { event: 'retry', reason: 'from a, after b' });
+    expect(latest!.history.length).toBe(earlier.history.length + 2);
+    expect(latest!.history.slice(-2).map((entry) => entry.reason)).toEqual([
+      'from b, after a read',
+      'from a, after b',
+    ]);
+
     // Two ends that exclude each other: exactly one wins, and the indexes follow the winner.
     const outcomes = await Promise.all([
       a!.store.transition(id, 'configured', { event: 'configured', reason: 'by a' }),

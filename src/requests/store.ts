@@ -139,6 +139,23 @@ interface ApplyIfUnchanged {
   ecatApplyIfUnchanged(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number>;
 }
 
+/** Remembers the last `size` values put; `take` hands one out once. */
+function boundedMap<V>(size: number) {
+  const entries = new Map<string, V>();
+  return {
+    put(key: string, value: V) {
+      entries.delete(key);
+      entries.set(key, value);
+      if (entries.size > size) entries.delete(entries.keys().next().value!);
+    },
+    take(key: string): V | undefined {
+      const value = entries.get(key);
+      entries.delete(key);
+      return value;
+    },
+  };
+}
+
 export function createRequestStore(redis: Redis, prefix: string, now: () => Date): RequestStore {
   const keys = requestKeys(prefix);
   const exclusive = serialised();
@@ -146,6 +163,10 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
   const parse = (json: string | null): RequestRecord | undefined =>
     json === null ? undefined : (JSON.parse(json) as RequestRecord);
 
+  // A change usually follows a read of the same record (the worker reads, sends, then records):
+  // computing it from that read saves a round trip, and if the record moved on meanwhile the
+  // script refuses the write and the change is computed again from a fresh read.
+  const recentlyRead = boundedMap<string>(256);
   redis.defineCommand('ecatApplyIfUnchanged', { lua: APPLY_IF_UNCHANGED });
   const scripts = redis as unknown as ApplyIfUnchanged;
 
@@ -157,8 +178,10 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
     id: string,
     change: (record: RequestRecord | undefined, commands: RedisCommand[]) => T | 'abort',
   ): Promise<T | 'abort'> {
+    let known = recentlyRead.take(keys.record(id));
     for (;;) {
-      const json = await redis.get(keys.record(id));
+      const json = known ?? (await redis.get(keys.record(id)));
+      known = undefined;
       const commands: RedisCommand[] = [];
       const outcome = change(parse(json), commands);
       if (outcome === 'abort' || json === null) return outcome;
@@ -309,7 +332,9 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
   return {
     keys,
     async get(id) {
-      return parse(await redis.get(keys.record(id)));
+      const json = await redis.get(keys.record(id));
+      if (json !== null) recentlyRead.put(keys.record(id), json);
+      return parse(json);
     },
     async count(filter) {
       return redis.zcard(keys.index(filter));
