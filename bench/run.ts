@@ -53,27 +53,37 @@ const body = (i: number) => ({
 });
 const rate = (n: number, seconds: number) => `${Math.round(n / seconds)}/s`;
 
-async function intake(): Promise<void> {
+/** Runs `work(0..n-1)` with `inFlight` calls at a time. */
+async function inFlightAtOnce(n: number, inFlight: number, work: (i: number) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
+}
+
+async function intakeWith(inFlight: number): Promise<void> {
   const N = 2000;
+  const WARM_UP = 500;
   const prefix = benchPrefix('intake');
   const runtime = await openRuntime(loadConfig(env(prefix)));
   const deps = runtime.intakeDeps('bench');
-  const ecat = await timed(async () => {
-    for (let i = 0; i < N; i += 1) await submitRequest(body(i), deps);
-  });
+  const submit = async (i: number) => {
+    const result = await submitRequest(body(i), deps);
+    if (result.outcome !== 'accepted') throw new Error(result.outcome);
+  };
   const raw = createQueue(await connectCommandRedis(REDIS_URL), `${prefix}-raw`);
-  const baseline = await timed(async () => {
-    for (let i = 0; i < N; i += 1) {
-      await raw.add(
-        SEND_JOB,
-        { requestId: `req-${i}`, ...body(i) },
-        sendJobOptions('routine', { attempts: 6, backoffMs: 1000 }),
-      );
-    }
-  });
+  const options = sendJobOptions('routine', { attempts: 6, backoffMs: 1000 });
+  const add = (i: number) => raw.add(SEND_JOB, { requestId: `req-${i}`, ...body(i) }, options);
+  // Both sides warmed up first (JIT, script loading): the figure is steady throughput.
+  await inFlightAtOnce(WARM_UP, inFlight, (i) => submit(N + i));
+  await inFlightAtOnce(WARM_UP, inFlight, (i) => add(N + i));
+  const ecat = await timed(() => inFlightAtOnce(N, inFlight, submit));
+  const baseline = await timed(() => inFlightAtOnce(N, inFlight, add));
   const ratio = baseline / ecat;
   figures.push({
-    figure: `intake (validate + CareConnect snapshot + record + enqueue), ${N} sequential`,
+    figure: `intake (validate + CareConnect snapshot + record + enqueue), ${N}, ${inFlight === 1 ? 'one at a time' : `${inFlight} at a time`}`,
     ecat: rate(N, ecat),
     baseline: `${rate(N, baseline)} raw queue.add`,
     ratio,
@@ -84,6 +94,12 @@ async function intake(): Promise<void> {
   await runtime.close();
   await dropPrefix(prefix);
   await dropPrefix(`${prefix}-raw`);
+}
+
+async function intake(): Promise<void> {
+  // One at a time is the latency of a single submission; sixteen at once is a busy service.
+  await intakeWith(1);
+  await intakeWith(16);
 }
 
 /** One round of ecat's worker over `n` queued requests; also gives their emails for the baseline. */

@@ -1,7 +1,7 @@
 // The request records in Redis: one JSON document per request (history included), sorted-set
 // indexes per status and for "outstanding" (score = acceptance time), and a duplicate key per
 // outstanding (dosServiceId, environment). A record and its indexes always change together: new
-// records in a WATCH/MULTI transaction on the duplicate key, changes to a record by a script that
+// records in a MULTI guarded by WATCH on the duplicate key, changes to a record by a script that
 // writes only if the record is still the one the change was computed from.
 import type { ChainableCommander } from 'ioredis';
 import type { Redis } from '../redis.ts';
@@ -54,20 +54,6 @@ export function testDateScore(date: string): number {
   return Number(date.replaceAll('-', ''));
 }
 
-/**
- * WATCH sections must not interleave on one connection (EXEC clears every WATCH on it), so the
- * creating transactions of one store run one at a time; other processes are kept apart by WATCH
- * itself. Changes to existing records use no WATCH (see APPLY_IF_UNCHANGED) and run side by side.
- */
-function serialised() {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(work: () => Promise<T>): Promise<T> => {
-    const run = tail.then(work, work);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
-
 export interface RequestStore {
   readonly keys: RequestKeys;
   get(id: string): Promise<RequestRecord | undefined>;
@@ -117,11 +103,24 @@ export interface NewRecord {
   alsoInTransaction: (multi: ChainableCommander) => Promise<unknown>;
 }
 
-/** Most new records one grouped transaction takes; the rest wait for the next. */
-const MAX_GROUP = 100;
-
 /** One Redis command, its arguments as strings: written into a MULTI or run by the script. */
 type RedisCommand = [name: string, ...args: string[]];
+
+/**
+ * Runs the commands laid out flat in ARGV from position `from`: each as its length, then its name
+ * and arguments. Plain strings rather than JSON, so a record's JSON reaches Redis as it is, with no
+ * decoding on the way.
+ */
+const RUN_FLAT = `
+local function run_flat(from)
+  local i = from
+  while i <= #ARGV do
+    local length = tonumber(ARGV[i])
+    redis.call(unpack(ARGV, i + 1, i + length))
+    i = i + length + 1
+  end
+end
+`;
 
 /**
  * Compare-and-set for a record and its indexes in one round trip: the commands run only if the
@@ -129,9 +128,9 @@ type RedisCommand = [name: string, ...args: string[]];
  * again). Unlike WATCH this holds no state on the connection, so the worker's concurrent status
  * changes do not queue behind one another. Every key a command touches is passed in KEYS.
  */
-const APPLY_IF_UNCHANGED = `
+const APPLY_IF_UNCHANGED = `${RUN_FLAT}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-for _, command in ipairs(cjson.decode(ARGV[2])) do redis.call(unpack(command)) end
+run_flat(2)
 return 1
 `;
 
@@ -139,12 +138,35 @@ return 1
  * New records and their indexes as one command inside the creating MULTI: Redis and the client
  * handle one script call per transaction instead of six commands per record.
  */
-const APPLY = `
-for _, command in ipairs(cjson.decode(ARGV[1])) do redis.call(unpack(command)) end
+const APPLY = `${RUN_FLAT}
+run_flat(1)
 return 1
 `;
 
+function flat(commands: readonly RedisCommand[]): string[] {
+  return commands.flatMap((command) => [String(command.length), ...command]);
+}
+
+/**
+ * For each duplicate key: its request id, or nil when the service has no outstanding request.
+ * An existing key is written again unchanged, which makes the EXEC that follows under WATCH abort
+ * (see writeNew).
+ */
+/** Most new records one grouped transaction takes; the rest wait for the next. */
+const MAX_GROUP = 100;
+
+const FREE_OR_TOUCH = `
+local holders = {}
+for i, key in ipairs(KEYS) do
+  local id = redis.call('GET', key)
+  holders[i] = id
+  if id then redis.call('SET', key, id, 'KEEPTTL') end
+end
+return holders
+`;
+
 interface StoreScripts {
+  ecatFreeOrTouch(numberOfKeys: number, ...keys: string[]): Promise<(string | null)[]>;
   ecatApplyIfUnchanged(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number>;
   ecatApply(numberOfKeys: number, ...keysThenArgs: string[]): unknown;
 }
@@ -173,7 +195,6 @@ function boundedMap<V>(size: number) {
 
 export function createRequestStore(redis: Redis, prefix: string, now: () => Date): RequestStore {
   const keys = requestKeys(prefix);
-  const exclusive = serialised();
 
   const parse = (json: string | null): RequestRecord | undefined =>
     json === null ? undefined : (JSON.parse(json) as RequestRecord);
@@ -184,6 +205,7 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
   const recentlyRead = boundedMap<string>(256);
   redis.defineCommand('ecatApplyIfUnchanged', { lua: APPLY_IF_UNCHANGED });
   redis.defineCommand('ecatApply', { lua: APPLY });
+  redis.defineCommand('ecatFreeOrTouch', { lua: FREE_OR_TOUCH });
   const scripts = redis as unknown as StoreScripts;
 
   /**
@@ -207,7 +229,7 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
         keys.record(id),
         ...touched,
         json,
-        JSON.stringify(commands),
+        ...flat(commands),
       );
       if (written === 1) return outcome;
     }
@@ -282,77 +304,85 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
   }
 
   /**
-   * Writes new records in one WATCH/MULTI on their duplicate keys; of two for the same service and
-   * environment the earlier wins. Runs inside `exclusive`.
+   * Writes new records, their indexes and what each adds (the jobs) in one MULTI, unless their
+   * service and environment has an outstanding request; of two in `entries` the earlier wins.
+   *
+   * One round trip: WATCH on the duplicate keys, FREE_OR_TOUCH, then MULTI…EXEC are written
+   * together (ioredis writes a connection's commands in call order, and nothing else can come
+   * between calls made in one synchronous step). EXEC thus aborts if any of those services has an
+   * outstanding request, or gets one meanwhile; the script's answer says which, and the
+   * transaction is built again without them. Since every EXEC clears the connection's WATCH, such
+   * sections can follow each other on one connection without waiting for one another.
    */
   async function writeNew(entries: readonly NewRecord[]): Promise<CreateResult[]> {
-    const duplicates = entries.map(({ record }) =>
-      keys.duplicate(record.request.dosServiceId, record.request.environment),
-    );
-    const watched = [...new Set(duplicates)];
-    if (watched.length === 0) return [];
+    const holders = new Map<string, string>();
     for (;;) {
-      // Sent together: WATCH is in force before MGET reads, in one round trip.
-      const [, existing] = await Promise.all([redis.watch(...watched), redis.mget(watched)]);
-      const holder = new Map(watched.map((key, i) => [key, existing[i] ?? undefined]));
+      const holder = new Map(holders);
       const results: CreateResult[] = [];
       const created: RequestRecord[] = [];
-      const multi = redis.multi();
+      const claimed: string[] = [];
       const writes: RedisCommand[] = [];
-      for (const [i, { record, alsoInTransaction }] of entries.entries()) {
-        const existingId = holder.get(duplicates[i]!);
+      const multi = redis.multi();
+      for (const { record, alsoInTransaction } of entries) {
+        const duplicate = keys.duplicate(record.request.dosServiceId, record.request.environment);
+        const existingId = holder.get(duplicate);
         if (existingId !== undefined) {
           results.push({ ok: false, existingId });
           continue;
         }
-        holder.set(duplicates[i]!, record.id);
+        holder.set(duplicate, record.id);
+        claimed.push(duplicate);
         writes.push(...newRecordCommands(record));
         await alsoInTransaction(multi);
         created.push(record);
         results.push({ ok: true });
       }
-      if (created.length === 0) {
-        await redis.unwatch();
-        return results;
-      }
+      if (created.length === 0) return results;
       const touched = touchedKeys(writes);
-      (multi as unknown as StoreScripts).ecatApply(
-        touched.length,
-        ...touched,
-        JSON.stringify(writes),
-      );
-      const outcome = await multi.exec();
-      if (outcome !== null) {
-        const failed = outcome.find(([error]) => error !== null);
-        if (failed) {
-          await Promise.all(created.map(undoCreate));
-          throw failed[0];
-        }
-        return results;
+      (multi as unknown as StoreScripts).ecatApply(touched.length, ...touched, ...flat(writes));
+      const [, existing, outcome] = await Promise.all([
+        redis.watch(...claimed),
+        scripts.ecatFreeOrTouch(claimed.length, ...claimed),
+        multi.exec(),
+      ]);
+      if (outcome === null) {
+        existing.forEach((id, i) => {
+          if (id !== null) holders.set(claimed[i]!, id);
+        });
+        continue;
       }
+      const failed = outcome.find(([error]) => error !== null);
+      if (failed) {
+        await Promise.all(created.map(undoCreate));
+        throw failed[0];
+      }
+      return results;
     }
   }
 
   /**
-   * Intakes that arrive while a transaction is in flight wait for the next one and go in it
-   * together (group commit): under load one round of WATCH/MULTI serves many requests instead of
-   * each queueing for its own.
+   * Intakes that arrive while one is being written wait and go together in the next transaction
+   * (group commit): under load one transaction serves many requests, which costs Redis and this
+   * process far less than one each.
    */
   const waiting: {
     entry: NewRecord;
     resolve: (result: CreateResult) => void;
     reject: (error: unknown) => void;
   }[] = [];
+  let writingWaiting = false;
   async function writeWaiting(): Promise<void> {
-    const group = waiting.splice(0, MAX_GROUP);
-    if (group.length === 0) return;
-    try {
-      const results = await writeNew(group.map(({ entry }) => entry));
-      group.forEach(({ resolve }, i) => resolve(results[i]!));
-    } catch (error) {
-      for (const { reject } of group) reject(error);
+    writingWaiting = true;
+    while (waiting.length > 0) {
+      const group = waiting.splice(0, MAX_GROUP);
+      try {
+        const results = await writeNew(group.map(({ entry }) => entry));
+        group.forEach(({ resolve }, i) => resolve(results[i]!));
+      } catch (error) {
+        for (const { reject } of group) reject(error);
+      }
     }
-    if (waiting.length > 0) void exclusive(writeWaiting);
+    writingWaiting = false;
   }
 
   return {
@@ -391,11 +421,11 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
     create(record, alsoInTransaction) {
       return new Promise((resolve, reject) => {
         waiting.push({ entry: { record, alsoInTransaction }, resolve, reject });
-        if (waiting.length === 1) void exclusive(writeWaiting);
+        if (!writingWaiting) void writeWaiting();
       });
     },
-    async createMany(entries) {
-      return exclusive(() => writeNew(entries));
+    createMany(entries) {
+      return writeNew(entries);
     },
     async transition(id, to, entry, patch) {
       let result: TransitionResult = { ok: false, reason: 'not-found' };
