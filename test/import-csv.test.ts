@@ -10,12 +10,15 @@ import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, resolveHeader, rowToInput } from '../src/import/columns.ts';
 import { CsvSyntaxError, formatCsv, parseCsv } from '../src/import/csv.ts';
+import { importRows } from '../src/import/import-requests.ts';
 import { createProgress } from '../src/import/progress.ts';
+import { submitRequest } from '../src/intake.ts';
 import { configurationRequestSchema } from '../src/request/schema.ts';
 import { openRuntime } from '../src/runtime.ts';
 import {
   deletePrefix,
   ecat,
+  requestBody,
   testConfig,
   testDatesIn,
   testEnv,
@@ -377,5 +380,72 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("unknown column 'colour'");
     expect(run.stderr).toContain(`the columns are: ${NAMES.join(', ')}`);
+  });
+});
+
+describe('importing in chunks written back to back', () => {
+  it('lets the earlier of two rows win across chunks, and meets what Redis already holds', async () => {
+    const prefix = uniquePrefix('import-chunks');
+    const runtime = await openRuntime(testConfig(prefix));
+    try {
+      const existing = await submitRequest(
+        requestBody({ dosServiceId: '7000000004' }),
+        runtime.intakeDeps('test'),
+      );
+      if (existing.outcome !== 'accepted') throw new Error(existing.outcome);
+      const header = resolveHeader([
+        'dosServiceId',
+        'environment',
+        'endpoint',
+        'odsCode',
+        'requester.name',
+        'requester.email',
+      ]);
+      if (!header.ok) throw new Error(header.errors.join());
+      const services = ['1', '2', '3', '4', '5', '1', '6', '2', '7'].map((n) => `700000000${n}`);
+      const rows = services.map((dosServiceId, i) => ({
+        line: i + 2,
+        cells: [
+          dosServiceId,
+          'INT',
+          'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+          'Y02494',
+          'Alex Morgan',
+          'alex.morgan@nhs.net',
+        ],
+      }));
+      const seen: number[] = [];
+      const outcomes = await importRows(rows, header.columns, runtime.intakeDeps('import'), {
+        batchSize: 2,
+        onRow: (outcome) => seen.push(outcome.line),
+      });
+
+      expect(seen).toEqual(rows.map((row) => row.line));
+      expect(outcomes.map((outcome) => outcome.outcome)).toEqual([
+        'accepted',
+        'accepted',
+        'accepted',
+        'refused',
+        'accepted',
+        'refused',
+        'accepted',
+        'refused',
+        'accepted',
+      ]);
+      const reasons = (line: number) =>
+        outcomes.find((outcome) => outcome.line === line && outcome.outcome === 'refused');
+      expect(reasons(5)).toMatchObject({ reasons: [expect.stringContaining(existing.id)] });
+      expect(reasons(7)).toMatchObject({
+        reasons: [expect.stringMatching(/same service and environment as line 2 of this file/)],
+      });
+      expect(reasons(9)).toMatchObject({
+        reasons: [expect.stringMatching(/same service and environment as line 3 of this file/)],
+      });
+      expect(await runtime.store.count('outstanding')).toBe(7);
+      expect(await runtime.queue.count()).toBe(7);
+    } finally {
+      await runtime.close();
+      await deletePrefix(prefix);
+    }
   });
 });

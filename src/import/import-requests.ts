@@ -13,6 +13,7 @@ import { isConnectionError, unreachable } from '../redis.ts';
 import type { FieldError } from '../request/schema.ts';
 import type { UrgencyLevel } from '../request/urgency.ts';
 import type { RequestRecord } from '../requests/record.ts';
+import type { CreateResult } from '../requests/store.ts';
 import { rowToInput, type Column } from './columns.ts';
 import type { CsvRecord } from './csv.ts';
 
@@ -82,39 +83,11 @@ export async function importRows(
   let nextChunk = assessChunk(0);
   // Let a failed look-ahead surface when its turn comes, not as an unhandled rejection now.
   nextChunk.catch(() => undefined);
-  for (let start = 0; start < rows.length; start += batchSize) {
-    const assessed = await nextChunk;
-    // The next chunk is assessed while this one is written: Redis and the CPU work side by side.
-    if (start + batchSize < rows.length) {
-      nextChunk = assessChunk(start + batchSize);
-      nextChunk.catch(() => undefined);
-    }
-    const created: { row: CsvRecord; record: RequestRecord; assessment: AcceptedAssessment }[] = [];
-    for (const item of assessed) {
-      if ('accepted' in item) {
-        created.push({
-          row: item.record,
-          record: newRequestRecord(item.accepted, deps),
-          assessment: item.accepted,
-        });
-      }
-    }
-    let results: Awaited<ReturnType<IntakeDeps['store']['createMany']>>;
-    try {
-      results = await deps.store.createMany(
-        created.map(({ record }) => ({
-          record,
-          alsoInTransaction: (multi) => addRecordJobs(multi, record, deps),
-        })),
-      );
-    } catch (error) {
-      if (isConnectionError(error)) throw unreachable(deps.redisUrl, error);
-      throw error;
-    }
+  type Created = { row: CsvRecord; record: RequestRecord; assessment: AcceptedAssessment }[];
+  const settleChunk = (assessed: Assessed[], created: Created, results: CreateResult[]) => {
     const resultOf = new Map(
       created.map((entry, i) => [entry.row, { ...entry, result: results[i]! }]),
     );
-
     for (const item of assessed) {
       const { line, cells } = item.record;
       if ('refused' in item) {
@@ -142,6 +115,47 @@ export async function importRows(
             ];
       settle({ line, outcome: 'refused', reasons, cells });
     }
+  };
+
+  const settled = async (settling: Promise<void>) => {
+    try {
+      await settling;
+    } catch (error) {
+      if (isConnectionError(error)) throw unreachable(deps.redisUrl, error);
+      throw error;
+    }
+  };
+
+  // Two chunks' transactions may be in flight: Redis applies them in the order sent, so a row
+  // still meets every earlier row of the file, and outcomes are settled in file order.
+  let settling: Promise<void> = Promise.resolve();
+  for (let start = 0; start < rows.length; start += batchSize) {
+    const assessed = await nextChunk;
+    // The next chunk is assessed while this one is written: Redis and the CPU work side by side.
+    if (start + batchSize < rows.length) {
+      nextChunk = assessChunk(start + batchSize);
+      nextChunk.catch(() => undefined);
+    }
+    const created: Created = [];
+    for (const item of assessed) {
+      if ('accepted' in item) {
+        created.push({
+          row: item.record,
+          record: newRequestRecord(item.accepted, deps),
+          assessment: item.accepted,
+        });
+      }
+    }
+    const writing = deps.store.createMany(
+      created.map(({ record }) => ({
+        record,
+        alsoInTransaction: (multi) => addRecordJobs(multi, record, deps),
+      })),
+    );
+    writing.catch(() => undefined);
+    await settled(settling);
+    settling = writing.then((results) => settleChunk(assessed, created, results));
   }
+  await settled(settling);
   return outcomes;
 }
