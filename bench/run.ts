@@ -156,7 +156,7 @@ async function rawMailRound(sink: SmtpCounter, emails: OutgoingEmail[]): Promise
 
 async function worker(): Promise<void> {
   const N = 1000;
-  const ROUNDS = 3;
+  const ROUNDS = 5;
   const sink = await smtpCounter();
   const ecat: number[] = [];
   const baseline: number[] = [];

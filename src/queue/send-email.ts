@@ -94,12 +94,7 @@ async function recheckCareConnect(
   return updated ?? record;
 }
 
-async function deliver(
-  job: Job<SendJobData>,
-  record: RequestRecord,
-  attempt: Attempt,
-  deps: SendDeps,
-) {
+async function deliver(record: RequestRecord, attempt: Attempt, deps: SendDeps) {
   const email = renderConfigurationEmail(
     {
       id: record.id,
@@ -122,15 +117,12 @@ async function deliver(
       ...(receipt.location ? { location: receipt.location } : {}),
     },
   };
-  // One line for the dashboard, written alongside the record (whose history is the full story)
-  // rather than before and after the send: each awaited log is a round trip every email waits on.
-  const [moved] = await Promise.all([
-    deps.store.transition(record.id, 'sent', entry),
-    job.log(`attempt ${attempt.number}: sent ${email.messageId}: ${receipt.response}`),
-  ]);
+  const moved = await deps.store.transition(record.id, 'sent', entry);
   // Cancelled while the email was on its way: keep the fact that it went.
   if (!moved.ok) await deps.store.note(record.id, entry);
-  return receipt.response;
+  // The job's return value is what the dashboard shows for it; the record's history is the full
+  // story. (No job.log lines: each is a round trip every email would wait on.)
+  return `attempt ${attempt.number}: sent ${email.messageId}: ${receipt.response}`;
 }
 
 /** Facts about a failed attempt worth keeping in the history. */
@@ -160,7 +152,7 @@ export async function sendRequestEmail(job: Job<SendJobData>, deps: SendDeps): P
     if (record.careConnect.status === 'unverified') {
       record = await recheckCareConnect(record, attempt, deps);
     }
-    return await deliver(job, record, attempt, deps);
+    return await deliver(record, attempt, deps);
   } catch (error) {
     if (error instanceof UnrecoverableError) throw error;
     if (error instanceof PermanentMailError) {
