@@ -27,6 +27,14 @@ import {
 
 const DOS = 'https://int.api.service.nhs.uk/dos-search/FHIR/R4';
 const NAMES = CSV_COLUMNS.map((column) => column.name);
+const REQUIRED = [
+  'dosServiceId',
+  'environment',
+  'endpoint',
+  'odsCode',
+  'requester.name',
+  'requester.email',
+];
 
 describe('the CSV columns', () => {
   it('are the schema’s fields, with testDates and requester flattened', () => {
@@ -42,14 +50,9 @@ describe('the CSV columns', () => {
     );
     expect(NAMES).toContain('testDates.from');
     expect(NAMES).toContain('requester.email');
-    expect(CSV_COLUMNS.filter((column) => column.required).map((column) => column.name)).toEqual([
-      'dosServiceId',
-      'environment',
-      'endpoint',
-      'odsCode',
-      'requester.name',
-      'requester.email',
-    ]);
+    expect(CSV_COLUMNS.filter((column) => column.required).map((column) => column.name)).toEqual(
+      REQUIRED,
+    );
   });
 
   it('rebuild a request from a row, an empty cell being absent', () => {
@@ -393,14 +396,7 @@ describe('importing in chunks written back to back', () => {
         runtime.intakeDeps('test'),
       );
       if (existing.outcome !== 'accepted') throw new Error(existing.outcome);
-      const header = resolveHeader([
-        'dosServiceId',
-        'environment',
-        'endpoint',
-        'odsCode',
-        'requester.name',
-        'requester.email',
-      ]);
+      const header = resolveHeader(REQUIRED);
       if (!header.ok) throw new Error(header.errors.join());
       const services = ['1', '2', '3', '4', '5', '1', '6', '2', '7'].map((n) => `700000000${n}`);
       const rows = services.map((dosServiceId, i) => ({
