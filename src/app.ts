@@ -1,9 +1,14 @@
 // The composition root: builds every adapter from the configuration and hands them in.
 // Nothing below this file reads configuration or chooses an adapter by itself.
 import { readFile } from 'node:fs/promises';
+import {
+  apimCredentialsFromConfig,
+  NO_CREDENTIALS,
+  type ApimCredentials,
+} from './apim-credentials.ts';
 import type { AssessDeps } from './assess.ts';
 import { createDirectory } from './careconnect/create-directory.ts';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import { createTemplateRenderer, type TemplateRenderer } from './email/render.ts';
 import { calendarFromFeed, type WorkingCalendar } from './request/working-days.ts';
 
@@ -26,18 +31,40 @@ export async function loadCalendar(file: string): Promise<WorkingCalendar> {
 export interface Foundation extends AssessDeps {
   config: Config;
   renderer: TemplateRenderer;
+  /** For the DoS Search API and the BaRS proxy; none when neither is configured. */
+  apim: ApimCredentials;
+}
+
+/** Read (and a half-set signed-JWT flow refused) only when some API URL will need them. */
+function apimCredentialsFor(config: Config, now: Clock): ApimCredentials {
+  const apiUrls = [
+    ...Object.values(config.directory.urls),
+    ...Object.values(config.catalogue.urls),
+  ];
+  return apiUrls.some(Boolean) ? apimCredentialsFromConfig(config.apim, now) : NO_CREDENTIALS;
+}
+
+/** A file named by configuration that cannot be used stops the start with one line (exit 2). */
+function asConfigError(variable: string) {
+  return (error: unknown): never => {
+    throw new ConfigError(`${variable}: ${(error as Error).message.split('\n')[0]}`, {
+      cause: error,
+    });
+  };
 }
 
 export async function createFoundation(
   config: Config,
   now: Clock = systemClock,
 ): Promise<Foundation> {
+  const apim = apimCredentialsFor(config, now);
   const [calendar, directory] = await Promise.all([
-    loadCalendar(config.bankHolidaysFile),
-    createDirectory(config.directory),
+    loadCalendar(config.bankHolidaysFile).catch(asConfigError('BANK_HOLIDAYS_FILE')),
+    createDirectory(config.directory, apim).catch(asConfigError('DIRECTORY_FILE')),
   ]);
   return {
     config,
+    apim,
     calendar,
     directory,
     thresholds: config.urgency,

@@ -105,15 +105,14 @@ export interface Config {
     snapshotFile: string;
     timeoutMs: number;
   };
-  catalogue: {
-    urls: Partial<Record<Environment, string>>;
-    apim: {
-      accessToken?: string;
-      apiKey?: string;
-      privateKeyFile?: string;
-      keyId?: string;
-      tokenUrl?: string;
-    };
+  catalogue: { urls: Partial<Record<Environment, string>> };
+  /** API Management credentials, for the DoS Search API and the BaRS proxy alike. */
+  apim: {
+    accessToken?: string;
+    apiKey?: string;
+    privateKeyFile?: string;
+    keyId?: string;
+    tokenUrl?: string;
   };
   bankHolidaysFile: string;
   urgency: { urgentMaxWorkingDays: number; highMaxWorkingDays: number };
@@ -151,15 +150,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       snapshotFile: e.DIRECTORY_FILE,
       timeoutMs: e.DIRECTORY_TIMEOUT_MS,
     },
-    catalogue: {
-      urls: { INT: e.CATALOGUE_URL_INT, PROD: e.CATALOGUE_URL_PROD },
-      apim: {
-        accessToken: e.APIM_ACCESS_TOKEN,
-        apiKey: e.APIM_API_KEY,
-        privateKeyFile: e.APIM_PRIVATE_KEY_FILE,
-        keyId: e.APIM_KEY_ID,
-        tokenUrl: e.APIM_TOKEN_URL,
-      },
+    catalogue: { urls: { INT: e.CATALOGUE_URL_INT, PROD: e.CATALOGUE_URL_PROD } },
+    apim: {
+      accessToken: e.APIM_ACCESS_TOKEN,
+      apiKey: e.APIM_API_KEY,
+      privateKeyFile: e.APIM_PRIVATE_KEY_FILE,
+      keyId: e.APIM_KEY_ID,
+      tokenUrl: e.APIM_TOKEN_URL,
     },
     bankHolidaysFile: e.BANK_HOLIDAYS_FILE,
     urgency: {

@@ -4,10 +4,13 @@ import type { Bundle, BundleEntry, CapabilityStatement, Endpoint, FhirResource }
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createFoundation } from '../src/app.ts';
+import { ApimAuthError, apimCredentialsFromConfig } from '../src/apim-credentials.ts';
 import { checkCareConnect } from '../src/careconnect/check.ts';
 import { createDirectory } from '../src/careconnect/create-directory.ts';
 import type { DirectoryQuery } from '../src/careconnect/directory.ts';
 import { createFhirDirectory } from '../src/careconnect/fhir-directory.ts';
+import { loadConfig } from '../src/config.ts';
 
 const BASE = 'https://int.api.service.nhs.uk/dos-search/FHIR/R4';
 const EXT = 'https://fhir.nhs.uk/England/StructureDefinition/';
@@ -122,8 +125,9 @@ const metadata = (searchServiceById = false) =>
 const organisation = (...endpoints: Endpoint[]) =>
   http.get(`${BASE}/Organization`, () => HttpResponse.json(organisationAnswer(...endpoints)));
 
-const directory = (timeoutMs = 2000) =>
-  createFhirDirectory({ baseUrl: BASE, environment: 'INT', timeoutMs, accessToken: 'token-1' });
+const tokenOne = apimCredentialsFromConfig({ accessToken: 'token-1' }, () => new Date());
+const directory = (timeoutMs = 2000, credentials = tokenOne) =>
+  createFhirDirectory({ baseUrl: BASE, environment: 'INT', timeoutMs, credentials });
 
 describe('searching Organization by ODS code (today’s DoS Search API)', () => {
   it('finds CareConnect, asking with the right query parameters and credentials', async () => {
@@ -438,6 +442,27 @@ describe('createDirectory', () => {
         timeoutMs: 2000,
       }),
     ).resolves.toBeDefined();
+  });
+
+  it('sends the API-M credentials from configuration with every directory request', async () => {
+    server.use(metadata(), organisation(scheduling('ASID:918999198993')));
+    const config = loadConfig({ DIRECTORY_URL_INT: BASE, APIM_API_KEY: 'key-from-config' });
+    const { directory: dos } = await createFoundation(config);
+    expect((await checkCareConnect(dos, query)).status).toBe('careconnect');
+    expect(seen).toHaveLength(2);
+    for (const request of seen) expect(request.headers.get('apikey')).toBe('key-from-config');
+  });
+
+  it('calls a lookup unverified, asking nothing, when no API-M token can be had', async () => {
+    const noToken = {
+      kind: 'signed JWT (key id k1)',
+      headers: () =>
+        Promise.reject(new ApimAuthError('the API-M token endpoint answered HTTP 401')),
+    };
+    const finding = await checkCareConnect(directory(2000, noToken), query);
+    expect(finding.status).toBe('unverified');
+    expect(finding.detail).toContain('the API-M token endpoint answered HTTP 401');
+    expect(seen).toEqual([]);
   });
 
   it('stops on a snapshot it cannot read when some environment needs it', async () => {

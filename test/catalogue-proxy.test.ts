@@ -2,7 +2,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apimCredentialsFromConfig } from '../src/catalogue/apim-credentials.ts';
+import { apimCredentialsFromConfig } from '../src/apim-credentials.ts';
 import { createCatalogueClient, targetIdentifier } from '../src/catalogue/proxy-client.ts';
 import { ConfigError } from '../src/config.ts';
 import { proxyNotFound, statement } from './catalogue-fixtures.ts';

@@ -116,6 +116,42 @@ describe('ecat validate', () => {
       "ecat: configuration: PORT must be a whole number (got 'x')",
     ]);
   });
+
+  it.each([
+    [
+      'validate',
+      { BANK_HOLIDAYS_FILE: 'config/no-such-holidays.json' },
+      /^ecat: configuration: BANK_HOLIDAYS_FILE: cannot read bank holidays from config\/no-such-holidays\.json: ENOENT/,
+    ],
+    [
+      'validate',
+      { DIRECTORY_FILE: 'README.md' },
+      /^ecat: configuration: DIRECTORY_FILE: the DoS snapshot README\.md is not JSON/,
+    ],
+    [
+      'validate',
+      { DIRECTORY_URL_INT: 'https://int.api.service.nhs.uk/dos-search/FHIR/R4', APIM_KEY_ID: 'k1' },
+      /^ecat: configuration: APIM_API_KEY, APIM_PRIVATE_KEY_FILE, APIM_TOKEN_URL must be set too/,
+    ],
+    [
+      'worker',
+      {
+        CATALOGUE_URL_INT: 'https://int.api.service.nhs.uk/booking-and-referral/FHIR/R4',
+        APIM_TOKEN_URL: 'https://int.api.service.nhs.uk/oauth2/token',
+      },
+      /^ecat: configuration: APIM_API_KEY, APIM_PRIVATE_KEY_FILE, APIM_KEY_ID must be set too/,
+    ],
+  ])(
+    '%s: gives exit 2 with one line for a file or credentials it cannot use (%o)',
+    async (command, env, line) => {
+      const args = command === 'worker' ? ['worker'] : [command, 'config/example-request.json'];
+      const run = await ecat(args, '', env);
+      expect(run.code).toBe(2);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(line);
+    },
+  );
 });
 
 describe('ecat preview', () => {

@@ -216,3 +216,29 @@ describe('a request confirmed or cancelled by hand', () => {
     expect((await record(byCli)).status).toBe('cancelled');
   });
 });
+
+describe('a request whose test date has come before any sweep has run', () => {
+  it('is marked OVERDUE by ecat list and ecat show from the date itself', async () => {
+    clock = new Date('2026-06-01T10:00:00Z');
+    const result = await submitRequest(
+      requestBody({ dosServiceId: '5000000009', testDates: { from: '2026-07-01' } }),
+      runtime.intakeDeps('test'),
+    );
+    if (result.outcome !== 'accepted') throw new Error(JSON.stringify(result));
+    // The ecat commands read the real clock, long past 1 July 2026; the sweep has not flagged it.
+    expect((await record(result.id)).overdue).toBe(false);
+
+    const listed = await ecat(['list'], testEnv(prefix));
+    expect(listed.stdout.split('\n').find((line) => line.startsWith(result.id))).toMatch(
+      /2026-07-01 {2}OVERDUE$/,
+    );
+    const shown = await ecat(['show', result.id], testEnv(prefix));
+    expect(shown.stdout.split('\n')[0]).toMatch(/ \(OVERDUE\)$/);
+    const json = await ecat(['show', result.id, '--json'], testEnv(prefix));
+    expect(JSON.parse(json.stdout)).toMatchObject({ id: result.id, overdue: true });
+
+    await runtime.store.transition(result.id, 'cancelled', { event: 'cancelled', reason: 'test' });
+    const after = await ecat(['show', result.id], testEnv(prefix));
+    expect(after.stdout.split('\n')[0]).toBe(`${result.id}: cancelled`);
+  });
+});

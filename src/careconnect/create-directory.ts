@@ -1,5 +1,6 @@
 // Chooses the directory adapter per environment from configuration: the DoS FHIR API where its
 // URL is set, else the snapshot file (read once, and only when some environment needs it).
+import { NO_CREDENTIALS, type ApimCredentials } from '../apim-credentials.ts';
 import type { Config } from '../config.ts';
 import type { Environment } from '../request/schema.ts';
 import type { Directory } from './directory.ts';
@@ -8,7 +9,7 @@ import { loadSnapshotDirectory } from './snapshot-directory.ts';
 
 export async function createDirectory(
   config: Config['directory'],
-  credentials: { accessToken?: string; apiKey?: string } = {},
+  credentials: ApimCredentials = NO_CREDENTIALS,
 ): Promise<Directory> {
   const needsSnapshot = !config.urls.INT || !config.urls.PROD;
   const snapshot = needsSnapshot ? await loadSnapshotDirectory(config.snapshotFile) : undefined;
@@ -16,7 +17,7 @@ export async function createDirectory(
   for (const environment of ['INT', 'PROD'] as const) {
     const baseUrl = config.urls[environment];
     byEnvironment[environment] = baseUrl
-      ? createFhirDirectory({ baseUrl, environment, timeoutMs: config.timeoutMs, ...credentials })
+      ? createFhirDirectory({ baseUrl, environment, timeoutMs: config.timeoutMs, credentials })
       : snapshot!;
   }
   return {

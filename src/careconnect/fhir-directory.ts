@@ -3,6 +3,7 @@
 // route, Organization by ODS code with its Endpoints (DOMAIN.md). Within one time budget, 429 and
 // 5xx are retried briefly; anything else that is not an answer makes the directory "unavailable".
 import { CapabilityTool, Client } from 'fhir-kit-client';
+import { ApimAuthError, NO_CREDENTIALS, type ApimCredentials } from '../apim-credentials.ts';
 import type { Bundle, Endpoint } from 'fhir/r4.js';
 import type { Environment } from '../request/schema.ts';
 import {
@@ -22,8 +23,8 @@ export interface FhirDirectoryOptions {
   environment: Environment;
   /** The whole lookup's budget, retries included (DOMAIN.md asks for 5 s). */
   timeoutMs: number;
-  accessToken?: string;
-  apiKey?: string;
+  /** API-M credentials: the DoS Search API is application-restricted. */
+  credentials?: ApimCredentials;
   /** Retries of a 429 or 5xx answer within the budget. */
   retries?: number;
 }
@@ -76,10 +77,8 @@ function isTransportFailure(error: unknown): boolean {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createFhirDirectory(options: FhirDirectoryOptions): Directory {
-  const headers: Record<string, string> = { accept: 'application/fhir+json' };
-  if (options.accessToken) headers.authorization = `Bearer ${options.accessToken}`;
-  if (options.apiKey) headers.apikey = options.apiKey;
-  const client = new Client({ baseUrl: options.baseUrl, customHeaders: headers });
+  const client = new Client({ baseUrl: options.baseUrl });
+  const credentials = options.credentials ?? NO_CREDENTIALS;
   const source = `DoS Search API, ${options.environment}`;
   const retries = options.retries ?? 2;
   let searchByServiceId: Promise<boolean> | undefined;
@@ -96,10 +95,13 @@ export function createFhirDirectory(options: FhirDirectoryOptions): Directory {
       const remaining = deadline - performance.now();
       if (remaining <= 0) throw unavailable('no answer in time');
       try {
+        // Asked per request: a signed-JWT token is renewed as it nears expiry.
+        const headers = { ...(await credentials.headers()), accept: 'application/fhir+json' };
         return await client.request(path, {
-          options: { signal: AbortSignal.timeout(Math.ceil(remaining)) },
+          options: { headers, signal: AbortSignal.timeout(Math.ceil(remaining)) },
         });
       } catch (error) {
+        if (error instanceof ApimAuthError) throw unavailable(error.message, error);
         if (!isTransportFailure(error)) throw error;
         const status = statusOf(error);
         if (status === 404 && notFoundIsEmpty) return undefined;

@@ -2,15 +2,17 @@
 // confirmed by hand (CONTRACT.md, "Configuration").
 import type { Config } from '../config.ts';
 import { ENVIRONMENTS, type Environment } from '../request/schema.ts';
-import { apimCredentialsFromConfig } from './apim-credentials.ts';
+import type { ApimCredentials } from '../apim-credentials.ts';
 import { createCatalogueClient, type CatalogueClient } from './proxy-client.ts';
 
 export type Catalogue = Partial<Record<Environment, CatalogueClient>>;
 
-export function createCatalogue(config: Config['catalogue'], now: () => Date): Catalogue {
+export function createCatalogue(
+  config: Config['catalogue'],
+  credentials: ApimCredentials,
+  now: () => Date,
+): Catalogue {
   const environments = ENVIRONMENTS.filter((environment) => config.urls[environment]);
-  if (environments.length === 0) return {};
-  const credentials = apimCredentialsFromConfig(config.apim, now);
   return Object.fromEntries(
     environments.map((environment) => [
       environment,

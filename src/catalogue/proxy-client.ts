@@ -5,8 +5,7 @@ import type { CapabilityStatement, OperationOutcome } from 'fhir/r4.js';
 import { Client } from 'fhir-kit-client';
 import { randomUUID } from 'node:crypto';
 import type { Environment } from '../request/schema.ts';
-import type { ApimCredentials } from './apim-credentials.ts';
-import { ApimAuthError } from './apim-credentials.ts';
+import { ApimAuthError, type ApimCredentials } from '../apim-credentials.ts';
 
 export const DOS_SERVICE_ID_SYSTEM = 'https://fhir.nhs.uk/Id/dos-service-id';
 

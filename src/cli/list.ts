@@ -1,5 +1,6 @@
 // `ecat list [--status S] [--json]`: requests, outstanding by default, oldest first.
-import { REQUEST_STATUSES, type RequestRecord } from '../requests/record.ts';
+import { londonDate } from '../request/dates.ts';
+import { presentRecord, REQUEST_STATUSES, type RequestRecord } from '../requests/record.ts';
 import type { ListFilter } from '../requests/store.ts';
 import { EXIT, UsageError, writeLine, type Command } from './io.ts';
 import { parseArgs } from './read-input.ts';
@@ -34,12 +35,14 @@ export const run: Command = async (args, io) => {
     throw new UsageError(`--status must be one of ${FILTERS.join(', ')}, got '${filter}'`);
   }
   const limit = Number(options.get('--limit') ?? '500');
-  return withRuntime(io, async ({ store }) => {
+  return withRuntime(io, async ({ store, foundation }) => {
+    const today = londonDate(foundation.now());
     const items: RequestRecord[] = [];
     let cursor: string | undefined;
     do {
       const page = await store.list(filter as ListFilter, { limit: Math.min(limit, 500), cursor });
-      items.push(...page.items);
+      // Overdue from the date itself, as the API and pages show it, not only once the sweep has run.
+      items.push(...page.items.map((record) => presentRecord(record, today)));
       cursor = page.nextCursor;
     } while (cursor !== undefined && items.length < limit);
     if (flags.has('--json')) {

@@ -1,4 +1,6 @@
 // `ecat show ID [--json]`: one request, its findings and its history.
+import { londonDate } from '../request/dates.ts';
+import { presentRecord } from '../requests/record.ts';
 import { EXIT, UsageError, writeLine, type Command } from './io.ts';
 import { parseArgs } from './read-input.ts';
 import { withRuntime } from './with-runtime.ts';
@@ -7,12 +9,13 @@ export const run: Command = async (args, io) => {
   const { positional, flags } = parseArgs(args, { flags: ['--json'] });
   if (positional.length !== 1) throw new UsageError('give one request id');
   const id = positional[0]!;
-  return withRuntime(io, async ({ store }) => {
-    const record = await store.get(id);
-    if (!record) {
+  return withRuntime(io, async ({ store, foundation }) => {
+    const stored = await store.get(id);
+    if (!stored) {
       writeLine(io.stderr, `ecat show: no request ${id}`);
       return EXIT.refused;
     }
+    const record = presentRecord(stored, londonDate(foundation.now()));
     if (flags.has('--json')) {
       writeLine(io.stdout, JSON.stringify(record, null, 2));
       return EXIT.ok;

@@ -19,14 +19,13 @@ export interface FollowUps {
   ready: Promise<void>;
 }
 
-/** Throws ConfigError for half-configured API-M credentials, before the worker starts. */
 export function createFollowUps(
   runtime: Pick<Runtime, 'config' | 'foundation' | 'redis' | 'queue' | 'store'>,
   mailer: Mailer,
   log: Logger,
 ): FollowUps {
   const { config, foundation } = runtime;
-  const catalogue = createCatalogue(config.catalogue, foundation.now);
+  const catalogue = createCatalogue(config.catalogue, foundation.apim, foundation.now);
   const deps: FollowUpDeps = {
     store: runtime.store,
     queue: runtime.queue,

@@ -1,9 +1,10 @@
-// API-M credentials for the BaRS proxy: a fixed access token, or NHS England's signed-JWT
-// client-credentials flow (an RS512 client assertion swapped for a token, cached until it expires).
+// API-M credentials for the DoS Search API and the BaRS proxy: a fixed access token, or NHS
+// England's signed-JWT client-credentials flow (an RS512 client assertion swapped for a token,
+// cached until it expires).
 // Tokens and keys stay inside this module: nothing here logs, and errors never carry them.
 import { createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfigError, type Config } from '../config.ts';
+import { ConfigError, type Config } from './config.ts';
 
 /** Headers that authenticate one request; empty when nothing is configured (the sandbox). */
 export interface ApimCredentials {
@@ -12,7 +13,10 @@ export interface ApimCredentials {
   readonly kind: string;
 }
 
-/** The token endpoint refused or could not be reached: the check is tried again later. */
+/** No credentials header at all: the sandboxes, and the snapshot that needs none. */
+export const NO_CREDENTIALS: ApimCredentials = { kind: 'none', headers: async () => ({}) };
+
+/** The token endpoint refused or could not be reached: the lookup or check is tried again later. */
 export class ApimAuthError extends Error {
   override readonly name = 'ApimAuthError';
 }
@@ -116,7 +120,7 @@ function describe(error: unknown): string {
  * A half-configured JWT flow stops the start, naming what is missing.
  */
 export function apimCredentialsFromConfig(
-  apim: Config['catalogue']['apim'],
+  apim: Config['apim'],
   now: () => Date,
   readKey: (file: string) => string = (file) => readFileSync(file, 'utf8'),
 ): ApimCredentials {
@@ -158,5 +162,5 @@ export function apimCredentialsFromConfig(
     const headers = { apikey: apim.apiKey };
     return { kind: 'API key', headers: async () => headers };
   }
-  return { kind: 'none', headers: async () => ({}) };
+  return NO_CREDENTIALS;
 }
