@@ -3,8 +3,8 @@
 // route, Organization by ODS code with its Endpoints (DOMAIN.md). Within one time budget, 429 and
 // 5xx are retried briefly; anything else that is not an answer makes the directory "unavailable".
 import { CapabilityTool, Client } from 'fhir-kit-client';
-import { ApimAuthError, NO_CREDENTIALS, type ApimCredentials } from '../apim-credentials.ts';
 import type { Bundle, Endpoint } from 'fhir/r4.js';
+import { ApimAuthError, NO_CREDENTIALS, type ApimCredentials } from '../apim-credentials.ts';
 import type { Environment } from '../request/schema.ts';
 import {
   asBundle,

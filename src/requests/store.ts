@@ -147,14 +147,14 @@ function flat(commands: readonly RedisCommand[]): string[] {
   return commands.flatMap((command) => [String(command.length), ...command]);
 }
 
+/** Most new records one grouped transaction takes; the rest wait for the next. */
+const MAX_GROUP = 100;
+
 /**
  * For each duplicate key: its request id, or nil when the service has no outstanding request.
  * An existing key is written again unchanged, which makes the EXEC that follows under WATCH abort
  * (see writeNew).
  */
-/** Most new records one grouped transaction takes; the rest wait for the next. */
-const MAX_GROUP = 100;
-
 const FREE_OR_TOUCH = `
 local holders = {}
 for i, key in ipairs(KEYS) do
@@ -287,20 +287,19 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
 
   /**
    * Redis does not roll back a transaction when one of its commands fails inside EXEC (only the
-   * Lua steps could: the queue's, or ours on a key of the wrong type): take the record back out so
-   * that no request is left accepted without its job. A job left without its record finds no
-   * request when it runs and does nothing.
+   * Lua steps could: the queue's, or ours on a key of the wrong type): take the records back out
+   * so that no request is left accepted without its job. Each of their writes is undone (SET by
+   * DEL, ZADD by ZREM), so this stays in step with what a new record writes. A job left without
+   * its record finds no request when it runs and does nothing.
    */
-  async function undoCreate(record: RequestRecord) {
-    const multi = redis.multi();
-    multi.del(keys.record(record.id));
-    for (const filter of ['queued', 'all', 'outstanding'] as const) {
-      multi.zrem(keys.index(filter), record.id);
-    }
-    multi.zrem(keys.group(record.request.environment, record.urgency.level), record.id);
-    multi.zrem(keys.byTestDate, record.id);
-    multi.del(keys.duplicate(record.request.dosServiceId, record.request.environment));
-    await multi.exec();
+  async function undoCreate(records: readonly RequestRecord[]) {
+    const undo = records.flatMap((record) =>
+      newRecordCommands(record).map(([name, key]): RedisCommand =>
+        name === 'SET' ? ['DEL', key!] : ['ZREM', key!, record.id],
+      ),
+    );
+    const touched = touchedKeys(undo);
+    await scripts.ecatApply(touched.length, ...touched, ...flat(undo));
   }
 
   /**
@@ -353,7 +352,7 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
       }
       const failed = outcome.find(([error]) => error !== null);
       if (failed) {
-        await Promise.all(created.map(undoCreate));
+        await undoCreate(created);
         throw failed[0];
       }
       return results;
