@@ -17,6 +17,8 @@ const PASSWORD = 'admin-pass';
 let runtime: Runtime;
 let app: FastifyInstance;
 const auth = { authorization: `Bearer ${TOKEN}` };
+// Confirm and cancel say they are JSON even with no body (CONTRACT.md), as the CLI's client does.
+const change = { ...auth, 'content-type': 'application/json' };
 const basic = { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` };
 
 beforeAll(async () => {
@@ -161,18 +163,18 @@ describe('reading and changing requests', () => {
     const confirmed = await app.inject({
       method: 'POST',
       url: `/api/requests/${id}/confirm`,
-      headers: auth,
+      headers: change,
     });
     expect(confirmed.statusCode).toBe(200);
     expect(confirmed.json().status).toBe('configured');
     const cancelled = await app.inject({
       method: 'POST',
       url: `/api/requests/${id}/cancel`,
-      headers: auth,
+      headers: change,
     });
     expect(cancelled.statusCode).toBe(409);
     expect(
-      (await app.inject({ method: 'POST', url: '/api/requests/req-nope/cancel', headers: auth }))
+      (await app.inject({ method: 'POST', url: '/api/requests/req-nope/cancel', headers: change }))
         .statusCode,
     ).toBe(404);
   });
@@ -186,7 +188,7 @@ describe('health, metrics, OpenAPI and the dashboard', () => {
 
   it('serves Prometheus text whose outstanding gauge moves on confirmation', async () => {
     const gauge = async () => {
-      const text = (await app.inject({ url: '/metrics' })).body;
+      const text = (await app.inject({ url: '/metrics', headers: auth })).body;
       const line = text
         .split('\n')
         .find((l) =>
@@ -194,7 +196,7 @@ describe('health, metrics, OpenAPI and the dashboard', () => {
         );
       return Number(line?.split(' ')[1]);
     };
-    const response = await app.inject({ url: '/metrics' });
+    const response = await app.inject({ url: '/metrics', headers: auth });
     expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     for (const line of response.body.split('\n').filter((l) => l && !l.startsWith('#'))) {
       expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?[\d.e+-]+$/);
@@ -205,12 +207,12 @@ describe('health, metrics, OpenAPI and the dashboard', () => {
     const before = await gauge();
     const { id } = (await post(requestBody({ dosServiceId: '5000000005' }))).json();
     expect(await gauge()).toBe(before + 1);
-    await app.inject({ method: 'POST', url: `/api/requests/${id}/confirm`, headers: auth });
+    await app.inject({ method: 'POST', url: `/api/requests/${id}/confirm`, headers: change });
     expect(await gauge()).toBe(before);
   });
 
   it('generates the OpenAPI document from the schema', async () => {
-    const document = (await app.inject({ url: '/api/openapi.json' })).json();
+    const document = (await app.inject({ url: '/api/openapi.json', headers: auth })).json();
     expect(document.openapi).toBe('3.1.0');
     const schema = document.components.schemas.ConfigurationRequest;
     expect(schema.required).toEqual(

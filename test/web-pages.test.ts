@@ -183,16 +183,20 @@ describe('outstanding requests and one request', () => {
 });
 
 describe('credentials, headers and assets', () => {
-  it('asks for the admin password on pages and the dashboard, not on health or assets', async () => {
-    for (const url of ['/', '/requests', '/admin/queues']) {
+  it('asks for the admin password on pages, assets and the dashboard, not on health', async () => {
+    for (const url of ['/', '/requests', '/admin/queues', '/assets/nhsuk-frontend.min.css']) {
       const response = await app.inject({ url });
       expect(response.statusCode).toBe(401);
       expect(response.headers['www-authenticate']).toMatch(/^Basic realm="ecat"/);
+      expect((await app.inject({ url, headers: basic })).statusCode).toBe(200);
     }
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
-    expect((await app.inject({ url: '/assets/nhsuk-frontend.min.css' })).statusCode).toBe(200);
-    // Without API_TOKEN the API needs no Bearer token, whatever ADMIN_PASSWORD says.
-    expect((await app.inject({ url: '/api/requests' })).statusCode).toBe(200);
+    // Without API_TOKEN the API is closed, not open: the admin password does not open it either.
+    for (const headers of [{}, basic]) {
+      const api = await app.inject({ url: '/api/requests', headers });
+      expect(api.statusCode).toBe(401);
+      expect(api.json().errors[0].message).toMatch(/Set API_TOKEN to open it/);
+    }
   });
 
   it('sets security headers, a CSP nonce its inline script carries, and a request id', async () => {
@@ -213,12 +217,13 @@ describe('credentials, headers and assets', () => {
   });
 
   it('serves the NHS.UK bundles and images, and nothing else from the package', async () => {
-    const css = await app.inject({ url: '/assets/nhsuk-frontend.min.css' });
+    const get = (url: string) => app.inject({ url, headers: basic });
+    const css = await get('/assets/nhsuk-frontend.min.css');
     expect(css.headers['content-type']).toMatch(/^text\/css/);
-    expect((await app.inject({ url: '/assets/nhsuk-frontend.min.js' })).statusCode).toBe(200);
-    expect((await app.inject({ url: '/assets/images/favicon.svg' })).statusCode).toBe(200);
-    expect((await app.inject({ url: '/assets/template.njk' })).statusCode).toBe(404);
-    expect((await app.inject({ url: '/assets/../package.json' })).statusCode).toBe(404);
+    expect((await get('/assets/nhsuk-frontend.min.js')).statusCode).toBe(200);
+    expect((await get('/assets/images/favicon.svg')).statusCode).toBe(200);
+    expect((await get('/assets/template.njk')).statusCode).toBe(404);
+    expect((await get('/assets/../package.json')).statusCode).toBe(404);
   });
 });
 

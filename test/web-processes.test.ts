@@ -58,7 +58,7 @@ describe('as processes', () => {
       });
       expect(health).toEqual({ status: 'ok' });
       expect(serve.stderr()).toMatch(
-        /neither API_TOKEN nor ADMIN_PASSWORD is set: listening on 127\.0\.0\.1 only/,
+        /access: no API_TOKEN or ADMIN_PASSWORD, so listening on 127\.0\.0\.1 only and answering loopback names/,
       );
       serve.child.kill('SIGTERM');
       expect(await serve.exit).toBe(0);

@@ -5,14 +5,12 @@ import { submitRequest, type IntakeDeps } from '../intake.ts';
 import { londonDate } from '../request/dates.ts';
 import { presentRecord, REQUEST_STATUSES, type RequestStatus } from '../requests/record.ts';
 import type { ListFilter, RequestStore } from '../requests/store.ts';
-import { bearerGuard } from './auth.ts';
 import { errorBody } from './errors.ts';
-import { emptyTolerantJson, requireJson } from './security.ts';
+import { apiStateChangeGuard, emptyTolerantJson } from './security.ts';
 
 export interface ApiDeps {
   store: RequestStore;
   intake: IntakeDeps;
-  apiToken?: string;
   /** Seconds each intake took, for the metrics. */
   observeIntake?: (seconds: number) => void;
   /** Submissions per minute from one address. */
@@ -25,9 +23,9 @@ const DEFAULT_PAGE = 50;
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  // Credentials first, so a caller without them learns nothing, not even 413 or 415.
-  app.addHook('onRequest', bearerGuard(deps.apiToken));
-  app.addHook('onRequest', requireJson);
+  // Credentials are checked before this, for every route (access.ts): a caller without them
+  // learns nothing, not even 413 or 415.
+  app.addHook('onRequest', apiStateChangeGuard);
   app.removeContentTypeParser('application/json');
   emptyTolerantJson(app);
   const today = () => londonDate(deps.intake.now());

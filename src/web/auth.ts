@@ -1,7 +1,7 @@
-// Credentials (CONTRACT.md): a Bearer token for /api/*, HTTP Basic (user admin) for the pages and
-// the dashboard. Compared in constant time, on digests so lengths never leak either.
+// Credentials as they arrive (CONTRACT.md): a Bearer token, or HTTP Basic as user admin. Compared
+// in constant time, on digests so lengths never leak either.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 
 function sameSecret(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
@@ -9,38 +9,21 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export function bearerGuard(token: string | undefined) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (token === undefined) return;
-    const header = request.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!sameSecret(given, token)) {
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Bearer realm="ecat"')
-        .send({
-          errors: [{ path: '', message: 'a valid Authorization: Bearer token is required' }],
-        });
-    }
-  };
+/** True when the request carries `Authorization: Bearer <one of the tokens>`. */
+export function hasBearer(request: FastifyRequest, tokens: readonly string[]): boolean {
+  const header = request.headers.authorization ?? '';
+  if (!header.startsWith('Bearer ')) return false;
+  const given = header.slice(7);
+  // Every token is compared, so the time taken does not say which one nearly matched.
+  return tokens.map((token) => sameSecret(given, token)).includes(true);
 }
 
-export function basicGuard(password: string | undefined) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (password === undefined) return;
-    const header = request.headers.authorization ?? '';
-    const decoded = header.startsWith('Basic ')
-      ? Buffer.from(header.slice(6), 'base64').toString('utf8')
-      : '';
-    const separator = decoded.indexOf(':');
-    const user = decoded.slice(0, separator);
-    const given = decoded.slice(separator + 1);
-    if (separator < 0 || !sameSecret(`${user}:${given}`, `admin:${password}`)) {
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Basic realm="ecat", charset="UTF-8"')
-        .type('text/plain')
-        .send('Sign in as admin with the ADMIN_PASSWORD.');
-    }
-  };
+/** True when the request carries HTTP Basic credentials for user `admin` with this password. */
+export function hasAdminBasic(request: FastifyRequest, password: string): boolean {
+  const header = request.headers.authorization ?? '';
+  if (!header.startsWith('Basic ')) return false;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const separator = decoded.indexOf(':');
+  if (separator < 0) return false;
+  return sameSecret(decoded, `admin:${password}`);
 }

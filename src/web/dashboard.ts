@@ -5,15 +5,10 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { basicGuard } from './auth.ts';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
-export async function dashboardRoutes(
-  app: FastifyInstance,
-  deps: { queue: Queue; adminPassword?: string },
-): Promise<void> {
-  app.addHook('onRequest', basicGuard(deps.adminPassword));
+export async function dashboardRoutes(app: FastifyInstance, deps: { queue: Queue }): Promise<void> {
   // bull-board's page loads its own scripts and styles; our strict policy would blank it.
   app.addHook('onSend', async (_request, reply) => {
     reply.removeHeader('content-security-policy');

@@ -5,7 +5,6 @@ import { DependencyUnavailableError, submitRequest, type IntakeDeps } from '../i
 import { isConnectionError } from '../redis.ts';
 import type { FieldError } from '../request/schema.ts';
 import type { RequestStore } from '../requests/store.ts';
-import { basicGuard } from './auth.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import {
   FORM_FIELDS,
@@ -22,7 +21,6 @@ export interface PageDeps {
   intake: IntakeDeps;
   csrf: Csrf;
   views: Views;
-  adminPassword?: string;
   observeIntake?: (seconds: number) => void;
   /** Posts of the form per minute from one address. */
   formRateLimit?: number;
@@ -31,7 +29,6 @@ export interface PageDeps {
 const STATUS_BY_OUTCOME = { invalid: 400, refused: 422, duplicate: 409 } as const;
 
 export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<void> {
-  app.addHook('onRequest', basicGuard(deps.adminPassword));
   const now = () => deps.intake.now().getTime();
   // A person reading a page gets a page when Redis is away; every other fault goes to the root.
   app.setErrorHandler((error, _request, reply) => {

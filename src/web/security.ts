@@ -30,16 +30,30 @@ export async function security(app: FastifyInstance): Promise<void> {
   await app.register(formBody, { bodyLimit: BODY_LIMIT });
 }
 
-/** The API takes JSON only (415 otherwise), judged before the body is read. */
-export async function requireJson(request: FastifyRequest, reply: FastifyReply) {
-  if (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return;
-  const length = Number(request.headers['content-length'] ?? 0);
-  const hasBody = length > 0 || request.headers['transfer-encoding'] !== undefined;
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * A state-changing API call must say it is JSON, body or not (415 otherwise), and must not come
+ * from another site's page (403). A cross-site page can only send JSON after a CORS preflight we
+ * never grant, so together these shut out forged calls, bodiless ones included (CONTRACT.md).
+ */
+export async function apiStateChangeGuard(request: FastifyRequest, reply: FastifyReply) {
+  if (!STATE_CHANGING.has(request.method)) return;
+  const site = request.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') {
+    return reply
+      .code(403)
+      .send(errorBody(`the API does not take state-changing calls from a ${site} page`));
+  }
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (hasBody && type !== 'application/json') {
+  if (type !== 'application/json') {
     return reply
       .code(415)
-      .send(errorBody(`send the body as application/json, not ${type || 'an unnamed type'}`));
+      .send(
+        errorBody(
+          `send Content-Type: application/json (with a body of {} or none), not ${type || 'no type'}`,
+        ),
+      );
   }
 }
 

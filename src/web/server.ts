@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { ConfigError } from '../config.ts';
 import { londonDate } from '../request/dates.ts';
 import type { Runtime } from '../runtime.ts';
+import { accessControl, accessWarnings, describeAccess } from './access.ts';
 import { apiRoutes } from './api.ts';
 import { frontendAssets } from './assets.ts';
 import { createCsrf } from './csrf.ts';
@@ -51,8 +52,17 @@ export async function buildServer(
       },
     },
   );
+  const { limits } = config.http;
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
+    // Slow or idle clients are cut off (node checks the header timeout every interval; its default
+    // of 30 s would hold a slow client that long whatever the timeout says).
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs / 2),
+    },
     genReqId: (raw) => {
       const given = raw.headers['x-request-id'];
       return typeof given === 'string' && INCOMING_ID.test(given) ? given : randomUUID();
@@ -60,10 +70,13 @@ export async function buildServer(
     // No personal data in the logs: method and path, never the address, body or credentials.
     loggerInstance: logger,
   });
+  app.server.maxConnections = limits.maxConnections;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   registerErrorHandler(app);
+  // Before every route and parser: who may reach what (access.ts).
+  accessControl(app, config.http);
   // Called, not registered: its hooks and parsers must reach every route, not one child scope.
   await security(app);
 
@@ -77,7 +90,6 @@ export async function buildServer(
     prefix: '/api',
     store,
     intake,
-    apiToken: config.http.apiToken,
     observeIntake: metrics.observeIntake,
     submitRateLimit: options.rateLimits?.api,
   });
@@ -86,11 +98,10 @@ export async function buildServer(
     intake,
     csrf: createCsrf(),
     views: createViews(),
-    adminPassword: config.http.adminPassword,
     observeIntake: metrics.observeIntake,
     formRateLimit: options.rateLimits?.form,
   });
-  await app.register(dashboardRoutes, { queue, adminPassword: config.http.adminPassword });
+  await app.register(dashboardRoutes, { queue });
   return app;
 }
 
@@ -147,12 +158,13 @@ export async function startHttpServer(
       `PORT ${deps.config.http.port} on ${host} ${LISTEN_PROBLEMS[code]} (${code})`,
     );
   }
-  if (!protectedByCredentials) {
+  if (!protectedByCredentials && ignoredHost) {
     log.warn(
-      `neither API_TOKEN nor ADMIN_PASSWORD is set: listening on ${host} only, without credentials` +
-        (ignoredHost ? ` (HOST=${ignoredHost} ignored until credentials are set)` : ''),
+      `HOST=${ignoredHost} ignored: without API_TOKEN or ADMIN_PASSWORD ecat listens on ${host} only`,
     );
   }
+  log.info(describeAccess(deps.config.http, host));
+  for (const warning of accessWarnings(deps.config.http)) log.warn(warning);
   log.info(`HTTP server on ${url}: form /, outstanding /requests, queue /admin/queues, API /api`);
   return {
     url,
