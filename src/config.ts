@@ -14,12 +14,14 @@ function urlWithProtocols(protocols: string[]) {
     .refine(
       (text) => {
         try {
-          return protocols.includes(new URL(text).protocol);
+          const url = new URL(text);
+          // 'redis:/user:pw@host' parses, as a path with no host: refused, not half-read.
+          return protocols.includes(url.protocol) && url.host !== '';
         } catch {
           return false;
         }
       },
-      `must be a URL starting ${protocols.map((p) => `${p}//`).join(' or ')}`,
+      `must be a URL starting ${protocols.map((p) => `${p}//`).join(' or ')} and naming a host`,
     );
 }
 
@@ -82,6 +84,11 @@ const envSchema = z.object({
   HOST: optionalText,
   API_TOKEN: optionalText,
   ADMIN_PASSWORD: optionalText,
+  METRICS_TOKEN: optionalText,
+  HTTP_HEADERS_TIMEOUT_MS: wholeNumber(10_000, 1000, 600_000),
+  HTTP_REQUEST_TIMEOUT_MS: wholeNumber(30_000, 1000, 600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: wholeNumber(5000, 1000, 600_000),
+  HTTP_MAX_CONNECTIONS: wholeNumber(256, 1, 100_000),
   LOG_LEVEL: z
     .preprocess(
       (value) => (value === undefined || value === '' ? 'info' : value),
@@ -118,7 +125,20 @@ export interface Config {
   urgency: { urgentMaxWorkingDays: number; highMaxWorkingDays: number };
   chaser: { workingDaysBeforeUrgent: number; workingDaysBeforeRoutine: number };
   worker: { concurrency: number };
-  http: { port: number; host?: string; apiToken?: string; adminPassword?: string };
+  http: {
+    port: number;
+    host?: string;
+    apiToken?: string;
+    adminPassword?: string;
+    metricsToken?: string;
+    /** Slow or idle clients are cut off at these limits, so they cannot hold the server. */
+    limits: {
+      headersTimeoutMs: number;
+      requestTimeoutMs: number;
+      keepAliveTimeoutMs: number;
+      maxConnections: number;
+    };
+  };
   logLevel: string;
 }
 
@@ -127,15 +147,40 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+// Secrets are never printed (issue: a bad REDIS_URL was echoed with its password).
+const SECRET_VARIABLES = new Set([
+  'API_TOKEN',
+  'ADMIN_PASSWORD',
+  'METRICS_TOKEN',
+  'APIM_ACCESS_TOKEN',
+  'APIM_API_KEY',
+]);
+
+/** A URL-ish text with whatever stands before its last `@` (user, password) replaced by ***. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/*)?.*@/i, '$1***@');
+}
+
+/** The rejected value as an error may show it: never a secret, never a URL's credentials. */
+function shownValue(variable: string, value: string | undefined): string {
+  if (value === undefined || SECRET_VARIABLES.has(variable)) return '';
+  return ` (got '${/_URL(_|$)/.test(variable) ? withoutCredentials(value) : value}')`;
+}
+
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'configuration');
-    const shown = env[variable] === undefined ? '' : ` (got '${env[variable]}')`;
+    const shown = shownValue(variable, env[variable]);
     throw new ConfigError(`${variable} ${issue?.message ?? 'is not valid'}${shown}`);
   }
   const e = parsed.data;
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS must be at most HTTP_REQUEST_TIMEOUT_MS (${e.HTTP_REQUEST_TIMEOUT_MS})`,
+    );
+  }
   if (e.HIGH_MAX_WORKING_DAYS < e.URGENT_MAX_WORKING_DAYS) {
     throw new ConfigError(
       `HIGH_MAX_WORKING_DAYS must be at least URGENT_MAX_WORKING_DAYS (${e.URGENT_MAX_WORKING_DAYS})`,
@@ -173,6 +218,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       host: e.HOST,
       apiToken: e.API_TOKEN,
       adminPassword: e.ADMIN_PASSWORD,
+      metricsToken: e.METRICS_TOKEN,
+      limits: {
+        headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+        keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        maxConnections: e.HTTP_MAX_CONNECTIONS,
+      },
     },
     logLevel: e.LOG_LEVEL ?? 'info',
   };

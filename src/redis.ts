@@ -2,6 +2,7 @@
 // and reads (a user gets "Redis unreachable" at once, never a hang), and a blocking connection
 // for the worker that waits for Redis to come back.
 import { Redis } from 'ioredis';
+import { withoutCredentials } from './config.ts';
 import { DependencyUnavailableError } from './intake.ts';
 
 export type { Redis };
@@ -32,19 +33,9 @@ export function createWorkerRedis(url: string): Redis {
   return redis;
 }
 
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the configured Redis';
-  }
-}
-
 export function unreachable(url: string, cause: unknown): DependencyUnavailableError {
   const reason = (cause as Error | undefined)?.message ?? String(cause);
-  return new DependencyUnavailableError(`Redis is unreachable at ${redactedUrl(url)} (${reason})`, {
+  return new DependencyUnavailableError(`Redis is unreachable at ${withoutCredentials(url)} (${reason})`, {
     cause,
   });
 }

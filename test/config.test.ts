@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { ecat } from './support/ecat.ts';
 
 describe('configuration', () => {
   it('runs on one machine with no variables set', () => {
@@ -61,5 +62,41 @@ describe('configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
+  });
+
+  it.each([
+    ['REDIS_URL', 'http://ecat:hunter2@redis.internal:6379'],
+    ['REDIS_URL', 'redis:/ecat:hunter2@redis.internal'],
+    ['SMTP_URL', 'smtp//relay:hunter2@smtp.office365.com:587'],
+    ['SMTP_URL', 'submission://relay:hunter2@smtp.office365.com'],
+    ['DIRECTORY_URL_INT', 'ftp://user:hunter2@dos.example'],
+    // Parses as a path with no host, so the password would pass as part of it.
+    ['REDIS_URL', 'redis:ecat:hunter2@redis.internal'],
+  ])('never prints the password of a bad %s: exit 2, one line', async (variable, value) => {
+    const run = await ecat(['list'], { [variable]: value });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^ecat: configuration: ${variable} must be a URL`));
+    expect(run.stderr).toContain('***@');
+    expect(run.stderr).not.toContain('hunter2');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('never prints a secret variable', () => {
+    for (const variable of ['API_TOKEN', 'ADMIN_PASSWORD', 'METRICS_TOKEN', 'APIM_ACCESS_TOKEN']) {
+      // An unusable value for a whole-number setting shows itself; a secret never does.
+      expect(() => loadConfig({ PORT: 'x', [variable]: 'hunter2' })).toThrow(/^PORT/);
+    }
+  });
+
+  it('reads the HTTP limits and keeps the header timeout within the request timeout', () => {
+    expect(loadConfig({}).http.limits).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5000,
+      maxConnections: 256,
+    });
+    expect(() =>
+      loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' }),
+    ).toThrow(/^HTTP_HEADERS_TIMEOUT_MS must be at most HTTP_REQUEST_TIMEOUT_MS/);
   });
 });
