@@ -172,7 +172,8 @@ describe('ecat preview', () => {
     for (const fact of [
       'Example Urgent Treatment Centre',
       'Y02494',
-      'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+      // The endpoint as parsed and written back out: host in lower case (DOMAIN.md).
+      'https://bars-int-y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
       formatLongDate(from),
       'ASID:918999198993',
       'Alex Morgan',

@@ -35,6 +35,8 @@ describe('the configuration request schema', () => {
       ok: true,
       request: {
         ...valid,
+        // The endpoint as a WHATWG parser writes it back out: the host in lower case.
+        endpoint: 'https://bars-int-y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
         environment: 'PROD',
         tccReference: 'TCC-123',
       },
@@ -95,6 +97,67 @@ describe('the configuration request schema', () => {
       /fragment/,
     );
     expect(errorAt({ ...valid, endpoint: '/fhir/R4' }, 'endpoint')).toMatch(/absolute https URL/);
+  });
+
+  it.each([
+    // Read as host evil.com by curl and Python, as x.nhs.uk by a WHATWG parser.
+    ['a backslash before @', 'https://x.nhs.uk\\@evil.com/', /backslash/],
+    ['backslashes for slashes', 'https:\\\\x.nhs.uk\\fhir', /backslash/],
+    ['a tab', 'https://x.nhs.uk/fh\tir', /control characters/],
+    ['a space', 'https://x.nhs.uk/fh ir', /spaces or tabs \(found U\+0020\)/],
+    ['a no-break space', 'https://x.nhs.uk/\u00a0fhir', /spaces or tabs \(found U\+00A0\)/],
+    ['a zero-width space', 'https://x.nhs.\u200buk/fhir', /invisible characters \(found U\+200B\)/],
+    ['a right-to-left override', 'https://x.nhs.uk/\u202efhir', /invisible/],
+    ['a C1 control', 'https://x.nhs.uk/\u009b31m', /control characters/],
+    ['full-width letters in the host', 'https://\uff58.nhs.uk/fhir', /plain letters, digits/],
+    ['an accented host', 'https://bars-int-\u00e9.nhs.uk/', /plain letters, digits/],
+    ['a percent-encoded host', 'https://evil%2Ecom.nhs.uk/', /plain letters, digits/],
+    ['an empty fragment', 'https://x.nhs.uk/fhir#', /fragment/],
+  ])('refuses an endpoint with %s', (_case, endpoint, message) => {
+    expect(errorAt({ ...valid, endpoint }, 'endpoint')).toMatch(message);
+  });
+
+  it.each([
+    [
+      'https://BaRS-INT-Y02494.Supplier.THIRDPARTY.nhs.uk',
+      'https://bars-int-y02494.supplier.thirdparty.nhs.uk/',
+    ],
+    ['https://x.nhs.uk:443/fhir/R4', 'https://x.nhs.uk/fhir/R4'],
+    ['https://x.nhs.uk/a/../fhir/./R4', 'https://x.nhs.uk/fhir/R4'],
+    ['https://x.nhs.uk/caf\u00e9', 'https://x.nhs.uk/caf%C3%A9'],
+    ['HTTPS://x.nhs.uk:8443/fhir?a=b', 'https://x.nhs.uk:8443/fhir?a=b'],
+  ])('stores %s as parsed and written back out: %s', (typed, serialised) => {
+    const result = parseConfigurationRequest({ ...valid, endpoint: typed });
+    expect(result.ok && result.request.endpoint).toBe(serialised);
+  });
+
+  it('keeps one spelling of a service ID: inner spaces dropped, leading zeros refused', () => {
+    const accepted = (id: unknown) => {
+      const result = parseConfigurationRequest({ ...valid, dosServiceId: id });
+      return result.ok ? result.request.dosServiceId : result.errors;
+    };
+    expect(accepted(' 2000 072 489 ')).toBe('2000072489');
+    expect(accepted('1')).toBe('1');
+    expect(errorAt({ ...valid, dosServiceId: '01' }, 'dosServiceId')).toBe(
+      "must not start with 0: DoS Service IDs have no leading zeros (did you mean '1'?)",
+    );
+    expect(errorAt({ ...valid, dosServiceId: '0000000001' }, 'dosServiceId')).toMatch(
+      /did you mean '1'\?/,
+    );
+    expect(errorAt({ ...valid, dosServiceId: '0' }, 'dosServiceId')).toMatch(/must not be 0/);
+  });
+
+  it.each([
+    ['serviceName', { ...valid, serviceName: 'UTC\u009b31m' }],
+    ['supplier', { ...valid, supplier: 'Supplier\u0085Ltd' }],
+    ['serviceName', { ...valid, serviceName: 'tab\there' }],
+    ['serviceName', { ...valid, serviceName: 'trailing tab\t' }],
+    ['requester.name', { ...valid, requester: { ...valid.requester, name: 'A\u001b[2J' } }],
+    ['tccReference', { ...valid, tccReference: 'TCC\u007f' }],
+    ['notes', { ...valid, notes: 'fine\nthen \u009b' }],
+    ['notes', { ...valid, notes: 'escape \u001b[31m' }],
+  ])('refuses C0 and C1 control characters in %s', (path, input) => {
+    expect(errorAt(input, path)).toBe('must not contain control characters');
   });
 
   it.each([

@@ -13,30 +13,51 @@ const ENVIRONMENT_ALIASES: Record<string, Environment> = {
   production: 'PROD',
 };
 
-// Control characters other than tab; line breaks are the header-injection risk in an email.
+// Line breaks are the header-injection risk in an email; other control characters (C0, DEL and
+// C1, whose CSI can drive a terminal) have no place in a single line either. Notes may break lines.
 const LINE_BREAK = /[\r\n]/;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_IN_NOTES = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_ANYWHERE = /[\u0000-\u001F\u007F-\u009F]/g;
+
+/** Control characters written as \uXXXX, so a value can be shown without acting on a terminal. */
+export function escapeControls(text: string): string {
+  return text.replace(
+    CONTROL_ANYWHERE,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
 
 /** Show a received value in a message without letting it run on or break the line. */
 export function quote(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  const shown = (text ?? String(value)).replace(/[\r\n]/g, '\\n');
+  const shown = escapeControls(text ?? String(value));
   return `'${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}'`;
 }
 
-/** Text with no line breaks, checked before trimming so a trailing CR/LF is refused, not hidden. */
+/**
+ * One line of text, trimmed: line breaks and other control characters are checked before
+ * trimming, so a trailing one is refused, not hidden.
+ */
 function lineOfText(error: string) {
   return z
     .string({ error })
     .refine((text) => !LINE_BREAK.test(text), 'must not contain line breaks')
+    .refine(
+      (text) => LINE_BREAK.test(text) || !CONTROL.test(text),
+      'must not contain control characters',
+    )
     .transform((text) => text.trim());
 }
 
 function singleLine(max: number) {
-  return lineOfText('must be text')
-    .refine((text) => !CONTROL.test(text), 'must not contain control characters')
-    .refine((text) => text.length <= max, `must be at most ${max} characters`);
+  return lineOfText('must be text').refine(
+    (text) => text.length <= max,
+    `must be at most ${max} characters`,
+  );
 }
 
 /** Optional text: an empty value (a blank form field or CSV cell) counts as absent. */
@@ -47,17 +68,28 @@ function optionalSingleLine(max: number) {
   );
 }
 
+// One service, one spelling (DOMAIN.md): spaces inside are dropped ("2000 072 489" is a way of
+// reading it out) and a leading zero is refused, so "1", "01" and "0000000001" cannot be three.
 const dosServiceId = z
   .union([lineOfText('must be 1–10 digits as text'), z.number()], {
     error: 'must be 1–10 digits as text',
   })
-  .transform((value) => (typeof value === 'number' ? String(value) : value))
+  .transform((value) => (typeof value === 'number' ? String(value) : value.replaceAll(' ', '')))
   .check((ctx) => {
     if (!/^\d{1,10}$/.test(ctx.value)) {
       ctx.issues.push({
         code: 'custom',
         input: ctx.value,
         message: `must be 1–10 digits, got ${quote(ctx.value)}`,
+      });
+    } else if (ctx.value.startsWith('0')) {
+      const without = ctx.value.replace(/^0+/, '');
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: without
+          ? `must not start with 0: DoS Service IDs have no leading zeros (did you mean '${without}'?)`
+          : 'must not be 0: DoS Service IDs start with a digit from 1 to 9',
       });
     }
   });
@@ -81,33 +113,60 @@ export function isUnderNhsUk(hostname: string): boolean {
   return host === 'nhs.uk' || host.endsWith('.nhs.uk');
 }
 
+// Text that parsers read differently (DOMAIN.md): WHATWG turns a backslash into a slash and drops
+// tabs and invisible characters, where curl or Python keep them and may reach another host.
+const BACKSLASH = /\\/;
+const WHITESPACE = /[\s\p{Z}]/u;
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u;
+/** The host as typed: plain ASCII letters, digits, dots and hyphens, and an optional port. */
+const PLAIN_AUTHORITY = /^[A-Za-z0-9.-]+(:\d*)?$/;
+
+function codePoint(char: string): string {
+  return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** The host part of the URL as typed (after the scheme, up to the path). */
+function typedAuthority(text: string): string {
+  const rest = text.replace(/^[a-z][a-z0-9+.-]*:\/*/i, '');
+  return rest.split(/[/?#]/, 1)[0] ?? '';
+}
+
+function endpointProblem(text: string, url: URL | undefined): string | undefined {
+  if (BACKSLASH.test(text)) {
+    return 'must not contain a backslash (\\): write the URL with forward slashes only';
+  }
+  const space = WHITESPACE.exec(text);
+  if (space) return `must not contain spaces or tabs (found ${codePoint(space[0])})`;
+  const invisible = INVISIBLE.exec(text);
+  if (invisible) {
+    return `must not contain control or invisible characters (found ${codePoint(invisible[0])})`;
+  }
+  if (!url) return `must be an absolute https URL, got ${quote(text)}`;
+  if (url.protocol !== 'https:')
+    return `must use https, got ${quote(url.protocol.replace(/:$/, ''))}`;
+  if (url.username || url.password) return 'must not contain a user name or password';
+  if (!PLAIN_AUTHORITY.test(typedAuthority(text))) {
+    return `must have a host written in plain letters, digits, dots and hyphens, got ${quote(typedAuthority(text))}`;
+  }
+  if (!isUnderNhsUk(url.hostname))
+    return `must have a host under nhs.uk, got ${quote(url.hostname)}`;
+  // An empty fragment ('#') too: the serialised URL would keep it.
+  if (url.href.includes('#')) return 'must not contain a fragment (#…): it is a FHIR base URL';
+  return undefined;
+}
+
+/**
+ * What is stored, emailed and attached is the URL as a WHATWG parser writes it back out (host in
+ * lower case, a bare host ending in /), never the text as typed: the BaRS engineer copies it.
+ */
 const endpoint = singleLine(2048).transform((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.issues.push({
-      code: 'custom',
-      input: value,
-      message: `must be an absolute https URL, got ${quote(value)}`,
-    });
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  const problem = endpointProblem(value, url);
+  if (problem || !url) {
+    ctx.issues.push({ code: 'custom', input: value, message: problem ?? 'is not a URL' });
     return z.NEVER;
   }
-  const problem =
-    url.protocol !== 'https:'
-      ? `must use https, got ${quote(url.protocol.replace(/:$/, ''))}`
-      : url.username || url.password
-        ? 'must not contain a user name or password'
-        : !isUnderNhsUk(url.hostname)
-          ? `must have a host under nhs.uk, got ${quote(url.hostname)}`
-          : url.hash
-            ? 'must not contain a fragment (#…): it is a FHIR base URL'
-            : undefined;
-  if (problem) {
-    ctx.issues.push({ code: 'custom', input: value, message: problem });
-    return z.NEVER;
-  }
-  return value;
+  return url.href;
 });
 
 const odsCode = lineOfText('must be 3–12 letters or digits')
@@ -162,7 +221,7 @@ const notes = z.preprocess(
   z
     .string({ error: 'must be text' })
     .trim()
-    .refine((text) => !CONTROL.test(text), 'must not contain control characters')
+    .refine((text) => !CONTROL_IN_NOTES.test(text), 'must not contain control characters')
     .refine((text) => text.length <= 2000, 'must be at most 2000 characters')
     .optional(),
 );

@@ -106,6 +106,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
     );
     await page.fill('#testDates-from-day', '2');
     await page.fill('#testDates-from-month', '3');
+    // Next year's 2 March: always ahead, never more than 24 months away (no fixed year to expire).
+    await page.fill('#testDates-from-year', String(new Date().getUTCFullYear() + 1));
     await page.click('.nhsuk-button');
     await page.waitForSelector('.nhsuk-panel');
     expect(await page.textContent('.nhsuk-panel')).toContain('Request accepted');
