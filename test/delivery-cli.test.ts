@@ -5,7 +5,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
 import type { RequestRecord } from '../src/requests/record.ts';
+import { openRuntime } from '../src/runtime.ts';
 import { spawnEcat, type Child } from './support/child-worker.ts';
 import {
   countKeys,
@@ -31,6 +33,40 @@ function freshEnv(name: string, extra: Record<string, string> = {}): Record<stri
 }
 
 describe('the CLI lifecycle', () => {
+  it('show and list print control characters escaped, in every field, notes included', async () => {
+    const env = freshEnv('cli-controls');
+    const submitted = await ecat(
+      ['submit', '-', '--json'],
+      env,
+      JSON.stringify(requestBody({ dosServiceId: '6200000001', notes: 'first line\nsecond line' })),
+    );
+    const { id } = JSON.parse(submitted.stdout) as { id: string };
+    // What a mail server's reply or a record stored before today's rules may hold: ESC and CSI.
+    const runtime = await openRuntime(loadConfig(env));
+    try {
+      await runtime.store.note(
+        id,
+        { event: 'note', reason: 'server said \u001b[2J\u009b31m red' },
+        { warnings: ['warned \u0085 here \u007f'] },
+      );
+    } finally {
+      await runtime.close();
+    }
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+    const control = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+    const shown = await ecat(['show', id], env);
+    expect(shown.stdout).not.toMatch(control);
+    expect(shown.stdout).toContain('server said \\u001b[2J\\u009b31m red');
+    expect(shown.stdout).toContain('warned \\u0085 here \\u007f');
+    expect(shown.stdout).toMatch(/ {2}notes:\n {4}first line\n {4}second line\n/);
+    const json = await ecat(['show', id, '--json'], env);
+    expect(json.stdout).not.toMatch(control);
+    // Escaped the JSON way, so the parsed record is exactly what is stored.
+    const record = JSON.parse(json.stdout) as RequestRecord;
+    expect(record.history.at(-1)?.reason).toBe('server said \u001b[2J\u009b31m red');
+    expect((await ecat(['list', '--json'], env)).stdout).not.toMatch(control);
+  });
+
   it('submits, lists, shows, confirms, and refuses what is not allowed', async () => {
     const env = freshEnv('cli');
     const submitted = await ecat(['submit', '-', '--json'], env, JSON.stringify(requestBody()));

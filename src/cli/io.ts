@@ -22,6 +22,19 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+// Control characters other than tab and line feed (C0, DEL, C1): a stored value holding ESC or
+// CSI would otherwise drive the reader's terminal.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const TERMINAL_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/**
+ * Everything the CLI prints goes through here, written as \uXXXX where it would act on a
+ * terminal. Inside a JSON string that is the same character, so `--json` output stays exact.
+ */
 export function writeLine(stream: Writable, line = ''): void {
-  stream.write(`${line}\n`);
+  const safe = line.replace(
+    TERMINAL_CONTROL,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  stream.write(`${safe}\n`);
 }

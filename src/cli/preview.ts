@@ -52,6 +52,12 @@ export const run: Command = async (args, io) => {
     { from: config.mail.from, to: config.mail.to },
     foundation.renderer,
   );
-  writeLine(io.stdout, flags.has('--raw') ? await renderRawMessage(email) : readable(email));
+  if (flags.has('--raw')) {
+    // The MIME message as SMTP carries it, CRLFs and all: its parts are encoded, so nothing in it
+    // can act on a terminal.
+    io.stdout.write(`${await renderRawMessage(email)}\n`);
+  } else {
+    writeLine(io.stdout, readable(email));
+  }
   return EXIT.ok;
 };

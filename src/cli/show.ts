@@ -30,6 +30,10 @@ export const run: Command = async (args, io) => {
       `  requester: ${request.requester.name} <${request.requester.email}>`,
       `  Message-ID: ${record.messageId}`,
       ...record.warnings.map((warning) => `  warning: ${warning}`),
+      // Each line of the notes indented under its heading, so none can pass for ecat's own.
+      ...(request.notes === undefined
+        ? []
+        : ['  notes:', ...request.notes.split(/\r\n|\n|\r/).map((line) => `    ${line}`)]),
       'history:',
       ...record.history.map((entry) => `  ${entry.at}  ${entry.event.padEnd(10)} ${entry.reason}`),
     ];
