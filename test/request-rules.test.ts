@@ -83,8 +83,78 @@ describe('domain rules', () => {
     ]);
   });
 
-  it('warns when a test date lies beyond the bank holiday data', () => {
-    const { warnings } = checkRules({ ...request, testDates: { from: '2029-06-01' } }, context);
+  it('warns when a test date lies beyond the bank holiday data but within 24 months', () => {
+    // The data runs to 2028-12-31; from today 2027-06-01 a test may be proposed up to 2029-06-01.
+    const later = { ...context, today: '2027-06-01' };
+    const { warnings, refusals } = checkRules(
+      { ...request, testDates: { from: '2029-06-01' } },
+      later,
+    );
+    expect(refusals).toEqual([]);
     expect(warnings).toEqual([expect.stringMatching(/beyond the bank holiday data/)]);
+  });
+});
+
+describe('test dates more than 24 months ahead', () => {
+  // From today 2026-11-24 the last date a test can be proposed for is 2028-11-24.
+  const refusalsFor = (testDates: { from: string; to?: string }, today = context.today) =>
+    checkRules({ ...request, testDates }, { ...context, today }).refusals;
+
+  it('accepts a first test date 24 months ahead and refuses the day after', () => {
+    expect(refusalsFor({ from: '2028-11-24' })).toEqual([]);
+    expect(refusalsFor({ from: '2028-11-25' })).toEqual([
+      {
+        path: 'testDates.from',
+        message:
+          'is more than 24 months ahead: 2028-11-25 is after 2028-11-24, the latest date a test can be proposed for',
+      },
+    ]);
+  });
+
+  it('accepts a last test date 24 months ahead and refuses the day after', () => {
+    expect(refusalsFor({ from: '2027-01-04', to: '2028-11-24' })).toEqual([]);
+    expect(refusalsFor({ from: '2027-01-04', to: '2028-11-25' })).toEqual([
+      {
+        path: 'testDates.to',
+        message:
+          'is more than 24 months ahead: 2028-11-25 is after 2028-11-24, the latest date a test can be proposed for',
+      },
+    ]);
+  });
+
+  it('refuses both dates at the end of the calendar, each by name', () => {
+    expect(refusalsFor({ from: '9999-12-30', to: '9999-12-31' })).toEqual([
+      {
+        path: 'testDates.from',
+        message:
+          'is more than 24 months ahead: 9999-12-30 is after 2028-11-24, the latest date a test can be proposed for',
+      },
+      {
+        path: 'testDates.to',
+        message:
+          'is more than 24 months ahead: 9999-12-31 is after 2028-11-24, the latest date a test can be proposed for',
+      },
+    ]);
+  });
+
+  it('counts from 29 February to the last day of February two years on', () => {
+    expect(refusalsFor({ from: '2030-02-28' }, '2028-02-29')).toEqual([]);
+    expect(refusalsFor({ from: '2030-03-01' }, '2028-02-29')).toEqual([
+      {
+        path: 'testDates.from',
+        message:
+          'is more than 24 months ahead: 2030-03-01 is after 2030-02-28, the latest date a test can be proposed for',
+      },
+    ]);
+    expect(refusalsFor({ from: '2028-03-01', to: '2030-03-01' }, '2028-02-29')).toEqual([
+      expect.objectContaining({ path: 'testDates.to' }),
+    ]);
+  });
+
+  it('refuses a past first date and a far last date together', () => {
+    expect(refusalsFor({ from: '2026-11-23', to: '2030-01-01' }).map((e) => e.path)).toEqual([
+      'testDates.from',
+      'testDates.to',
+    ]);
   });
 });

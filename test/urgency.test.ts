@@ -50,6 +50,15 @@ describe('urgency from the earliest test date', () => {
     expect(strict.level).toBe('urgent');
   });
 
+  it('counts to the last date there is, as arithmetic rather than a walk', () => {
+    // Computed separately with Python's datetime: 2,080,065 working days to Fri 31 Dec 9999.
+    expect(rate('9999-12-31')).toEqual({
+      level: 'routine',
+      workingDays: 2_080_065,
+      reason: 'testing starts in 2080065 working days',
+    });
+  });
+
   it('says "1 working day" in the singular', () => {
     expect(rate('2026-11-25').reason).toBe('testing starts in 1 working day');
   });

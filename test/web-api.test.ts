@@ -90,6 +90,35 @@ describe('POST /api/requests', () => {
     expect(past.statusCode).toBe(422);
   });
 
+  it('422 for test dates more than 24 months ahead, 20 at once, while /healthz answers', async () => {
+    // 9999-12-31 once hung the process for good (the day after it sorted before it).
+    const keysBefore = await countKeys(prefix);
+    const far = ['9999-12-31', '9999-12-30', '2300-01-01'];
+    const answers = await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) =>
+        post(
+          requestBody({ dosServiceId: String(5100000000 + i), testDates: { from: far[i % 3] } }),
+        ),
+      ),
+      app.inject({ url: '/healthz' }),
+    ]);
+    const health = answers.pop()!;
+    expect(health.statusCode).toBe(200);
+    for (const answer of answers) {
+      expect(answer.statusCode).toBe(422);
+      expect(answer.json().errors[0]).toMatchObject({
+        path: 'testDates.from',
+        message: expect.stringMatching(/is more than 24 months ahead/),
+      });
+    }
+    const to = await post(
+      requestBody({ testDates: { from: testDatesIn(10).from, to: '9999-12-31' } }),
+    );
+    expect(to.statusCode).toBe(422);
+    expect(to.json().errors[0].path).toBe('testDates.to');
+    expect(await countKeys(prefix)).toBe(keysBefore);
+  });
+
   it('409 with the existing id for an outstanding duplicate', async () => {
     const first = await post(requestBody({ dosServiceId: '5000000002' }));
     const second = await post(requestBody({ dosServiceId: '5000000002' }));

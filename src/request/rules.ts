@@ -1,6 +1,6 @@
 // Domain rules beyond the request's shape (DOMAIN.md): what refuses a well-formed request (HTTP 422)
 // and what only earns a warning that the user sees and the email repeats.
-import type { IsoDate } from './dates.ts';
+import { addMonths, type IsoDate } from './dates.ts';
 import type { ConfigurationRequest, Environment, FieldError } from './schema.ts';
 import type { WorkingCalendar } from './working-days.ts';
 
@@ -14,6 +14,9 @@ export interface RuleFindings {
   refusals: FieldError[];
   warnings: string[];
 }
+
+/** No onboarding is planned further out than this (DOMAIN.md "Urgency", CONTRACT.md). */
+export const MAX_MONTHS_AHEAD = 24;
 
 // BaRS-INT-<ODS>.<Supplier>.thirdparty.nhs.uk, BaRS-PROD-<ODS>.<Supplier|Provider>…nhs.uk
 const NAMING_CONVENTION = /^bars-(int|prod)-([a-z0-9]+)$/i;
@@ -70,17 +73,27 @@ export function checkRules(request: ConfigurationRequest, context: RuleContext):
   }
 
   const from = request.testDates?.from;
+  const to = request.testDates?.to;
+  // Same day of the month, or the month's last day: 2028-02-29 allows up to 2030-02-28.
+  const latest = addMonths(context.today, MAX_MONTHS_AHEAD);
+  const tooFarAhead = (date: IsoDate) =>
+    `is more than ${MAX_MONTHS_AHEAD} months ahead: ${date} is after ${latest}, the latest date a test can be proposed for`;
   if (from !== undefined) {
     if (from < context.today) {
       refusals.push({
         path: 'testDates.from',
         message: `is in the past: ${from} is before today (${context.today}, Europe/London)`,
       });
+    } else if (from > latest) {
+      refusals.push({ path: 'testDates.from', message: tooFarAhead(from) });
     } else if (from > context.calendar.covers.last) {
       warnings.push(
         `The test date ${from} is beyond the bank holiday data (to ${context.calendar.covers.last}); working days were counted without holidays.`,
       );
     }
+  }
+  if (to !== undefined && to > latest) {
+    refusals.push({ path: 'testDates.to', message: tooFarAhead(to) });
   }
   return { refusals, warnings };
 }
