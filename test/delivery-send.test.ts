@@ -50,7 +50,7 @@ describe('sending a request', () => {
     for (const part of [mail?.text ?? '', mail?.html ?? '']) {
       expect(part).toContain('2000072489');
       expect(part).toContain('Y02494');
-      expect(part).toContain('https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4');
+      expect(part).toContain('https://bars-int-y02494.example-supplier.thirdparty.nhs.uk/fhir/R4');
       expect(part).toContain('Friday 4 December 2026');
       expect(part).toContain('3 working days');
       expect(part).toContain('ASID:918999198993');
@@ -62,7 +62,8 @@ describe('sending a request', () => {
     const endpoint = JSON.parse(attachment?.content.toString('utf8') ?? '{}') as Endpoint;
     expect(endpoint).toMatchObject({
       resourceType: 'Endpoint',
-      address: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+      // As parsed and written back out (host in lower case): the same text as the email's.
+      address: 'https://bars-int-y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
     });
     expect(endpoint.identifier).toContainEqual({
       system: 'https://fhir.nhs.uk/Id/dos-service-id',

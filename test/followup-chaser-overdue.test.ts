@@ -202,7 +202,11 @@ describe('a request confirmed or cancelled by hand', () => {
 
     const app = await buildServer(runtime, { logLevel: 'silent' });
     try {
-      const answer = await app.inject({ method: 'POST', url: `/api/requests/${byApi}/confirm` });
+      const answer = await app.inject({
+        method: 'POST',
+        url: `/api/requests/${byApi}/confirm`,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(answer.statusCode).toBe(200);
     } finally {
       await app.close();

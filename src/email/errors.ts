@@ -1,6 +1,13 @@
 // Mail failures classified once, in the adapter, so the worker decides from the type alone
 // (STYLE.md: named errors for the edges).
 
+/** One address the server answered RCPT TO with a refusal, and its reply ("550 5.1.1 …"). */
+export interface RefusedRecipient {
+  address: string;
+  responseCode: number | undefined;
+  response: string;
+}
+
 /** The server refused for good (5xx): retrying would not help. */
 export class PermanentMailError extends Error {
   override readonly name = 'PermanentMailError';
@@ -8,6 +15,8 @@ export class PermanentMailError extends Error {
     message: string,
     readonly responseCode: number | undefined,
     readonly response: string,
+    /** The primary (To) recipients the server refused, when that is what failed. */
+    readonly refused: readonly RefusedRecipient[] = [],
   ) {
     super(message);
   }
@@ -20,6 +29,8 @@ export class TemporaryMailError extends Error {
     message: string,
     readonly code: string | undefined,
     readonly responseCode: number | undefined,
+    /** The primary (To) recipients the server deferred, when that is what failed. */
+    readonly refused: readonly RefusedRecipient[] = [],
   ) {
     super(message);
   }

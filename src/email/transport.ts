@@ -3,8 +3,9 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import { PermanentMailError, TemporaryMailError } from './errors.ts';
+import { PermanentMailError, TemporaryMailError, type RefusedRecipient } from './errors.ts';
 import type { OutgoingEmail } from './message.ts';
 
 export interface DeliveryReceipt {
@@ -12,6 +13,18 @@ export interface DeliveryReceipt {
   /** The server's reply ("250 2.0.0 OK …"), or where the outbox wrote the file. */
   response: string;
   location?: string;
+  /** Cc recipients the server refused while every To recipient was accepted: the email went. */
+  refusedCopies: RefusedRecipient[];
+}
+
+/** A history reason, then each refused copy: "…; the copy to x@y was refused: 550 …". */
+export function withRefusedCopies(reason: string, receipt: DeliveryReceipt): string {
+  return [
+    reason,
+    ...receipt.refusedCopies.map(
+      (copy) => `the copy to ${copy.address} was refused: ${copy.response}`,
+    ),
+  ].join('; ');
 }
 
 export interface Mailer {
@@ -47,6 +60,17 @@ interface SmtpFailure {
   responseCode?: number;
   response?: string;
   message?: string;
+  /** EENVELOPE when every recipient was refused: who, and each one's reply. */
+  rejected?: unknown[];
+  rejectedErrors?: RecipientFailure[];
+}
+
+/** nodemailer's error for one refused RCPT TO. */
+interface RecipientFailure {
+  recipient?: string;
+  responseCode?: number;
+  response?: string;
+  message?: string;
 }
 
 /** 5xx is permanent; 4xx, timeouts and connection trouble are worth retrying (RFC 5321). */
@@ -65,6 +89,70 @@ export function classifySmtpError(error: unknown): PermanentMailError | Temporar
     failure.code,
     failure.responseCode,
   );
+}
+
+/** The addresses of an address field ("Name <a@b>, c@d"), lower-cased for comparing. */
+function addressesOf(field: string | undefined): Set<string> {
+  if (field === undefined) return new Set();
+  return new Set(
+    addressparser(field, { flatten: true }).map((entry) => entry.address.toLowerCase()),
+  );
+}
+
+/** Each refused address with the server's reply to its RCPT TO. */
+function refusalsOf(
+  rejected: readonly unknown[] | undefined,
+  failures: readonly RecipientFailure[] | undefined,
+): RefusedRecipient[] {
+  return (rejected ?? []).map((entry) => {
+    const address = String(entry);
+    const failure = failures?.find((candidate) => candidate.recipient === address);
+    return {
+      address,
+      responseCode: failure?.responseCode,
+      response: failure?.response ?? failure?.message ?? 'refused, no reply recorded',
+    };
+  });
+}
+
+/**
+ * Splits refusals into copies (Cc) and the rest. Only an address known to be a copy is forgiven:
+ * one we cannot place counts as a To, so the BaRS mailbox is never assumed to have the email.
+ */
+function splitRefusals(email: OutgoingEmail, refused: RefusedRecipient[]) {
+  const to = addressesOf(email.to);
+  const cc = addressesOf(email.cc);
+  const isCopy = ({ address }: RefusedRecipient) =>
+    cc.has(address.toLowerCase()) && !to.has(address.toLowerCase());
+  return { primary: refused.filter((r) => !isCopy(r)), copies: refused.filter(isCopy) };
+}
+
+/** A refused To recipient fails the email: for good on any 5xx, otherwise worth retrying. */
+function primaryRefusalError(refused: RefusedRecipient[]): PermanentMailError | TemporaryMailError {
+  const described = refused.map((r) => `${r.address}: ${r.response}`).join('; ');
+  const permanent = refused.find((r) => r.responseCode !== undefined && r.responseCode >= 500);
+  if (permanent) {
+    return new PermanentMailError(
+      `the mail server refused the email to ${described}`,
+      permanent.responseCode,
+      permanent.response,
+      refused,
+    );
+  }
+  return new TemporaryMailError(
+    `the email could not be sent yet to ${described}`,
+    'EENVELOPE',
+    refused[0]?.responseCode,
+    refused,
+  );
+}
+
+/** nodemailer throws EENVELOPE when every recipient was refused: judged by the To recipients. */
+function envelopeError(email: OutgoingEmail, error: unknown) {
+  const failure = (error ?? {}) as SmtpFailure;
+  if (failure.code !== 'EENVELOPE') return undefined;
+  const { primary } = splitRefusals(email, refusalsOf(failure.rejected, failure.rejectedErrors));
+  return primary.length > 0 ? primaryRefusalError(primary) : undefined;
 }
 
 function createSmtpMailer(smtpUrl: string, maxConnections: number): Mailer {
@@ -92,21 +180,26 @@ function createSmtpMailer(smtpUrl: string, maxConnections: number): Mailer {
   return {
     kind: 'smtp',
     async send(email) {
-      let info: { messageId: string; response: string; rejected: unknown[] };
+      let info: {
+        messageId: string;
+        response: string;
+        rejected: unknown[];
+        rejectedErrors?: RecipientFailure[];
+      };
       try {
         info = await transport.sendMail(toMailOptions(email));
       } catch (error) {
-        throw classifySmtpError(error);
+        throw envelopeError(email, error) ?? classifySmtpError(error);
       }
-      if (info.rejected.length > 0) {
-        // A partly refused recipient list still "succeeds": an unsent copy is a permanent failure.
-        throw new PermanentMailError(
-          `the mail server refused recipients: ${info.rejected.map(String).join(', ')}`,
-          undefined,
-          info.response,
-        );
-      }
-      return { messageId: info.messageId, response: info.response };
+      // A partly refused recipient list still "succeeds" (LIBRARIES.md). A refused copy leaves the
+      // email delivered and is reported; a refused To fails it, although any copy has gone by then
+      // (SMTP cannot take DATA back), so a retry may copy the requester again, same Message-ID.
+      const { primary, copies } = splitRefusals(
+        email,
+        refusalsOf(info.rejected, info.rejectedErrors),
+      );
+      if (primary.length > 0) throw primaryRefusalError(primary);
+      return { messageId: info.messageId, response: info.response, refusedCopies: copies };
     },
     async close() {
       transport.close();
@@ -135,7 +228,12 @@ function createOutboxMailer(outboxDir: string, now: () => Date): Mailer {
       const partial = `${location}.partial`;
       await writeFile(partial, raw, 'utf8');
       await rename(partial, location);
-      return { messageId: email.messageId, response: `written to ${location}`, location };
+      return {
+        messageId: email.messageId,
+        response: `written to ${location}`,
+        location,
+        refusedCopies: [],
+      };
     },
     async close() {},
   };

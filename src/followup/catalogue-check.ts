@@ -5,6 +5,7 @@
 import type { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { renderConfiguredEmail } from '../email/follow-up.ts';
+import { withRefusedCopies } from '../email/transport.ts';
 import type { CatalogueAnswer, CatalogueClient } from '../catalogue/proxy-client.ts';
 import { londonDate } from '../request/dates.ts';
 import type { RequestRecord } from '../requests/record.ts';
@@ -166,7 +167,11 @@ export async function runConfiguredNotice(
   const receipt = await sendFromJob(job, email, record.id, 'configured-notice', deps);
   await deps.store.note(record.id, {
     event: 'configured-notice',
-    reason: `the requester was told the service is live in the catalogue: ${receipt.response}`,
+    // To the requester alone today; a Cc added later would have its refusal said here too.
+    reason: withRefusedCopies(
+      `the requester was told the service is live in the catalogue: ${receipt.response}`,
+      receipt,
+    ),
     details: { messageId: email.messageId, template: email.headers['X-Ecat-Template'] ?? '' },
   });
   return receipt.response;

@@ -5,6 +5,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { PermanentMailError, TemporaryMailError } from '../email/errors.ts';
 import { renderChaserEmail } from '../email/follow-up.ts';
 import type { OutgoingEmail } from '../email/message.ts';
+import { withRefusedCopies, type DeliveryReceipt } from '../email/transport.ts';
 import { londonDate } from '../request/dates.ts';
 import { isOutstanding } from '../requests/record.ts';
 import type { FollowUpDeps } from './deps.ts';
@@ -21,7 +22,7 @@ export async function sendFromJob(
   requestId: string,
   event: string,
   deps: Pick<FollowUpDeps, 'mailer' | 'store'>,
-): Promise<{ response: string; messageId: string }> {
+): Promise<DeliveryReceipt> {
   const attempt = job.attemptsMade + 1;
   try {
     return await deps.mailer.send(email);
@@ -71,13 +72,20 @@ export async function runChaser(job: Job<ChaserJobData>, deps: FollowUpDeps): Pr
   const receipt = await sendFromJob(job, email, record.id, 'chaser', deps);
   await deps.store.note(record.id, {
     event: 'chaser',
-    reason: `reminder sent to the BaRS mailbox ${plan.workingDaysBefore} working days before testing: ${receipt.response}`,
+    // The BaRS mailbox had it, so this is the reminder even if the requester's copy was refused.
+    reason: withRefusedCopies(
+      `reminder sent to the BaRS mailbox ${plan.workingDaysBefore} working days before testing: ${receipt.response}`,
+      receipt,
+    ),
     details: {
       messageId: email.messageId,
       inReplyTo: record.messageId,
       template: email.headers['X-Ecat-Template'] ?? '',
       sendOn: plan.sendOn,
+      ...(receipt.refusedCopies.length > 0
+        ? { refusedCopies: receipt.refusedCopies.map((copy) => copy.address).join(', ') }
+        : {}),
     },
   });
-  return receipt.response;
+  return withRefusedCopies(receipt.response, receipt);
 }

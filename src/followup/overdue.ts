@@ -2,6 +2,7 @@
 // is marked overdue, with a history entry, and its requester alone is told, once.
 import { PermanentMailError } from '../email/errors.ts';
 import { renderOverdueEmail } from '../email/follow-up.ts';
+import { withRefusedCopies } from '../email/transport.ts';
 import { formatLongDate, londonDate } from '../request/dates.ts';
 import { isOutstanding, type RequestRecord } from '../requests/record.ts';
 import { followUpKeys, type FollowUpDeps } from './deps.ts';
@@ -18,13 +19,21 @@ export interface OverdueSweepResult {
 const notified = (record: RequestRecord) =>
   record.history.some((entry) => entry.event === 'overdue-notice');
 
+/** " to a@b" when the server refused the notice's recipient by name (RCPT TO), else nothing. */
+const refusedTo = (error: PermanentMailError) =>
+  error.refused.length > 0 ? ` to ${error.refused.map((r) => r.address).join(', ')}` : '';
+
 async function notify(record: RequestRecord, deps: FollowUpDeps): Promise<boolean> {
   const email = renderOverdueEmail(record, deps.mail, deps.renderer);
   try {
     const receipt = await deps.mailer.send(email);
     await deps.store.note(record.id, {
       event: 'overdue-notice',
-      reason: `the requester was told testing has started without the service configured: ${receipt.response}`,
+      // The notice has no Cc today; should one be added, its refusal is said here too.
+      reason: withRefusedCopies(
+        `the requester was told testing has started without the service configured: ${receipt.response}`,
+        receipt,
+      ),
       details: { messageId: email.messageId, template: email.headers['X-Ecat-Template'] ?? '' },
     });
     return true;
@@ -33,7 +42,8 @@ async function notify(record: RequestRecord, deps: FollowUpDeps): Promise<boolea
       // Recorded as the notice, so the sweep does not refuse-and-retry every five minutes.
       await deps.store.note(record.id, {
         event: 'overdue-notice',
-        reason: `the overdue notice was refused by the mail server: ${error.response}`,
+        // Its To is the requester: a refused address here is the notice's own failure.
+        reason: `the overdue notice${refusedTo(error)} was refused by the mail server: ${error.response}`,
         details: { messageId: email.messageId, delivered: false },
       });
     } else {

@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import { checkCareConnect } from '../careconnect/check.ts';
 import type { Directory } from '../careconnect/directory.ts';
 import { isRefusingFinding } from '../careconnect/finding.ts';
-import { PermanentMailError, TemporaryMailError } from '../email/errors.ts';
+import { PermanentMailError, TemporaryMailError, type RefusedRecipient } from '../email/errors.ts';
 import { renderConfigurationEmail, type TemplateRenderer } from '../email/render.ts';
-import type { Mailer } from '../email/transport.ts';
+import { withRefusedCopies, type Mailer } from '../email/transport.ts';
 import { londonDate } from '../request/dates.ts';
 import type { HistoryEntry, RequestRecord } from '../requests/record.ts';
 import type { RequestStore } from '../requests/store.ts';
@@ -106,15 +106,20 @@ async function deliver(record: RequestRecord, attempt: Attempt, deps: SendDeps) 
     deps.renderer,
   );
   const receipt = await deps.mailer.send(email);
+  // The BaRS mailbox has it, so `sent` even when the requester's copy was refused; the history
+  // says which copy and the server's reply, so someone can tell the requester another way.
   const entry = {
     event: 'sent',
-    reason: `accepted by the mail server: ${receipt.response}`,
+    reason: withRefusedCopies(`accepted by the mail server: ${receipt.response}`, receipt),
     details: {
       messageId: receipt.messageId,
       response: receipt.response,
       template: email.headers['X-Ecat-Template'] ?? '',
       attempt: attempt.number,
       ...(receipt.location ? { location: receipt.location } : {}),
+      ...(receipt.refusedCopies.length > 0
+        ? { refusedCopies: receipt.refusedCopies.map((copy) => copy.address).join(', ') }
+        : {}),
     },
   };
   const moved = await deps.store.transition(record.id, 'sent', entry);
@@ -122,7 +127,15 @@ async function deliver(record: RequestRecord, attempt: Attempt, deps: SendDeps) 
   if (!moved.ok) await deps.store.note(record.id, entry);
   // The job's return value is what the dashboard shows for it; the record's history is the full
   // story. (No job.log lines: each is a round trip every email would wait on.)
-  return `attempt ${attempt.number}: sent ${email.messageId}: ${receipt.response}`;
+  return withRefusedCopies(
+    `attempt ${attempt.number}: sent ${email.messageId}: ${receipt.response}`,
+    receipt,
+  );
+}
+
+/** The To recipients a failure was about, when the server refused them one by one. */
+function refusedDetails(refused: readonly RefusedRecipient[]): Record<string, string> {
+  return refused.length > 0 ? { refused: refused.map((r) => r.address).join(', ') } : {};
 }
 
 /** Facts about a failed attempt worth keeping in the history. */
@@ -132,6 +145,7 @@ function failureDetails(error: unknown, attempt: Attempt): HistoryEntry['details
       code: error.code ?? '',
       responseCode: error.responseCode ?? 0,
       attempt: attempt.number,
+      ...refusedDetails(error.refused),
     };
   }
   return { error: error instanceof Error ? error.name : 'unknown', attempt: attempt.number };
@@ -158,11 +172,13 @@ export async function sendRequestEmail(job: Job<SendJobData>, deps: SendDeps): P
     if (error instanceof PermanentMailError) {
       await deps.store.transition(record.id, 'failed', {
         event: 'failed',
-        reason: `the mail server refused the email: ${error.response}`,
+        // The message names the refused address when the server refused the BaRS mailbox.
+        reason: error.message,
         details: {
           responseCode: error.responseCode ?? 0,
           response: error.response,
           attempt: attempt.number,
+          ...refusedDetails(error.refused),
         },
       });
       throw new UnrecoverableError(error.message);

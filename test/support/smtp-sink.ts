@@ -1,5 +1,6 @@
 // A real SMTP server on loopback for tests: records what arrives (parsed with mailparser) and can
-// be told how to answer each message — accept, refuse with a code, or hold the DATA reply.
+// be told how to answer each message — accept, refuse with a code, or hold the DATA reply — and
+// each recipient (RCPT TO), so one address can be refused while the others are accepted.
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -14,12 +15,22 @@ export type SinkAnswer =
   /** Accept after a pause, so a worker can be caught with a send in hand. */
   | { kind: 'delay'; ms: number };
 
+export type RecipientAnswer =
+  { kind: 'accept' } | { kind: 'refuse'; code: number; message: string };
+
 export interface SmtpSink {
   url: string;
   port: number;
   messages: ParsedMail[];
   /** Decides the answer to each message in turn; the default accepts everything. */
   answer: (attempt: number, mail: ParsedMail) => SinkAnswer;
+  /**
+   * Decides the answer to each RCPT TO; the default accepts every address. useDelivery does not
+   * put it back after a test: a test that changes it restores it.
+   */
+  recipient: (address: string) => RecipientAnswer;
+  /** The recipients the server accepted (RCPT TO) for a message it received. */
+  recipientsOf(mail: ParsedMail): string[];
   /** Resolves when at least `count` messages have been accepted. */
   waitForMessages(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
   /** Every DATA received, accepted or not. */
@@ -29,12 +40,15 @@ export interface SmtpSink {
 
 export async function startSmtpSink(): Promise<SmtpSink> {
   const waiters: (() => void)[] = [];
+  const envelopes = new WeakMap<ParsedMail, string[]>();
   const sink: SmtpSink = {
     url: '',
     port: 0,
     messages: [],
     attempts: 0,
     answer: () => ({ kind: 'accept' }),
+    recipient: () => ({ kind: 'accept' }),
+    recipientsOf: (mail) => envelopes.get(mail) ?? [],
     async waitForMessages(count, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (sink.messages.length < count) {
@@ -54,9 +68,19 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onData(stream, _session, callback) {
+    onRcptTo(address, _session, callback) {
+      const answer = sink.recipient(address.address);
+      if (answer.kind === 'refuse') {
+        callback(Object.assign(new Error(answer.message), { responseCode: answer.code }));
+        return;
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      const recipients = session.envelope.rcptTo.map((rcpt) => rcpt.address);
       simpleParser(stream).then(
         (mail) => {
+          envelopes.set(mail, recipients);
           sink.attempts += 1;
           const answer = sink.answer(sink.attempts, mail);
           if (answer.kind === 'hold') return;
