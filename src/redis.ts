@@ -35,9 +35,12 @@ export function createWorkerRedis(url: string): Redis {
 
 export function unreachable(url: string, cause: unknown): DependencyUnavailableError {
   const reason = (cause as Error | undefined)?.message ?? String(cause);
-  return new DependencyUnavailableError(`Redis is unreachable at ${withoutCredentials(url)} (${reason})`, {
-    cause,
-  });
+  return new DependencyUnavailableError(
+    `Redis is unreachable at ${withoutCredentials(url)} (${reason})`,
+    {
+      cause,
+    },
+  );
 }
 
 /** True for the errors ioredis gives when the server cannot be reached. */
