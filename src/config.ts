@@ -62,7 +62,7 @@ const envSchema = z.object({
   SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
   OUTBOX_DIR: withDefault('var/outbox'),
   MAIL_FROM: emailAddress('ecat <ecat@localhost>'),
-  MAIL_TO: emailAddress('bookingandreferralstandard@nhs.net'),
+  MAIL_TO: emailAddress('england.bookingandreferralstandard@nhs.net'),
   DIRECTORY_URL_INT: optionalUrl(['https:', 'http:']),
   DIRECTORY_URL_PROD: optionalUrl(['https:', 'http:']),
   DIRECTORY_FILE: withDefault('config/directory.json'),

@@ -164,7 +164,7 @@ describe('ecat preview', () => {
     expect(subject).toMatch(/^\[URGENT\] /);
     expect(subject).toContain('2000072489');
     expect(subject).toContain('INT');
-    expect(run.stdout).toMatch(/^To: bookingandreferralstandard@nhs\.net$/m);
+    expect(run.stdout).toMatch(/^To: england\.bookingandreferralstandard@nhs\.net$/m);
     expect(run.stdout).toMatch(/^Cc: .*alex\.morgan@nhs\.net/m);
     expect(run.stdout).toMatch(/^Reply-To: .*alex\.morgan@nhs\.net/m);
     expect(run.stdout).toMatch(/^Message-ID: <req-[0-9a-f-]+@localhost>$/m);

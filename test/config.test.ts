@@ -11,7 +11,7 @@ describe('configuration', () => {
       smtpUrl: undefined,
       outboxDir: 'var/outbox',
       from: 'ecat <ecat@localhost>',
-      to: 'bookingandreferralstandard@nhs.net',
+      to: 'england.bookingandreferralstandard@nhs.net',
     });
     expect(config.directory.snapshotFile).toBe('config/directory.json');
     expect(config.directory.urls).toEqual({ INT: undefined, PROD: undefined });

@@ -9,7 +9,7 @@ import type { RecipientAnswer } from './support/smtp-sink.ts';
 
 const delivery = useDelivery();
 
-const BARS = 'bookingandreferralstandard@nhs.net';
+const BARS = 'england.bookingandreferralstandard@nhs.net';
 const REQUESTER = 'alex.morgan@nhs.net';
 
 /** Refuses the given addresses with their answers and accepts every other one. */
@@ -87,7 +87,7 @@ describe('the BaRS mailbox refused', () => {
 
     expect(record.history.map((entry) => entry.event)).toEqual(['queued', 'failed']);
     expect(record.history[1]?.reason).toBe(
-      'the mail server refused the email to bookingandreferralstandard@nhs.net: 550 5.1.1 No such mailbox',
+      'the mail server refused the email to england.bookingandreferralstandard@nhs.net: 550 5.1.1 No such mailbox',
     );
     expect(record.history[1]?.details).toMatchObject({
       responseCode: 550,
@@ -123,7 +123,7 @@ describe('the BaRS mailbox refused', () => {
       'sent',
     ]);
     expect(record.history[1]?.reason).toBe(
-      'attempt 1 failed, will retry: the email could not be sent yet to bookingandreferralstandard@nhs.net: 451 4.2.1 Mailbox busy, try later',
+      'attempt 1 failed, will retry: the email could not be sent yet to england.bookingandreferralstandard@nhs.net: 451 4.2.1 Mailbox busy, try later',
     );
     expect(record.history[1]?.details).toMatchObject({ responseCode: 451, refused: BARS });
     expect(record.history[3]?.details).toMatchObject({ attempt: 3 });
@@ -146,7 +146,7 @@ describe('the BaRS mailbox refused', () => {
 
     expect(record.history.map((entry) => entry.event)).toEqual(['queued', 'failed']);
     expect(record.history[1]?.reason).toBe(
-      'the mail server refused the email to bookingandreferralstandard@nhs.net: 550 5.1.1 No such mailbox',
+      'the mail server refused the email to england.bookingandreferralstandard@nhs.net: 550 5.1.1 No such mailbox',
     );
     expect(delivery.sink.attempts).toBe(0);
   });

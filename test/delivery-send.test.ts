@@ -42,7 +42,9 @@ describe('sending a request', () => {
       '[URGENT] BaRS Endpoint Catalogue: add DoS service 2000072489 (INT) – Example Urgent Treatment Centre',
     );
     expect(mail?.from?.value).toEqual([{ address: 'ecat@example.nhs.uk', name: 'ecat' }]);
-    expect(mail?.to).toMatchObject({ value: [{ address: 'bookingandreferralstandard@nhs.net' }] });
+    expect(mail?.to).toMatchObject({
+      value: [{ address: 'england.bookingandreferralstandard@nhs.net' }],
+    });
     expect(mail?.cc).toMatchObject({ value: [{ address: 'alex.morgan@nhs.net' }] });
     expect(mail?.replyTo).toMatchObject({ value: [{ address: 'alex.morgan@nhs.net' }] });
     expect(mail?.headers.get('priority')).toBe('high');

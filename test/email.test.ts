@@ -15,7 +15,10 @@ import { createMailer } from '../src/email/transport.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 
 const renderer = createTemplateRenderer('templates');
-const settings = { from: 'ecat <ecat@example.nhs.uk>', to: 'bookingandreferralstandard@nhs.net' };
+const settings = {
+  from: 'ecat <ecat@example.nhs.uk>',
+  to: 'england.bookingandreferralstandard@nhs.net',
+};
 
 function assessed(
   overrides: Partial<AssessedRequest['request']> = {},
@@ -96,7 +99,7 @@ describe('rendering the configuration email', () => {
         expect(part).toContain(fact);
       }
     }
-    expect(email.to).toBe('bookingandreferralstandard@nhs.net');
+    expect(email.to).toBe('england.bookingandreferralstandard@nhs.net');
     expect(email.cc).toBe('"Alex Morgan" <alex.morgan@nhs.net>');
     expect(email.replyTo).toBe(email.cc);
     expect(email.messageId).toBe('<req-1@example.nhs.uk>');

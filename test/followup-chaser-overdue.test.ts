@@ -116,7 +116,7 @@ describe('a request 10 working days from testing', () => {
     expect(chaser!.references).toEqual(original);
     expect(chaser!.messageId).toBe(original.replace('<req-', '<chaser-req-'));
     expect(chaser!.to).toMatchObject({
-      value: [{ address: 'bookingandreferralstandard@nhs.net' }],
+      value: [{ address: 'england.bookingandreferralstandard@nhs.net' }],
     });
     expect(chaser!.cc).toMatchObject({ value: [{ address: 'alex.morgan@nhs.net' }] });
     expect(chaser!.text).toContain('Testing starts on Wednesday 31 March 2027, in 3 working days');
