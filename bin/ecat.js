@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx, so `npx ecat` works straight after `npm install`.
+// The `ecat` command: runs the TypeScript CLI through tsx, so it works straight after
+// `npm install`, from any folder and however it is started (npx, npm exec, an installed bin).
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/cli/main.ts');
+const { main } = await import('../src/cli/main.ts');
+await main(process.argv.slice(2));

@@ -8,7 +8,7 @@ import {
 } from './apim-credentials.ts';
 import type { AssessDeps } from './assess.ts';
 import { createDirectory } from './careconnect/create-directory.ts';
-import { ConfigError, type Config } from './config.ts';
+import { ConfigError, packagePath, type Config } from './config.ts';
 import { createTemplateRenderer, type TemplateRenderer } from './email/render.ts';
 import { calendarFromFeed, type WorkingCalendar } from './request/working-days.ts';
 
@@ -69,6 +69,6 @@ export async function createFoundation(
     directory,
     thresholds: config.urgency,
     now,
-    renderer: createTemplateRenderer('templates'),
+    renderer: createTemplateRenderer(packagePath('templates')),
   };
 }

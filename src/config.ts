@@ -1,6 +1,15 @@
 // Configuration: every environment variable ecat reads, read once at start and validated here.
 // Nothing else in the code reads process.env (STYLE.md).
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+/**
+ * The files ecat ships (config/, templates/) are found from the package, not the working
+ * directory, so `ecat` runs from any folder; a variable that names a file is read as given.
+ */
+export function packagePath(relative: string): string {
+  return fileURLToPath(new URL(`../${relative}`, import.meta.url));
+}
 
 const optionalText = z.preprocess(
   (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
@@ -65,7 +74,7 @@ const envSchema = z.object({
   MAIL_TO: emailAddress('england.bookingandreferralstandard@nhs.net'),
   DIRECTORY_URL_INT: optionalUrl(['https:', 'http:']),
   DIRECTORY_URL_PROD: optionalUrl(['https:', 'http:']),
-  DIRECTORY_FILE: withDefault('config/directory.json'),
+  DIRECTORY_FILE: withDefault(packagePath('config/directory.json')),
   DIRECTORY_TIMEOUT_MS: wholeNumber(5000, 100, 60_000),
   CATALOGUE_URL_INT: optionalUrl(['https:', 'http:']),
   CATALOGUE_URL_PROD: optionalUrl(['https:', 'http:']),
@@ -74,7 +83,7 @@ const envSchema = z.object({
   APIM_PRIVATE_KEY_FILE: optionalText,
   APIM_KEY_ID: optionalText,
   APIM_TOKEN_URL: optionalUrl(['https:', 'http:']),
-  BANK_HOLIDAYS_FILE: withDefault('config/bank-holidays.json'),
+  BANK_HOLIDAYS_FILE: withDefault(packagePath('config/bank-holidays.json')),
   URGENT_MAX_WORKING_DAYS: wholeNumber(5, 0, 100),
   HIGH_MAX_WORKING_DAYS: wholeNumber(15, 0, 365),
   CHASER_WORKING_DAYS_URGENT: wholeNumber(3, 0, 60),

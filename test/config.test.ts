@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { ecat } from './support/ecat.ts';
@@ -13,7 +14,13 @@ describe('configuration', () => {
       from: 'ecat <ecat@localhost>',
       to: 'england.bookingandreferralstandard@nhs.net',
     });
-    expect(config.directory.snapshotFile).toBe('config/directory.json');
+    // The shipped files are found from the package, wherever ecat is started.
+    expect(config.directory.snapshotFile).toBe(
+      fileURLToPath(new URL('../config/directory.json', import.meta.url)),
+    );
+    expect(config.bankHolidaysFile).toBe(
+      fileURLToPath(new URL('../config/bank-holidays.json', import.meta.url)),
+    );
     expect(config.directory.urls).toEqual({ INT: undefined, PROD: undefined });
     expect(config.http.port).toBe(3000);
     expect(config.urgency).toEqual({ urgentMaxWorkingDays: 5, highMaxWorkingDays: 15 });

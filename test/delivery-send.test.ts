@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixedClock, requestBody, testDatesIn } from './support/ecat.ts';
-import { useDelivery } from './support/delivery.ts';
+import { until, useDelivery } from './support/delivery.ts';
 
 const delivery = useDelivery();
 
@@ -82,6 +82,12 @@ describe('sending a request', () => {
     expect(record.history.map((entry) => entry.event)).toEqual(['queued', 'failed']);
     expect(record.history[1]?.reason).toMatch(/550.*Mailbox unavailable/);
     expect(record.history[1]?.details).toMatchObject({ responseCode: 550, attempt: 1 });
+    // The worker records `failed` before BullMQ files the job: wait for the job's side too.
+    await until(
+      async () => (await runtime.queue.getJob(`send-${id}`))?.finishedOn !== undefined,
+      15_000,
+      'the send job to be filed as failed',
+    );
     const job = await runtime.queue.getJob(`send-${id}`);
     expect(await job?.getState()).toBe('failed');
     expect(job?.attemptsMade).toBe(1);

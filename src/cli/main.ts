@@ -96,10 +96,23 @@ function waitForStop(): Promise<string> {
   });
 }
 
-const isEntryPoint = process.argv[1]?.endsWith('ecat.js') || process.argv[1]?.endsWith('main.ts');
-if (isEntryPoint) {
+/** A closed pipe (`ecat list | head -1`) is the reader saying "enough": end quietly, not with EPIPE. */
+function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
+/**
+ * The process's own CLI: real streams, `.env`, signals, the exit code. The package's bin calls
+ * this, however it was started (npx, npm exec, an installed bin, node bin/ecat.js).
+ */
+export async function main(argv: string[]): Promise<void> {
   // .env is honoured (CONTRACT.md); variables already set in the environment win.
   loadDotEnv({ quiet: true });
+  endQuietlyOnClosedPipe(process.stdout);
+  endQuietlyOnClosedPipe(process.stderr);
   const io: CliIo = {
     stdin: process.stdin,
     stdout: process.stdout,
@@ -108,15 +121,12 @@ if (isEntryPoint) {
     waitForStop,
     isTTY: Boolean(process.stderr.isTTY),
   };
-  runCli(process.argv.slice(2), io).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(
-        `ecat: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 1;
-    },
-  );
+  try {
+    process.exitCode = await runCli(argv, io);
+  } catch (error) {
+    process.stderr.write(
+      `ecat: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  }
 }
