@@ -1,15 +1,18 @@
 // API-M credentials for the DoS Search API and the BaRS proxy: a fixed access token, or NHS
-// England's signed-JWT client-credentials flow (an RS512 client assertion swapped for a token,
-// cached until it expires).
+// England's signed-JWT client-credentials flow, application-restricted level 3 (an RS512 client
+// assertion swapped for a token, cached until it expires).
 // Tokens and keys stay inside this module: nothing here logs, and errors never carry them.
 import { createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError, type Config } from './config.ts';
 
-/** Headers that authenticate one request; empty when nothing is configured (the sandbox). */
+/**
+ * The `Authorization: Bearer …` header that authenticates one request; empty when nothing is
+ * configured (the sandbox). Never an `apikey` header: API-M refuses an API key on its own.
+ */
 export interface ApimCredentials {
   headers(): Promise<Record<string, string>>;
-  /** "access token", "signed JWT (key id k1)", "API key" or "none": for the start-up line. */
+  /** "access token", "signed JWT (key id k1)" or "none": for the start-up line. */
   readonly kind: string;
 }
 
@@ -116,8 +119,9 @@ function describe(error: unknown): string {
 
 /**
  * Chooses the credentials from configuration: APIM_ACCESS_TOKEN wins; else the signed-JWT flow
- * when its four settings are given; else APIM_API_KEY alone as the `apikey` header; else none.
- * A half-configured JWT flow stops the start, naming what is missing.
+ * when its four settings are given; else none (the sandboxes). Nothing else: an API key on its
+ * own is refused (401) by the DoS Search API and the BaRS proxy alike (DOMAIN.md, "Looking the
+ * catalogue up"), so APIM_API_KEY alone, like a half-configured JWT flow, stops the start.
  */
 export function apimCredentialsFromConfig(
   apim: Config['apim'],
@@ -134,33 +138,32 @@ export function apimCredentialsFromConfig(
     APIM_TOKEN_URL: apim.tokenUrl,
   };
   const given = Object.entries(jwtSettings).filter(([, value]) => value !== undefined);
-  if (given.length > 0) {
-    const missing = Object.entries({ APIM_API_KEY: apim.apiKey, ...jwtSettings })
-      .filter(([, value]) => value === undefined)
-      .map(([name]) => name);
-    if (missing.length > 0) {
-      throw new ConfigError(
-        `${missing.join(', ')} must be set too for the signed-JWT flow (${given.map(([name]) => name).join(', ')} given)`,
-      );
-    }
-    let privateKey: KeyObject;
-    try {
-      privateKey = createPrivateKey(readKey(apim.privateKeyFile!));
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? 'not a PEM private key';
-      throw new ConfigError(`APIM_PRIVATE_KEY_FILE cannot be used (${reason})`);
-    }
-    return signedJwtCredentials({
-      apiKey: apim.apiKey!,
-      keyId: apim.keyId!,
-      tokenUrl: apim.tokenUrl!,
-      privateKey,
-      now,
-    });
+  if (given.length === 0 && apim.apiKey) {
+    throw new ConfigError(
+      'APIM_API_KEY alone is refused by the DoS Search API and the BaRS proxy (401): the signed-JWT flow needs APIM_API_KEY, APIM_PRIVATE_KEY_FILE, APIM_KEY_ID and APIM_TOKEN_URL (or set APIM_ACCESS_TOKEN instead)',
+    );
   }
-  if (apim.apiKey) {
-    const headers = { apikey: apim.apiKey };
-    return { kind: 'API key', headers: async () => headers };
+  if (given.length === 0) return NO_CREDENTIALS;
+  const missing = Object.entries({ APIM_API_KEY: apim.apiKey, ...jwtSettings })
+    .filter(([, value]) => value === undefined)
+    .map(([name]) => name);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `${missing.join(', ')} must be set too for the signed-JWT flow (${given.map(([name]) => name).join(', ')} given)`,
+    );
   }
-  return NO_CREDENTIALS;
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(readKey(apim.privateKeyFile!));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'not a PEM private key';
+    throw new ConfigError(`APIM_PRIVATE_KEY_FILE cannot be used (${reason})`);
+  }
+  return signedJwtCredentials({
+    apiKey: apim.apiKey!,
+    keyId: apim.keyId!,
+    tokenUrl: apim.tokenUrl!,
+    privateKey,
+    now,
+  });
 }

@@ -1,6 +1,7 @@
 // The composition root: builds every adapter from the configuration and hands them in.
 // Nothing below this file reads configuration or chooses an adapter by itself.
 import { readFile } from 'node:fs/promises';
+import { pino } from 'pino';
 import {
   apimCredentialsFromConfig,
   NO_CREDENTIALS,
@@ -60,7 +61,12 @@ export async function createFoundation(
   const apim = apimCredentialsFor(config, now);
   const [calendar, directory] = await Promise.all([
     loadCalendar(config.bankHolidaysFile).catch(asConfigError('BANK_HOLIDAYS_FILE')),
-    createDirectory(config.directory, apim).catch(asConfigError('DIRECTORY_FILE')),
+    // DoS Search refusals (400 diagnostics, 401/403) go to the log on stderr, as runtime.ts's do.
+    createDirectory(
+      config.directory,
+      apim,
+      pino({ level: config.logLevel, base: { app: 'ecat' } }, pino.destination(2)),
+    ).catch(asConfigError('DIRECTORY_FILE')),
   ]);
   return {
     config,

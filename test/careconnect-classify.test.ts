@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkCareConnect } from '../src/careconnect/check.ts';
 import { classifySchedulingEndpoints } from '../src/careconnect/classify.ts';
 import {
+  DirectoryCannotAnswerError,
   DirectoryUnavailableError,
   type Directory,
   type DirectoryQuery,
@@ -37,13 +38,13 @@ function scheduling(
       {
         coding: [
           {
-            system: 'https://fhir.nhs.uk/England/CodeSystem/England-EndpointPayloadType',
+            system: 'http://hl7.org/fhir/ValueSet/endpoint-payload-type',
             code: 'scheduling',
           },
         ],
       },
     ],
-    payloadMimeType: ['application/fhir+json'],
+    payloadMimeType: ['application/fhir'],
     address,
     ...overrides,
   };
@@ -147,12 +148,108 @@ describe('classifying scheduling endpoints', () => {
     );
   });
 
-  it('calls several scheduling endpoints malformed, even when each is valid', () => {
-    const finding = classify([scheduling('ASID:918999198997'), scheduling('ODS:Y09004')]);
-    expect(finding).toMatchObject({ status: 'malformed', address: 'ASID:918999198997' });
-    expect(finding.detail).toBe(
-      'DoS has 2 scheduling endpoints for this service, ASID:918999198997, ODS:Y09004 (DoS Search API, INT); there should be only one.',
+  it('calls several well-formed ASID: endpoints careconnect, listing every one', () => {
+    const finding = classify([scheduling('ASID:918999198997'), scheduling('ASID:918999198998')]);
+    expect(finding).toEqual({
+      status: 'careconnect',
+      address: 'ASID:918999198997',
+      detail:
+        'DoS has 2 CareConnect scheduling endpoints, ASID:918999198997 and ASID:918999198998 (DoS Search API, INT).',
+    });
+  });
+
+  it('names the organisation when the directory answered for one', () => {
+    const finding = classifySchedulingEndpoints(
+      [scheduling('ASID:918999198997'), scheduling('ASID:918999198998')],
+      'DoS Search API, INT',
+      'organisation Y09004',
     );
+    expect(finding.detail).toBe(
+      'DoS has 2 CareConnect scheduling endpoints, ASID:918999198997 and ASID:918999198998, for organisation Y09004 (DoS Search API, INT).',
+    );
+  });
+
+  it('prefers CareConnect to GP Connect, and says both are there', () => {
+    const finding = classify([scheduling('ODS:Y09004'), scheduling('ASID:918999198997')]);
+    expect(finding).toMatchObject({ status: 'careconnect', address: 'ASID:918999198997' });
+    expect(finding.detail).toBe(
+      'DoS has a CareConnect scheduling endpoint ASID:918999198997 (DoS Search API, INT). It also has GP Connect: ODS:Y09004.',
+    );
+  });
+
+  it('lists several GP Connect endpoints when there is no CareConnect one', () => {
+    const finding = classify([scheduling('ODS:Y09004'), scheduling('ODS:Y09005')]);
+    expect(finding).toMatchObject({ status: 'gpconnect', address: 'ODS:Y09004' });
+    expect(finding.detail).toBe(
+      'DoS has GP Connect scheduling endpoints ODS:Y09004 and ODS:Y09005 but no CareConnect (ASID:) one (DoS Search API, INT).',
+    );
+  });
+
+  it('rests on the well-formed endpoint when others are not, naming those too', () => {
+    const finding = classify([
+      scheduling('918999198993'),
+      scheduling('ASID:918999198994', { status: 'off' }),
+      scheduling('ASID:918999198995'),
+    ]);
+    expect(finding).toEqual({
+      status: 'careconnect',
+      address: 'ASID:918999198995',
+      detail:
+        "DoS has a CareConnect scheduling endpoint ASID:918999198995 (DoS Search API, INT). Not usable: '918999198993' without the ASID: or ODS: prefix; 'ASID:918999198994' with status 'off', not active.",
+    });
+  });
+
+  it('calls several scheduling endpoints malformed only when none would work', () => {
+    const finding = classify([
+      scheduling('918999198993'),
+      scheduling('ASID:918999198996', {}, 'copy-recipient'),
+    ]);
+    expect(finding).toEqual({
+      status: 'malformed',
+      address: '918999198993',
+      detail:
+        "DoS has 2 scheduling endpoints and none would work: '918999198993' without the ASID: or ODS: prefix; 'ASID:918999198996' as a copy recipient, not the primary recipient (DoS Search API, INT); CareConnect booking will not work until one is fixed.",
+    });
+  });
+
+  it('orders by the OrganizationEndpointOrder extension', () => {
+    const ordered = (address: string, order: number) =>
+      scheduling(address, {
+        extension: [
+          { url: `${EXT}Extension-England-OrganizationEndpointOrder`, valueInteger: order },
+        ],
+      });
+    const finding = classify([ordered('ASID:2', 2), ordered('ASID:1', 1)]);
+    expect(finding.address).toBe('ASID:1');
+    expect(finding.detail).toContain('ASID:1 and ASID:2');
+  });
+
+  it.each<[string, Partial<Endpoint>, string]>([
+    ['transport', { connectionType: { code: 'itk' } }, "with transport 'itk', not http"],
+    ['format', { payloadMimeType: ['application/pdf'] }, "with format 'application/pdf', not FHIR"],
+  ])('calls a scheduling endpoint with the wrong %s malformed', (_what, overrides, said) => {
+    const finding = classify([scheduling('ASID:918999198993', overrides)]);
+    expect(finding.status).toBe('malformed');
+    expect(finding.detail).toContain(said);
+  });
+
+  it.each([['application/fhir'], ['application/fhir+json'], ['application/fhir+xml']])(
+    'takes %s as the FHIR format',
+    (mime) => {
+      const finding = classify([scheduling('ASID:918999198993', { payloadMimeType: [mime] })]);
+      expect(finding.status).toBe('careconnect');
+    },
+  );
+
+  it('counts a scheduling code only in the endpoint-payload-type system (or with none)', () => {
+    const elsewhere = scheduling('ASID:918999198993', {
+      payloadType: [{ coding: [{ system: 'https://example.org/other', code: 'scheduling' }] }],
+    });
+    expect(classify([elsewhere]).status).toBe('missing');
+    const unsystematic = scheduling('ASID:918999198993', {
+      payloadType: [{ coding: [{ code: 'scheduling' }] }],
+    });
+    expect(classify([unsystematic]).status).toBe('careconnect');
   });
 
   it('trims the address DoS holds', () => {
@@ -193,6 +290,31 @@ describe('checkCareConnect', () => {
       detail:
         'The directory could not be reached (DoS Search API, INT: HTTP 503); CareConnect will be checked again before the email is sent.',
     });
+  });
+
+  it('calls a directory that cannot answer this query unverified and final', async () => {
+    const finding = await checkCareConnect(
+      failing(new DirectoryCannotAnswerError('DoS Search cannot look RX1 up.')),
+      query,
+      'a waiver does not apply to an unverified finding',
+    );
+    expect(finding).toEqual({
+      status: 'unverified',
+      final: true,
+      detail: 'DoS Search cannot look RX1 up.',
+    });
+  });
+
+  it('says refused credentials were refused, and that it will ask again', async () => {
+    const finding = await checkCareConnect(
+      failing(new DirectoryUnavailableError('DoS Search API, INT: HTTP 401', 'credentials')),
+      query,
+    );
+    expect(finding.status).toBe('unverified');
+    expect(finding.final).toBeUndefined();
+    expect(finding.detail).toMatch(
+      /^The directory refused ecat's API-M credentials \(DoS Search API, INT: HTTP 401\); CareConnect will be checked again/,
+    );
   });
 
   it('lets any other failure through: it is a fault, not an answer', async () => {

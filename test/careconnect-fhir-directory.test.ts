@@ -1,437 +1,427 @@
-// The DoS FHIR adapter against a mocked DoS Search API (msw): both search routes, every finding,
-// and the directory failing in each way we know of.
-import type { Bundle, BundleEntry, CapabilityStatement, Endpoint, FhirResource } from 'fhir/r4.js';
-import { delay, http, HttpResponse } from 'msw';
+// The DoS Search adapter against a strict stand-in of the API as published (msw): one request per
+// lookup, exactly the headers and query the spec lists, every per-organisation answer, and the
+// API failing in each way it can.
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFoundation } from '../src/app.ts';
 import { ApimAuthError, apimCredentialsFromConfig } from '../src/apim-credentials.ts';
 import { checkCareConnect } from '../src/careconnect/check.ts';
 import { createDirectory } from '../src/careconnect/create-directory.ts';
 import type { DirectoryQuery } from '../src/careconnect/directory.ts';
-import { createFhirDirectory } from '../src/careconnect/fhir-directory.ts';
+import { createFhirDirectory, type DirectoryLog } from '../src/careconnect/fhir-directory.ts';
 import { loadConfig } from '../src/config.ts';
+import {
+  DOS_BASE as BASE,
+  dosDirectory,
+  dosState,
+  FORBIDDEN,
+  invalidOdsCode,
+  ODS_SYSTEM,
+  referralEndpoint,
+  resetDosState,
+  schedulingEndpoint as scheduling,
+} from './support/dos-directory.ts';
+import { ecat } from './support/ecat.ts';
 
-const BASE = 'https://int.api.service.nhs.uk/dos-search/FHIR/R4';
-const EXT = 'https://fhir.nhs.uk/England/StructureDefinition/';
-const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
-const DOS_SYSTEM = 'https://fhir.nhs.uk/Id/dos-service-id';
-
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const query: DirectoryQuery = { dosServiceId: '2000072489', odsCode: 'Y02494', environment: 'INT' };
 
-function scheduling(address: string, overrides: Partial<Endpoint> = {}): Endpoint {
-  return {
-    resourceType: 'Endpoint',
-    id: `ep-${address.replace(/\W/g, '')}`,
-    status: 'active',
-    extension: [
-      { url: `${EXT}Extension-England-OrganizationEndpointOrder`, valueInteger: 1 },
-      { url: `${EXT}Extension-England-EndpointCompression`, valueBoolean: false },
-      { url: `${EXT}Extension-England-EndpointBusinessScenario`, valueCode: 'primary-recipient' },
-    ],
-    connectionType: {
-      system: 'https://fhir.nhs.uk/England/CodeSystem/England-EndpointConnection',
-      code: 'http',
-    },
-    managingOrganization: { reference: 'Organization/org-y02494' },
-    payloadType: [{ coding: [{ code: 'scheduling' }] }],
-    payloadMimeType: ['application/fhir+json'],
-    address,
-    ...overrides,
-  };
-}
-
-function capability(searchServiceById: boolean): CapabilityStatement {
-  const token = 'token' as const;
-  return {
-    resourceType: 'CapabilityStatement',
-    status: 'active',
-    date: '2026-11-01',
-    kind: 'instance',
-    fhirVersion: '4.0.1',
-    format: ['application/fhir+json'],
-    rest: [
-      {
-        mode: 'server',
-        resource: [
-          {
-            type: 'Organization',
-            interaction: [{ code: 'search-type' }],
-            searchParam: [{ name: 'identifier', type: token }],
-          },
-          {
-            type: 'HealthcareService',
-            interaction: [{ code: 'search-type' }],
-            searchParam: searchServiceById
-              ? [{ name: 'identifier', type: token }]
-              : [{ name: 'organization', type: 'reference' }],
-          },
-        ],
-      },
-    ],
-  };
-}
-
-function searchset(...resources: FhirResource[]): Bundle {
-  const entry: BundleEntry[] = resources.map((resource) => ({
-    fullUrl: `${BASE}/${resource.resourceType}/${resource.id}`,
-    resource,
-    search: { mode: resource.resourceType === 'Endpoint' ? 'include' : 'match' },
-  }));
-  return { resourceType: 'Bundle', type: 'searchset', total: resources.length, entry };
-}
-
-/** Today's DoS Search API answer: the Organization and, rev-included, its Endpoints. */
-const organisationAnswer = (...endpoints: Endpoint[]) =>
-  searchset(
-    {
-      resourceType: 'Organization',
-      id: 'org-y02494',
-      identifier: [{ system: ODS_SYSTEM, value: 'Y02494' }],
-      name: 'Example Primary Care Network',
-    },
-    ...endpoints,
-  );
-
-const server = setupServer();
+const state = dosState();
+const server = setupServer(...dosDirectory(state));
 const unhandled: string[] = [];
-const seen: Request[] = [];
 server.events.on('request:unhandled', ({ request }) => {
   unhandled.push(`${request.method} ${request.url}`);
 });
-server.events.on('request:start', ({ request }) => {
-  seen.push(request.clone());
-});
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-beforeEach(() => {
-  seen.length = 0;
-  unhandled.length = 0;
-});
 afterEach(() => {
-  server.resetHandlers();
-  // An unhandled request is a network error a retry loop could swallow: fail the test instead.
-  expect(unhandled).toEqual([]);
+  // An unhandled request is a network error a retry loop could swallow, and a refused one an
+  // `unverified` finding a test could take for the point: either fails the test instead.
+  const strays = unhandled.splice(0);
+  const refused = state.refused.splice(0);
+  resetDosState(state);
+  expect(strays).toEqual([]);
+  expect(refused).toEqual([]);
 });
 afterAll(() => server.close());
 
-const urlsOf = (path: string) =>
-  seen
-    .map((request) => new URL(request.url))
-    .filter((url) => url.pathname === `/dos-search/FHIR/R4/${path}`);
-
-const metadata = (searchServiceById = false) =>
-  http.get(`${BASE}/metadata`, () => HttpResponse.json(capability(searchServiceById)));
-const organisation = (...endpoints: Endpoint[]) =>
-  http.get(`${BASE}/Organization`, () => HttpResponse.json(organisationAnswer(...endpoints)));
-
 const tokenOne = apimCredentialsFromConfig({ accessToken: 'token-1' }, () => new Date());
-const directory = (timeoutMs = 2000, credentials = tokenOne) =>
-  createFhirDirectory({ baseUrl: BASE, environment: 'INT', timeoutMs, credentials });
+const directory = (timeoutMs = 2000, credentials = tokenOne, log?: DirectoryLog) =>
+  createFhirDirectory({
+    baseUrl: BASE,
+    environment: 'INT',
+    timeoutMs,
+    credentials,
+    ...(log ? { log } : {}),
+  });
 
-describe('searching Organization by ODS code (today’s DoS Search API)', () => {
-  it('finds CareConnect, asking with the right query parameters and credentials', async () => {
-    server.use(metadata(false), organisation(scheduling('ASID:918999198993')));
+/** Takes the refusals a test provoked on purpose, so afterEach checks only the unexpected ones. */
+function takeRefused(): string[] {
+  return state.refused.splice(0);
+}
+
+function capturingLog() {
+  const lines: { fields: Record<string, unknown>; message: string }[] = [];
+  const log: DirectoryLog = { warn: (fields, message) => lines.push({ fields, message }) };
+  return { log, lines };
+}
+
+describe('one request per lookup, as the spec has it', () => {
+  it('asks GET /Organization by ODS code with the spec’s headers and nothing else', async () => {
+    state.endpoints = [scheduling('ASID:918999198993')];
     const finding = await checkCareConnect(directory(), query);
     expect(finding).toEqual({
       status: 'careconnect',
       address: 'ASID:918999198993',
-      detail: 'DoS has a CareConnect scheduling endpoint ASID:918999198993 (DoS Search API, INT).',
+      detail:
+        'DoS has a CareConnect scheduling endpoint ASID:918999198993 for organisation Y02494 (DoS Search API, INT).',
     });
 
-    const [search, ...more] = urlsOf('Organization');
-    expect(more).toEqual([]);
-    expect(search?.searchParams.get('identifier')).toBe('odsOrganisationCode|Y02494');
-    expect(search?.searchParams.get('_revinclude')).toBe('Endpoint:organization');
-    expect(urlsOf('HealthcareService')).toEqual([]);
-    for (const request of seen) {
-      expect(request.method).toBe('GET');
-      expect(request.headers.get('authorization')).toBe('Bearer token-1');
-      expect(request.headers.get('accept')).toBe('application/fhir+json');
-    }
+    expect(state.seen).toHaveLength(1);
+    const [request] = state.seen;
+    expect(request!.method).toBe('GET');
+    expect(request!.url.origin + request!.url.pathname).toBe(`${BASE}/Organization`);
+    expect([...request!.url.searchParams]).toEqual([
+      ['identifier', `${ODS_SYSTEM}|Y02494`],
+      ['_revinclude', 'Endpoint:organization'],
+    ]);
+    // Besides the transport's own Host and (hop-by-hop) Connection, nothing the spec does not list.
+    expect(Object.keys(request!.headers).sort()).toEqual([
+      'accept',
+      'authorization',
+      'connection',
+      'host',
+      'version',
+      'x-correlation-id',
+      'x-request-id',
+    ]);
+    expect(request!.headers).toMatchObject({
+      accept: 'application/fhir+json',
+      authorization: 'Bearer token-1',
+      version: '1',
+      'x-request-id': expect.stringMatching(UUID),
+      'x-correlation-id': expect.stringMatching(UUID),
+    });
   });
 
-  it('finds GP Connect', async () => {
-    server.use(metadata(false), organisation(scheduling('ODS:Y02494')));
-    expect(await checkCareConnect(directory(), query)).toMatchObject({
+  it('never asks /metadata, nor by the old odsOrganisationCode form, however often it is used', async () => {
+    state.endpoints = [scheduling('ASID:918999198993')];
+    const dos = directory();
+    await Promise.all([checkCareConnect(dos, query), checkCareConnect(dos, query)]);
+    await checkCareConnect(dos, { ...query, odsCode: 'a20047' });
+    expect(state.seen.map((request) => request.url.pathname)).toEqual(
+      Array<string>(3).fill('/dos-search/FHIR/R4/Organization'),
+    );
+    const identifiers = state.seen.map((request) => request.url.searchParams.get('identifier'));
+    expect(identifiers).toEqual([
+      `${ODS_SYSTEM}|Y02494`,
+      `${ODS_SYSTEM}|Y02494`,
+      `${ODS_SYSTEM}|A20047`,
+    ]);
+    const requestIds = new Set(state.seen.map((request) => request.headers['x-request-id']));
+    expect(requestIds.size).toBe(3);
+  });
+
+  it('sends no request for an ODS code DoS Search does not take: final unverified, saying why', async () => {
+    const finding = await checkCareConnect(directory(), { ...query, odsCode: 'RX1' });
+    expect(finding).toMatchObject({ status: 'unverified', final: true });
+    expect(finding.detail).toMatch(
+      /DoS Search only looks organisations up by ODS codes of 5 to 12 letters or digits, and RX1 has 3/,
+    );
+    expect(finding.detail).toMatch(/will not be checked again/);
+    expect(finding.detail).toMatch(/ASID: \(CareConnect\) or ODS: \(GP Connect\)/);
+    expect(state.requests).toBe(0);
+  });
+
+  it('is not waived away: a final unverified is not a refusal', async () => {
+    const finding = await checkCareConnect(directory(), { ...query, odsCode: 'RR8' }, 'a reason');
+    expect(finding).toMatchObject({ status: 'unverified', final: true });
+  });
+});
+
+describe('what an organisation’s endpoints mean (per organisation, CONTRACT.md)', () => {
+  it('finds GP Connect when only ODS: endpoints are there', async () => {
+    state.endpoints = [scheduling('ODS:Y02494')];
+    expect(await checkCareConnect(directory(), query)).toEqual({
       status: 'gpconnect',
       address: 'ODS:Y02494',
+      detail:
+        'DoS has a GP Connect scheduling endpoint ODS:Y02494 but no CareConnect (ASID:) one for organisation Y02494 (DoS Search API, INT).',
     });
   });
 
-  it('calls an empty bundle missing: no endpoints is an answer', async () => {
-    server.use(
-      metadata(false),
-      http.get(`${BASE}/Organization`, () =>
-        HttpResponse.json({ resourceType: 'Bundle', type: 'searchset', total: 0 }),
-      ),
-    );
-    expect((await checkCareConnect(directory(), query)).status).toBe('missing');
-  });
-
-  it('calls an organisation with no scheduling endpoint missing', async () => {
-    const referral = scheduling('https://itk.example.nhs.uk', {
-      payloadType: [{ coding: [{ code: 'urn:nhs-itk:interaction:primaryRecipient' }] }],
+  it('calls two ASIDs at one organisation careconnect, listing both in DoS’s order', async () => {
+    state.endpoints = [
+      scheduling('ASID:918999198998', {}, { order: 2 }),
+      scheduling('ASID:918999198997', {}, { order: 1 }),
+    ];
+    expect(await checkCareConnect(directory(), query)).toEqual({
+      status: 'careconnect',
+      address: 'ASID:918999198997',
+      detail:
+        'DoS has 2 CareConnect scheduling endpoints, ASID:918999198997 and ASID:918999198998, for organisation Y02494 (DoS Search API, INT).',
     });
-    server.use(metadata(false), organisation(referral));
-    expect((await checkCareConnect(directory(), query)).status).toBe('missing');
   });
 
-  it('calls a 404 from the search missing, not unreachable', async () => {
-    server.use(
-      metadata(false),
-      http.get(`${BASE}/Organization`, () =>
-        HttpResponse.json(
-          {
-            resourceType: 'OperationOutcome',
-            issue: [{ severity: 'error', code: 'not-found' }],
-          },
-          { status: 404 },
-        ),
-      ),
+  it('lists GP Connect and unusable ones beside CareConnect', async () => {
+    state.endpoints = [
+      referralEndpoint(1),
+      scheduling('ODS:Y02494', {}, { order: 2 }),
+      scheduling('ASID:918999198993', {}, { order: 3 }),
+      scheduling('918999198994', {}, { order: 4 }),
+    ];
+    const finding = await checkCareConnect(directory(), query);
+    expect(finding).toMatchObject({ status: 'careconnect', address: 'ASID:918999198993' });
+    expect(finding.detail).toBe(
+      "DoS has a CareConnect scheduling endpoint ASID:918999198993 for organisation Y02494 (DoS Search API, INT). It also has GP Connect: ODS:Y02494. Not usable: '918999198994' without the ASID: or ODS: prefix.",
     );
+  });
+
+  it('counts an endpoint whose managingOrganization is another organisation: the API rev-included it', async () => {
+    state.endpoints = [
+      scheduling('ASID:918999198993', { managingOrganization: { reference: 'Organization/x' } }),
+    ];
+    expect((await checkCareConnect(directory(), query)).status).toBe('careconnect');
+  });
+
+  it('calls an organisation with no scheduling endpoint, or none at all, missing', async () => {
+    state.endpoints = [referralEndpoint()];
+    expect(await checkCareConnect(directory(), query)).toEqual({
+      status: 'missing',
+      detail:
+        'DoS has no scheduling endpoint for organisation Y02494 (DoS Search API, INT), so neither CareConnect nor GP Connect booking is configured.',
+    });
+    state.endpoints = [];
     expect((await checkCareConnect(directory(), query)).status).toBe('missing');
   });
 
-  it('calls a prefix-less address, and several endpoints, malformed', async () => {
-    server.use(metadata(false), organisation(scheduling('918999198993')));
-    expect(await checkCareConnect(directory(), query)).toMatchObject({
+  it('calls an ODS code DoS does not know missing, saying so', async () => {
+    state.organisations = { A20047: [scheduling('ODS:A20047')] };
+    const finding = await checkCareConnect(directory(), query);
+    expect(finding.status).toBe('missing');
+    expect(finding.detail).toContain('for ODS code Y02494, which DoS Search does not know');
+  });
+
+  it('calls malformed only when scheduling endpoints exist and none would work', async () => {
+    state.endpoints = [
+      scheduling('918999198993'),
+      scheduling('ASID:918999198995', { status: 'off' }, { order: 2 }),
+      scheduling('ASID:918999198996', {}, { order: 3, scenario: 'copy-recipient' }),
+    ];
+    const finding = await checkCareConnect(directory(), query);
+    expect(finding).toEqual({
       status: 'malformed',
       address: '918999198993',
+      detail:
+        "DoS has 3 scheduling endpoints for organisation Y02494 and none would work: '918999198993' without the ASID: or ODS: prefix; 'ASID:918999198995' with status 'off', not active; 'ASID:918999198996' as a copy recipient, not the primary recipient (DoS Search API, INT); CareConnect booking will not work until one is fixed.",
     });
-    server.use(organisation(scheduling('ASID:1'), scheduling('ASID:2')));
-    expect((await checkCareConnect(directory(), query)).detail).toMatch(/2 scheduling endpoints/);
   });
 
   it('waives a malformed configuration when the request gives a reason', async () => {
-    server.use(metadata(false), organisation(scheduling('ASID:1', { status: 'suspended' })));
+    state.endpoints = [scheduling('ASID:1', { status: 'off' })];
     const finding = await checkCareConnect(directory(), query, 'Being fixed by the DoS team');
     expect(finding).toMatchObject({ status: 'waived', address: 'ASID:1' });
     expect(finding.detail).toMatch(
       /not active.*Waived by the requester: "Being fixed by the DoS team"/,
     );
   });
-
-  it('reads the CapabilityStatement once per directory', async () => {
-    server.use(metadata(false), organisation(scheduling('ASID:918999198993')));
-    const dos = directory();
-    await Promise.all([checkCareConnect(dos, query), checkCareConnect(dos, query)]);
-    await checkCareConnect(dos, query);
-    expect(urlsOf('metadata')).toHaveLength(1);
-    expect(urlsOf('Organization')).toHaveLength(3);
-  });
 });
 
-describe('searching HealthcareService by DoS Service ID (where the server supports it)', () => {
-  const service = (...endpoints: Endpoint[]) =>
-    http.get(`${BASE}/HealthcareService`, () =>
-      HttpResponse.json(
-        searchset(
-          {
-            resourceType: 'HealthcareService',
-            id: 'hs-2000072489',
-            identifier: [{ system: DOS_SYSTEM, value: '2000072489' }],
-            name: 'Example Urgent Treatment Centre',
-            endpoint: endpoints.map((endpoint) => ({ reference: `Endpoint/${endpoint.id}` })),
-          },
-          ...endpoints,
-        ),
-      ),
+describe('the API refusing the lookup', () => {
+  it('puts a 400’s diagnostics in the detail and the log: final, not "directory down", not retried', async () => {
+    state.respond = () => ({ status: 400, body: invalidOdsCode('Y0249X') });
+    const { log, lines } = capturingLog();
+    const finding = await checkCareConnect(directory(2000, tokenOne, log), query);
+    expect(finding).toMatchObject({ status: 'unverified', final: true });
+    expect(finding.detail).toContain(
+      "DoS Search refused to look up ODS code Y02494 (DoS Search API, INT: HTTP 400: Invalid identifier value: ODS code 'Y0249X' must follow format ^[A-Za-z0-9]{5,12}$)",
     );
+    expect(finding.detail).not.toMatch(/could not be reached/);
+    expect(state.requests).toBe(1);
+    expect(lines).toEqual([
+      {
+        message: 'DoS Search refused the lookup',
+        fields: expect.objectContaining({
+          status: 400,
+          odsCode: 'Y02494',
+          requestId: state.seen[0]!.headers['x-request-id'],
+          reason: expect.stringContaining("ODS code 'Y0249X' must follow format"),
+        }),
+      },
+    ]);
+  });
 
-  it('finds the service’s endpoints, asking with the right query parameters', async () => {
-    server.use(metadata(true), service(scheduling('ASID:918999198993')));
-    expect(await checkCareConnect(directory(), query)).toMatchObject({
-      status: 'careconnect',
-      address: 'ASID:918999198993',
+  it('says the credentials were refused on a 401 (no bearer token), without retrying', async () => {
+    const none = apimCredentialsFromConfig({}, () => new Date());
+    const { log, lines } = capturingLog();
+    const finding = await checkCareConnect(directory(2000, none, log), query);
+    expect(takeRefused()).toEqual(['401 Invalid or missing authentication token']);
+    expect(finding.status).toBe('unverified');
+    expect(finding.final).toBeUndefined();
+    expect(finding.detail).toBe(
+      "The directory refused ecat's API-M credentials (DoS Search API, INT: HTTP 401: Invalid or missing authentication token); CareConnect will be checked again before the email is sent. Whoever runs ecat should check its API-M application's access to DoS Search.",
+    );
+    expect(state.requests).toBe(1);
+    expect(lines[0]).toMatchObject({
+      message: 'DoS Search refused the credentials',
+      fields: { status: 401 },
     });
-    const [search, ...more] = urlsOf('HealthcareService');
-    expect(more).toEqual([]);
-    expect(search?.searchParams.get('identifier')).toBe(`${DOS_SYSTEM}|2000072489`);
-    expect(search?.searchParams.get('_include')).toBe('HealthcareService:endpoint');
-    expect(urlsOf('Organization')).toEqual([]);
   });
 
-  it('calls a service without endpoints, or no such service, missing', async () => {
-    server.use(metadata(true), service());
-    expect((await checkCareConnect(directory(), query)).status).toBe('missing');
-    server.use(http.get(`${BASE}/HealthcareService`, () => HttpResponse.json(searchset())));
-    expect((await checkCareConnect(directory(), query)).status).toBe('missing');
+  it('says the credentials were refused on a 403', async () => {
+    state.respond = () => ({ status: 403, body: FORBIDDEN });
+    const finding = await checkCareConnect(directory(), query);
+    expect(finding.detail).toMatch(
+      /^The directory refused ecat's API-M credentials \(DoS Search API, INT: HTTP 403: Insufficient permissions/,
+    );
+    expect(state.requests).toBe(1);
+  });
+
+  it('calls a lookup unverified, asking nothing, when no API-M token can be had', async () => {
+    const noToken = {
+      kind: 'signed JWT (key id k1)',
+      headers: () =>
+        Promise.reject(new ApimAuthError('the API-M token endpoint answered HTTP 401')),
+    };
+    const finding = await checkCareConnect(directory(2000, noToken), query);
+    expect(finding.status).toBe('unverified');
+    expect(finding.detail).toContain('the API-M token endpoint answered HTTP 401');
+    expect(state.requests).toBe(0);
   });
 });
 
-describe('a directory that cannot answer', () => {
-  it('retries a 429, honouring Retry-After, and then answers', async () => {
-    let calls = 0;
-    server.use(
-      metadata(),
-      http.get(`${BASE}/Organization`, () => {
-        calls += 1;
-        return calls === 1
-          ? new HttpResponse(null, { status: 429, headers: { 'Retry-After': '0' } })
-          : HttpResponse.json(organisationAnswer(scheduling('ASID:918999198993')));
-      }),
-    );
+describe('a directory that cannot answer now', () => {
+  it('retries a 429 with the same X-Request-ID, honouring Retry-After, and then answers', async () => {
+    state.endpoints = [scheduling('ASID:918999198993')];
+    state.respond = (n) =>
+      n === 1 ? { status: 429, headers: { 'retry-after': '0' }, body: undefined } : undefined;
     expect((await checkCareConnect(directory(), query)).status).toBe('careconnect');
-    expect(calls).toBe(2);
+    expect(state.requests).toBe(2);
+    const [first, second] = state.seen.map((request) => request.headers);
+    expect(second!['x-request-id']).toBe(first!['x-request-id']);
+    expect(second!['x-correlation-id']).toBe(first!['x-correlation-id']);
   });
 
   it('caps a long Retry-After so the retry stays within the budget', async () => {
-    let calls = 0;
-    server.use(
-      metadata(),
-      http.get(`${BASE}/Organization`, () => {
-        calls += 1;
-        return calls === 1
-          ? new HttpResponse(null, { status: 503, headers: { 'Retry-After': '120' } })
-          : HttpResponse.json(organisationAnswer(scheduling('ODS:Y02494')));
-      }),
-    );
-    const started = performance.now();
+    state.endpoints = [scheduling('ODS:Y02494')];
+    state.respond = (n) =>
+      n === 1 ? { status: 503, headers: { 'retry-after': '120' }, text: 'busy' } : undefined;
     expect((await checkCareConnect(directory(2000), query)).status).toBe('gpconnect');
-    expect(performance.now() - started).toBeLessThan(1800);
+    expect(state.requests).toBe(2);
   });
 
-  it('calls a directory that keeps answering 503 unverified, after two retries', async () => {
-    let calls = 0;
-    server.use(
-      http.get(`${BASE}/metadata`, () => {
-        calls += 1;
-        return new HttpResponse('Service Unavailable', { status: 503 });
-      }),
-    );
+  it('calls a directory that keeps answering 503 unverified, after two retries of one request', async () => {
+    state.respond = () => ({ status: 503, text: 'Service Unavailable' });
     const finding = await checkCareConnect(directory(), query);
     expect(finding).toEqual({
       status: 'unverified',
       detail:
         'The directory could not be reached (DoS Search API, INT: HTTP 503); CareConnect will be checked again before the email is sent.',
     });
-    expect(calls).toBe(3);
+    expect(state.requests).toBe(3);
+    expect(new Set(state.seen.map((request) => request.headers['x-request-id'])).size).toBe(1);
+  });
+
+  it('keeps a 500’s OperationOutcome diagnostics in the detail', async () => {
+    state.respond = () => ({
+      status: 500,
+      body: {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'fatal', code: 'exception', diagnostics: 'Internal server error' }],
+      },
+    });
+    expect((await checkCareConnect(directory(), query)).detail).toContain(
+      'HTTP 500: Internal server error',
+    );
   });
 
   it('calls a directory that answers 429 for ever unverified', async () => {
-    server.use(
-      metadata(),
-      http.get(`${BASE}/Organization`, () => new HttpResponse(null, { status: 429 })),
-    );
+    state.respond = () => ({ status: 429 });
     expect((await checkCareConnect(directory(), query)).detail).toMatch(/HTTP 429/);
   });
 
   it('calls a directory that hangs unverified within the timeout', async () => {
-    server.use(
-      http.get(`${BASE}/metadata`, async () => {
-        await delay('infinite');
-        return HttpResponse.json(capability(false));
-      }),
-    );
-    const started = performance.now();
+    state.respond = () => 'hang';
     const finding = await checkCareConnect(directory(300), query);
     expect(finding.status).toBe('unverified');
     expect(finding.detail).toMatch(/no answer in time/);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 
-  it('keeps retries within the timeout: a slow 503 is not retried past it', async () => {
-    server.use(
-      http.get(`${BASE}/metadata`, async () => {
-        await delay(200);
-        return new HttpResponse(null, { status: 503 });
-      }),
-    );
-    const started = performance.now();
-    expect((await checkCareConnect(directory(300), query)).status).toBe('unverified');
-    expect(performance.now() - started).toBeLessThan(1000);
-  });
-
-  it('calls garbage JSON unverified', async () => {
-    server.use(
-      metadata(),
-      http.get(
-        `${BASE}/Organization`,
-        () => new HttpResponse('{"resourceType": "Bund', { status: 200 }),
-      ),
-    );
-    const finding = await checkCareConnect(directory(), query);
-    expect(finding.status).toBe('unverified');
-    expect(finding.detail).toMatch(/the answer was not JSON/);
-  });
-
-  it('calls an HTML error page unverified', async () => {
-    server.use(
-      http.get(`${BASE}/metadata`, () =>
-        HttpResponse.html('<html><body>Bad gateway</body></html>'),
-      ),
-    );
-    expect((await checkCareConnect(directory(), query)).status).toBe('unverified');
-  });
-
-  it('calls JSON that is not FHIR unverified', async () => {
-    server.use(http.get(`${BASE}/metadata`, () => HttpResponse.json({ hello: 'world' })));
-    expect((await checkCareConnect(directory(), query)).detail).toMatch(
-      /not a CapabilityStatement/,
-    );
-    server.use(
-      metadata(),
-      http.get(`${BASE}/Organization`, () =>
-        HttpResponse.json({ resourceType: 'OperationOutcome', issue: [] }),
-      ),
-    );
-    expect((await checkCareConnect(directory(), query)).detail).toMatch(/not a FHIR Bundle/);
-  });
-
-  it('calls a bundle holding a garbled Endpoint unverified, not a crash', async () => {
-    const garbled = { ...scheduling('ASID:1'), address: 918999198993 } as unknown as Endpoint;
-    server.use(metadata(), organisation(garbled));
-    const finding = await checkCareConnect(directory(), query);
-    expect(finding.status).toBe('unverified');
-    expect(finding.detail).toMatch(/Endpoint that is not valid FHIR \(address: /);
-  });
-
-  it.each([[400], [401], [403]])('calls HTTP %s unverified without retrying', async (status) => {
-    let calls = 0;
-    server.use(
-      http.get(`${BASE}/metadata`, () => {
-        calls += 1;
-        return HttpResponse.json({ resourceType: 'OperationOutcome' }, { status });
-      }),
-    );
-    expect((await checkCareConnect(directory(), query)).detail).toContain(`HTTP ${status}`);
-    expect(calls).toBe(1);
-  });
-
-  it('calls a 404 for /metadata unverified: the base URL is wrong, not the service', async () => {
-    server.use(http.get(`${BASE}/metadata`, () => new HttpResponse(null, { status: 404 })));
-    expect((await checkCareConnect(directory(), query)).status).toBe('unverified');
-  });
-
-  it('calls a network failure unverified, and asks for the CapabilityStatement again next time', async () => {
-    server.use(http.get(`${BASE}/metadata`, () => HttpResponse.error()));
+  it('calls a network failure unverified, and asks again next time', async () => {
+    state.up = false;
     const dos = directory();
     expect((await checkCareConnect(dos, query)).status).toBe('unverified');
-    server.use(metadata(), organisation(scheduling('ASID:918999198993')));
+    state.up = true;
+    state.endpoints = [scheduling('ASID:918999198993')];
     expect((await checkCareConnect(dos, query)).status).toBe('careconnect');
+  });
+
+  it.each([
+    ['garbage JSON', { status: 200, text: '{"resourceType": "Bund' }, /the answer was not JSON/],
+    [
+      'an HTML error page',
+      { status: 200, text: '<html>Bad gateway</html>', headers: { 'content-type': 'text/html' } },
+      /the answer was not JSON/,
+    ],
+    [
+      'JSON that is not a Bundle',
+      { status: 200, body: { resourceType: 'OperationOutcome', issue: [] } },
+      /not a FHIR Bundle/,
+    ],
+    [
+      'a Bundle holding a garbled Endpoint',
+      {
+        status: 200,
+        body: {
+          resourceType: 'Bundle',
+          type: 'searchset',
+          entry: [{ resource: { ...scheduling('ASID:1'), address: 918999198993 } }],
+        },
+      },
+      /Endpoint that is not valid FHIR \(address: /,
+    ],
+  ])('calls %s unverified, not a crash', async (_name, answer, detail) => {
+    state.respond = () => answer;
+    const finding = await checkCareConnect(directory(), query);
+    expect(finding.status).toBe('unverified');
+    expect(finding.detail).toMatch(detail);
+  });
+
+  it('calls a 404 unverified, not missing: the base URL is wrong, not the organisation', async () => {
+    const elsewhere = createFhirDirectory({
+      baseUrl: `${BASE}/wrong`,
+      environment: 'INT',
+      timeoutMs: 2000,
+      credentials: tokenOne,
+    });
+    const finding = await checkCareConnect(elsewhere, query);
+    expect(takeRefused()).toEqual([
+      '404 No such resource: GET /dos-search/FHIR/R4/wrong/Organization',
+    ]);
+    expect(finding.status).toBe('unverified');
+    expect(finding.detail).toMatch(/HTTP 404/);
+    expect(state.requests).toBe(1);
   });
 });
 
 describe('createDirectory', () => {
   it('asks the DoS API for an environment with a URL, and the snapshot for the other', async () => {
-    server.use(metadata(), organisation(scheduling('ODS:Y02494')));
-    const dos = await createDirectory({
-      urls: { INT: BASE },
-      snapshotFile: 'config/directory.json',
-      timeoutMs: 2000,
-    });
+    state.endpoints = [scheduling('ODS:Y02494')];
+    const dos = await createDirectory(
+      { urls: { INT: BASE }, snapshotFile: 'config/directory.json', timeoutMs: 2000 },
+      tokenOne,
+    );
     expect(await checkCareConnect(dos, query)).toMatchObject({
       status: 'gpconnect',
       detail: expect.stringContaining('(DoS Search API, INT)'),
     });
-    expect(seen).toHaveLength(2);
+    expect(state.requests).toBe(1);
     expect(await checkCareConnect(dos, { ...query, environment: 'PROD' })).toMatchObject({
       status: 'careconnect',
       address: 'ASID:918999198993',
-      detail: expect.stringContaining('DoS snapshot config/directory.json'),
+      detail: expect.stringContaining('(DoS snapshot)'),
     });
-    expect(seen).toHaveLength(2);
+    expect(state.requests).toBe(1);
   });
 
   it('does not read the snapshot when every environment has a URL', async () => {
@@ -444,25 +434,39 @@ describe('createDirectory', () => {
     ).resolves.toBeDefined();
   });
 
-  it('sends the API-M credentials from configuration with every directory request', async () => {
-    server.use(metadata(), organisation(scheduling('ASID:918999198993')));
-    const config = loadConfig({ DIRECTORY_URL_INT: BASE, APIM_API_KEY: 'key-from-config' });
+  it('sends the API-M access token from configuration', async () => {
+    state.endpoints = [scheduling('ASID:918999198993')];
+    state.tokens = ['token-from-config'];
+    const config = loadConfig({ DIRECTORY_URL_INT: BASE, APIM_ACCESS_TOKEN: 'token-from-config' });
     const { directory: dos } = await createFoundation(config);
     expect((await checkCareConnect(dos, query)).status).toBe('careconnect');
-    expect(seen).toHaveLength(2);
-    for (const request of seen) expect(request.headers.get('apikey')).toBe('key-from-config');
+    expect(state.seen.map((request) => request.headers.authorization)).toEqual([
+      'Bearer token-from-config',
+    ]);
   });
 
-  it('calls a lookup unverified, asking nothing, when no API-M token can be had', async () => {
-    const noToken = {
-      kind: 'signed JWT (key id k1)',
-      headers: () =>
-        Promise.reject(new ApimAuthError('the API-M token endpoint answered HTTP 401')),
-    };
-    const finding = await checkCareConnect(directory(2000, noToken), query);
-    expect(finding.status).toBe('unverified');
-    expect(finding.detail).toContain('the API-M token endpoint answered HTTP 401');
-    expect(seen).toEqual([]);
+  it('refuses APIM_API_KEY on its own: both NHS APIs answer an API key alone 401', async () => {
+    const config = loadConfig({ DIRECTORY_URL_INT: BASE, APIM_API_KEY: 'key-from-config' });
+    await expect(createFoundation(config)).rejects.toThrow(
+      'APIM_API_KEY alone is refused by the DoS Search API and the BaRS proxy (401): the signed-JWT flow needs APIM_API_KEY, APIM_PRIVATE_KEY_FILE, APIM_KEY_ID and APIM_TOKEN_URL (or set APIM_ACCESS_TOKEN instead)',
+    );
+    expect(state.requests).toBe(0);
+  });
+
+  it.each([
+    ['validate', { DIRECTORY_URL_INT: BASE }],
+    [
+      'worker',
+      { CATALOGUE_URL_INT: 'https://int.api.service.nhs.uk/booking-and-referral/FHIR/R4' },
+    ],
+  ])('ecat %s stops with exit 2 and one line on APIM_API_KEY alone', async (command, urls) => {
+    const args = command === 'worker' ? ['worker'] : [command, 'config/example-request.json'];
+    const run = await ecat(args, { REDIS_URL: 'redis://127.0.0.1:1', APIM_API_KEY: 'k', ...urls });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'ecat: configuration: APIM_API_KEY alone is refused by the DoS Search API and the BaRS proxy (401): the signed-JWT flow needs APIM_API_KEY, APIM_PRIVATE_KEY_FILE, APIM_KEY_ID and APIM_TOKEN_URL (or set APIM_ACCESS_TOKEN instead)',
+    ]);
+    expect(state.requests).toBe(0);
   });
 
   it('stops on a snapshot it cannot read when some environment needs it', async () => {
@@ -473,5 +477,117 @@ describe('createDirectory', () => {
         timeoutMs: 2000,
       }),
     ).rejects.toThrow(/cannot read the DoS snapshot config\/no-such-snapshot.json/);
+  });
+});
+
+// The stand-in must refuse what the API refuses, or the tests above prove nothing.
+describe('the stand-in itself, asked by hand', () => {
+  const good = {
+    authorization: 'Bearer token-1',
+    version: '1',
+    'x-request-id': '60E0B220-8136-4CA5-AE46-1D97EF59D068',
+  };
+  const search = `${BASE}/Organization?identifier=${encodeURIComponent(`${ODS_SYSTEM}|Y02494`)}&_revinclude=Endpoint:organization`;
+  const ask = async (url: string, headers: Record<string, string>) => {
+    const response = await fetch(url, { headers });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const diagnostics = (body: Record<string, unknown>) =>
+    (body.issue as { diagnostics: string }[]).map((issue) => issue.diagnostics);
+
+  it('answers a request as the spec shapes it with a searchset Bundle', async () => {
+    state.endpoints = [scheduling('ASID:918999198993'), referralEndpoint()];
+    const { status, body } = await ask(search, good);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: [
+        { resource: { resourceType: 'Organization' }, search: { mode: 'match' } },
+        { resource: { resourceType: 'Endpoint' }, search: { mode: 'include' } },
+        { resource: { resourceType: 'Endpoint' }, search: { mode: 'include' } },
+      ],
+    });
+  });
+
+  it.each([
+    [
+      'the old odsOrganisationCode identifier',
+      `${BASE}/Organization?identifier=odsOrganisationCode|Y02494&_revinclude=Endpoint:organization`,
+      good,
+      "Invalid identifier system 'odsOrganisationCode' - expected 'https://fhir.nhs.uk/Id/ods-organization-code'",
+    ],
+    [
+      'a 3-character ODS code',
+      search.replace('Y02494', 'RX1'),
+      good,
+      "Invalid identifier value: ODS code 'RX1' must follow format ^[A-Za-z0-9]{5,12}$",
+    ],
+    [
+      'no version header',
+      search,
+      { ...good, version: undefined },
+      "Missing required header(s): 'version'",
+    ],
+    [
+      'version 2',
+      search,
+      { ...good, version: '2' },
+      "Invalid version found in supplied headers: version must be '1'",
+    ],
+    [
+      'no X-Request-ID',
+      search,
+      { ...good, 'x-request-id': undefined },
+      "Missing required header(s): 'x-request-id'",
+    ],
+    [
+      'an X-Request-ID that is not a UUID',
+      search,
+      { ...good, 'x-request-id': 'req-1' },
+      "Invalid X-Request-ID header 'req-1': must be a UUID",
+    ],
+    [
+      'a traceparent header',
+      search,
+      { ...good, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+      'Unexpected header(s): traceparent.',
+    ],
+    ['an apikey header', search, { ...good, apikey: 'k' }, 'Unexpected header(s): apikey.'],
+    [
+      'a query parameter the spec does not list',
+      `${search}&_include=HealthcareService:endpoint`,
+      good,
+      "Unexpected query parameter(s): _include. Only 'identifier' and '_revinclude' are allowed.",
+    ],
+    [
+      'no _revinclude',
+      search.replace('&_revinclude=Endpoint:organization', ''),
+      good,
+      "Missing required query parameter(s): '_revinclude'",
+    ],
+  ])('refuses %s with 400 and the spec’s OperationOutcome', async (_name, url, headers, said) => {
+    const sent = Object.fromEntries(
+      Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    const { status, body } = await ask(url, sent);
+    expect(status).toBe(400);
+    expect(body.resourceType).toBe('OperationOutcome');
+    expect(diagnostics(body)).toEqual([said]);
+    expect(body.issue).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        details: { coding: [expect.objectContaining({ system: expect.any(String) })] },
+      }),
+    ]);
+    expect(takeRefused()).toEqual([`400 ${said}`]);
+  });
+
+  it('answers /metadata 404 and a request without a bearer token 401', async () => {
+    expect((await ask(`${BASE}/metadata`, good)).status).toBe(404);
+    const { status, body } = await ask(search, { ...good, authorization: 'apikey k' });
+    expect(status).toBe(401);
+    expect(diagnostics(body)).toEqual(['Invalid or missing authentication token']);
+    expect(takeRefused()).toHaveLength(2);
   });
 });

@@ -26,13 +26,14 @@ describe('the DoS snapshot (config/directory.json)', () => {
     ['2000099001', 'Y09001', 'malformed', '918999198994'],
     ['2000099002', 'Y09002', 'malformed', 'ASID:918999198995'],
     ['2000099003', 'Y09003', 'malformed', 'ASID:918999198996'],
-    ['2000099004', 'Y09004', 'malformed', 'ASID:918999198997'],
+    ['2000099004', 'Y09004', 'careconnect', 'ASID:918999198997'],
+    ['2000099005', 'Y09005', 'malformed', '918999198999'],
   ])('finds service %s (%s) %s %s', async (dosServiceId, odsCode, status, address) => {
     for (const environment of ['INT', 'PROD'] as const) {
       const finding = await checkCareConnect(directory, { dosServiceId, odsCode, environment });
       expect(finding.status).toBe(status);
       expect(finding.address).toBe(address);
-      expect(finding.detail).toContain(`(DoS snapshot ${SNAPSHOT})`);
+      expect(finding.detail).toContain(`(DoS snapshot)`);
     }
   });
 
@@ -42,7 +43,20 @@ describe('the DoS snapshot (config/directory.json)', () => {
     expect(await detail('2000099001', 'Y09001')).toMatch(/without the ASID: or ODS: prefix/);
     expect(await detail('2000099002', 'Y09002')).toMatch(/with status 'off', not active/);
     expect(await detail('2000099003', 'Y09003')).toMatch(/as a copy recipient/);
-    expect(await detail('2000099004', 'Y09004')).toMatch(/2 scheduling endpoints/);
+    expect(await detail('2000099005', 'Y09005')).toMatch(
+      /2 scheduling endpoints and none would work: '918999198999' without the ASID: or ODS: prefix; 'ASID:918999199000' as a copy recipient/,
+    );
+  });
+
+  it('lists every CareConnect endpoint of a service with two', async () => {
+    const finding = await checkCareConnect(directory, {
+      dosServiceId: '2000099004',
+      odsCode: 'Y09004',
+      environment: 'INT',
+    });
+    expect(finding.detail).toBe(
+      `DoS has 2 CareConnect scheduling endpoints, ASID:918999198997 and ASID:918999198998 (DoS snapshot).`,
+    );
   });
 
   it('falls back to the organisation’s endpoints when the service is not in the snapshot', async () => {
@@ -52,6 +66,10 @@ describe('the DoS snapshot (config/directory.json)', () => {
       environment: 'INT',
     });
     expect(finding).toMatchObject({ status: 'careconnect', address: 'ASID:918999198993' });
+    // The organisation's referral (ITK) endpoint is not a booking one.
+    expect(finding.detail).toBe(
+      `DoS has a CareConnect scheduling endpoint ASID:918999198993 for organisation Y02494 (DoS snapshot).`,
+    );
   });
 
   it('calls a service and organisation it does not know missing', async () => {
@@ -73,27 +91,36 @@ describe('the DoS snapshot (config/directory.json)', () => {
     expect(finding.detail).toMatch(/Waived by the requester: "ED does not take direct bookings"/);
   });
 
-  it('is a FHIR R4 collection Bundle of Organizations, HealthcareServices and Endpoints', async () => {
+  it('is a FHIR R4 collection Bundle of DoS resources, its Endpoints as DoS Search writes them', async () => {
     const bundle = JSON.parse(await readFile(SNAPSHOT, 'utf8')) as Bundle;
     expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
     const types = new Set(bundle.entry?.map((entry) => entry.resource?.resourceType));
     expect([...types].sort()).toEqual(['Endpoint', 'HealthcareService', 'Organization']);
-    for (const entry of bundle.entry ?? []) {
-      if (entry.resource?.resourceType !== 'Endpoint') continue;
-      expect(entry.resource).toMatchObject({
-        connectionType: {
-          system: 'https://fhir.nhs.uk/England/CodeSystem/England-EndpointConnection',
-          code: 'http',
-        },
-        payloadType: [{ coding: [{ code: 'scheduling' }] }],
-        payloadMimeType: ['application/fhir+json'],
-      });
-      const extensions = (entry.resource.extension ?? []).map((ext) => ext.url.split('/').pop());
+    const endpoints = (bundle.entry ?? []).flatMap((entry) =>
+      entry.resource?.resourceType === 'Endpoint' ? [entry.resource] : [],
+    );
+    expect(endpoints.filter((endpoint) => endpoint.connectionType.code === 'itk')).toHaveLength(1);
+    for (const endpoint of endpoints) {
+      // endpoint_mapper.py: one system for every payloadType; DoS's format "FHIR" is application/fhir.
+      expect(endpoint.payloadType?.[0]?.coding?.[0]?.system).toBe(
+        'http://hl7.org/fhir/ValueSet/endpoint-payload-type',
+      );
+      expect(endpoint.connectionType.system).toBe(
+        'https://fhir.nhs.uk/England/CodeSystem/England-EndpointConnection',
+      );
+      expect(endpoint.managingOrganization?.reference).toMatch(/^Organization\//);
+      const extensions = (endpoint.extension ?? []).map((ext) => ext.url.split('/').pop());
       expect(extensions.sort()).toEqual([
         'Extension-England-EndpointBusinessScenario',
         'Extension-England-EndpointCompression',
         'Extension-England-OrganizationEndpointOrder',
       ]);
+      if (endpoint.connectionType.code === 'itk') continue;
+      expect(endpoint).toMatchObject({
+        connectionType: { code: 'http' },
+        payloadType: [{ coding: [{ code: 'scheduling' }] }],
+        payloadMimeType: ['application/fhir'],
+      });
     }
   });
 });
@@ -109,7 +136,7 @@ describe('a snapshot that is not a DoS Bundle', () => {
 
   it('refuses another resource type, naming the problem', () => {
     expect(() => createSnapshotDirectory({ resourceType: 'Patient', id: 'p1' })).toThrow(
-      /^DoS snapshot is not a FHIR Bundle of DoS resources \(resourceType: .*"Bundle"/,
+      /^the DoS snapshot is not a FHIR Bundle of DoS resources \(resourceType: .*"Bundle"/,
     );
   });
 
@@ -164,7 +191,7 @@ describe('a snapshot that is not a DoS Bundle', () => {
     const file = join(dir, 'patient.json');
     await writeFile(file, JSON.stringify({ resourceType: 'Patient' }));
     await expect(loadSnapshotDirectory(file)).rejects.toThrow(
-      `DoS snapshot ${file} is not a FHIR Bundle`,
+      `the DoS snapshot ${file} is not a FHIR Bundle`,
     );
   });
 });

@@ -187,7 +187,30 @@ describe('API-M credentials', () => {
     expect(() => apimCredentialsFromConfig(apim, now, () => 'not a key')).toThrow(
       /^APIM_PRIVATE_KEY_FILE cannot be used/,
     );
-    expect(apimCredentialsFromConfig({ apiKey: 'k' }, now).kind).toBe('API key');
     expect(apimCredentialsFromConfig({}, now).kind).toBe('none');
+  });
+
+  it('refuses an API key on its own: the BaRS proxy and DoS Search answer it 401', () => {
+    expect(() => apimCredentialsFromConfig({ apiKey: 'k' }, now)).toThrow(ConfigError);
+    expect(() => apimCredentialsFromConfig({ apiKey: 'k' }, now)).toThrow(
+      /^APIM_API_KEY alone is refused by the DoS Search API and the BaRS proxy \(401\): the signed-JWT flow needs APIM_API_KEY, APIM_PRIVATE_KEY_FILE, APIM_KEY_ID and APIM_TOKEN_URL \(or set APIM_ACCESS_TOKEN instead\)$/,
+    );
+    // An access token makes the key irrelevant; the key with the other three is the JWT flow.
+    expect(apimCredentialsFromConfig({ apiKey: 'k', accessToken: 't' }, now).kind).toBe(
+      'access token',
+    );
+  });
+
+  it('sends the proxy a bearer token and never an apikey header', async () => {
+    const seen: Headers[] = [];
+    server.use(
+      http.get(`${BASE}/metadata`, ({ request }) => {
+        seen.push(request.headers);
+        return HttpResponse.json(statement);
+      }),
+    );
+    await client().lookup('2000072489');
+    expect(seen[0]!.get('authorization')).toBe('Bearer secret-access-token');
+    expect(seen[0]!.has('apikey')).toBe(false);
   });
 });

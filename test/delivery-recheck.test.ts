@@ -1,5 +1,7 @@
 // A request accepted while the DoS directory was unreachable (CareConnect `unverified`) is checked
-// again by the worker before its email goes: the directory is the DoS FHIR API, mocked with msw.
+// again by the worker before its email goes; one the directory cannot answer for (an ODS code DoS
+// Search does not take) is final and goes without. The directory is the strict DoS Search
+// stand-in (msw).
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SEND_UNVERIFIED_FROM_ATTEMPT } from '../src/queue/send-email.ts';
@@ -8,28 +10,38 @@ import { useDelivery } from './support/delivery.ts';
 import {
   DOS_BASE,
   dosDirectory,
+  dosState,
+  resetDosState,
   schedulingEndpoint,
-  type DosDirectoryState,
 } from './support/dos-directory.ts';
 
 const delivery = useDelivery();
-const directory: DosDirectoryState = { up: false, endpoints: [], requests: 0 };
+const directory = dosState({ up: false });
 const server = setupServer(...dosDirectory(directory));
 const unhandled: string[] = [];
 server.events.on('request:unhandled', ({ request }) => unhandled.push(request.url));
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {
-  expect(unhandled).toEqual([]);
-  Object.assign(directory, { up: false, endpoints: [], requests: 0 });
+  const strays = unhandled.splice(0);
+  const refused = directory.refused.splice(0);
+  resetDosState(directory, { up: false });
+  expect(strays).toEqual([]);
+  // The stand-in refuses what the API refuses (400/401/404): none of that may happen here.
+  expect(refused).toEqual([]);
 });
 afterAll(() => server.close());
 
-/** A runtime whose INT directory is the mocked DoS API, and a request accepted while it is down. */
+/** The INT directory is the DoS Search stand-in, reached with an API-M access token. */
+const DOS_ENV = {
+  DIRECTORY_URL_INT: DOS_BASE,
+  DIRECTORY_TIMEOUT_MS: '500',
+  APIM_ACCESS_TOKEN: 'test-token',
+};
+
+/** A runtime whose INT directory is the DoS Search stand-in, and a request accepted while it is down. */
 async function acceptedWhileDown(name: string, body = requestBody()) {
-  const runtime = await delivery.runtime(name, {
-    env: { DIRECTORY_URL_INT: DOS_BASE, DIRECTORY_TIMEOUT_MS: '500' },
-  });
+  const runtime = await delivery.runtime(name, { env: DOS_ENV });
   const id = await delivery.accept(runtime, body);
   expect((await delivery.record(runtime, id)).careConnect.status).toBe('unverified');
   return { runtime, id };
@@ -72,7 +84,7 @@ describe('CareConnect unverified at intake', () => {
 
   it('with a single attempt left, sends at once rather than never', async () => {
     const runtime = await delivery.runtime('recheck-one', {
-      env: { DIRECTORY_URL_INT: DOS_BASE, DIRECTORY_TIMEOUT_MS: '500' },
+      env: DOS_ENV,
       retry: { attempts: 1, backoffMs: 10 },
     });
     const id = await delivery.accept(runtime);
@@ -100,5 +112,33 @@ describe('CareConnect unverified at intake', () => {
     const record = await delivery.waitForStatus(runtime, id, 'sent');
     expect(record.careConnect.status).toBe('waived');
     expect(delivery.sink.messages[0]?.text).toContain('GP Connect booking only until March');
+  });
+});
+
+describe('CareConnect unverified for good (an ODS code DoS Search does not take)', () => {
+  it('is accepted without asking, and sent at the first attempt without a re-check', async () => {
+    const runtime = await delivery.runtime('recheck-final', { env: DOS_ENV });
+    directory.up = true;
+    directory.endpoints = [schedulingEndpoint('ASID:918999198993')];
+    const id = await delivery.accept(
+      runtime,
+      requestBody({
+        odsCode: 'RX1',
+        endpoint: 'https://BaRS-INT-RX1.example-supplier.thirdparty.nhs.uk/fhir/R4',
+      }),
+    );
+    const accepted = await delivery.record(runtime, id);
+    expect(accepted.careConnect).toMatchObject({ status: 'unverified', final: true });
+    expect(accepted.careConnect.detail).toMatch(/ODS codes of 5 to 12 .* RX1 has 3/);
+    expect(accepted.warnings).toContain(accepted.careConnect.detail);
+
+    delivery.worker(runtime);
+    const record = await delivery.waitForStatus(runtime, id, 'sent');
+    expect(record.history.map((entry) => entry.event)).toEqual(['queued', 'sent']);
+    expect(record.history.at(-1)?.details?.attempt).toBe(1);
+    expect(directory.requests).toBe(0);
+    const [mail] = delivery.sink.messages;
+    expect(mail?.text).toContain('RX1 has 3');
+    expect(mail?.text).not.toMatch(/still unreachable/);
   });
 });

@@ -1,11 +1,18 @@
-import { http, HttpResponse, delay } from 'msw';
 import { setupServer } from 'msw/node';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { apimCredentialsFromConfig } from '../src/apim-credentials.ts';
 import { createFhirDirectory } from '../src/careconnect/fhir-directory.ts';
 import { submitRequest } from '../src/intake.ts';
 import { openRuntime, startWorker, type RunningWorker, type Runtime } from '../src/runtime.ts';
 import { deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
+import {
+  DOS_BASE,
+  dosDirectory,
+  dosState,
+  resetDosState,
+  type ForcedAnswer,
+} from './support/dos-directory.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 
 let sink: SmtpSink;
@@ -82,43 +89,38 @@ describe('SMTP faults', () => {
 });
 
 describe('directory faults during intake', () => {
-  const BASE = 'https://int.api.service.nhs.uk/dos-search/FHIR/R4';
-  const server = setupServer();
+  // The strict DoS Search stand-in: only what the published API takes gets past it.
+  const dos = dosState();
+  const server = setupServer(...dosDirectory(dos));
   const unhandled: string[] = [];
   server.events.on('request:unhandled', ({ request }) => unhandled.push(request.url));
   beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
   afterEach(() => {
-    server.resetHandlers();
-    expect(unhandled).toEqual([]);
+    const strays = unhandled.splice(0);
+    const refused = dos.refused.splice(0);
+    resetDosState(dos);
+    expect(strays).toEqual([]);
+    expect(refused).toEqual([]);
   });
   afterAll(() => server.close());
 
   const TIMEOUT_MS = 500;
   const intakeWith = () => ({
     ...runtime.intakeDeps('test'),
-    directory: createFhirDirectory({ baseUrl: BASE, environment: 'INT', timeoutMs: TIMEOUT_MS }),
+    directory: createFhirDirectory({
+      baseUrl: DOS_BASE,
+      environment: 'INT',
+      timeoutMs: TIMEOUT_MS,
+      credentials: apimCredentialsFromConfig({ accessToken: 'test-token' }, () => new Date()),
+    }),
   });
 
-  it.each([
-    [
-      'hangs',
-      () =>
-        http.get(`${BASE}/metadata`, async () => {
-          await delay('infinite');
-          return HttpResponse.json({});
-        }),
-    ],
-    [
-      'answers 429',
-      () => http.get(`${BASE}/metadata`, () => new HttpResponse(null, { status: 429 })),
-    ],
-    [
-      'answers garbage JSON',
-      () =>
-        http.get(`${BASE}/metadata`, () => new HttpResponse('{"resourceType":', { status: 200 })),
-    ],
-  ])('accepts as unverified, within the timeout, when the directory %s', async (_name, handler) => {
-    server.use(handler());
+  it.each<[string, ForcedAnswer]>([
+    ['hangs', 'hang'],
+    ['answers 429', { status: 429 }],
+    ['answers garbage JSON', { status: 200, text: '{"resourceType":' }],
+  ])('accepts as unverified, within the timeout, when the directory %s', async (_name, answer) => {
+    dos.respond = () => answer;
     const started = performance.now();
     const result = await submitRequest(
       requestBody({ dosServiceId: String(8_600_000_000 + Math.floor(Math.random() * 1e6)) }),
@@ -128,7 +130,12 @@ describe('directory faults during intake', () => {
     expect(result.outcome).toBe('accepted');
     if (result.outcome !== 'accepted') return;
     expect(result.careConnect.status).toBe('unverified');
+    expect(result.careConnect.final).toBeUndefined();
     expect(result.warnings.join(' ')).toMatch(/checked again before the email is sent/);
     expect(elapsed).toBeLessThan(TIMEOUT_MS + 1500);
+    expect(dos.seen.length).toBeGreaterThan(0);
+    for (const request of dos.seen) {
+      expect(request.url.pathname).toBe('/dos-search/FHIR/R4/Organization');
+    }
   });
 });

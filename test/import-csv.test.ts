@@ -340,8 +340,8 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
       await runtime.close();
     }
 
-    // One lookup per organisation, the CapabilityStatement read once, ≤ 10 requests in any second.
-    expect(requests.filter((r) => r.path === 'metadata')).toHaveLength(1);
+    // One lookup per organisation, no /metadata (DoS Search has none), ≤ 10 requests in any second.
+    expect(requests.filter((r) => r.path === 'metadata')).toHaveLength(0);
     expect(new Set(requests.map((r) => r.ods).filter(Boolean)).size).toBe(41);
     expect(requests.filter((r) => r.path === 'Organization')).toHaveLength(41);
     const times = requests.map((r) => r.at).sort((a, b) => a - b);

@@ -1,8 +1,28 @@
 // The CareConnect check: asks the directory, classifies, and applies what the request says about
-// it (a waiver). "Could not ask" is `unverified`, never `missing` (DOMAIN.md).
+// it (a waiver). "Could not ask" is `unverified`, never `missing` (DOMAIN.md); "cannot ask for
+// this request" is `unverified` and final, so nobody holds the email back waiting for it.
 import { classifySchedulingEndpoints } from './classify.ts';
-import { DirectoryUnavailableError, type Directory, type DirectoryQuery } from './directory.ts';
+import {
+  DirectoryCannotAnswerError,
+  DirectoryUnavailableError,
+  type Directory,
+  type DirectoryQuery,
+} from './directory.ts';
 import { isRefusingFinding, type CareConnectFinding } from './finding.ts';
+
+const CHECKED_AGAIN = 'CareConnect will be checked again before the email is sent.';
+
+function unverified(error: unknown): CareConnectFinding | undefined {
+  if (error instanceof DirectoryCannotAnswerError) {
+    return { status: 'unverified', final: true, detail: error.message };
+  }
+  if (!(error instanceof DirectoryUnavailableError)) return undefined;
+  const detail =
+    error.reason === 'credentials'
+      ? `The directory refused ecat's API-M credentials (${error.message}); ${CHECKED_AGAIN} Whoever runs ecat should check its API-M application's access to DoS Search.`
+      : `The directory could not be reached (${error.message}); ${CHECKED_AGAIN}`;
+  return { status: 'unverified', detail };
+}
 
 export async function checkCareConnect(
   directory: Directory,
@@ -12,13 +32,11 @@ export async function checkCareConnect(
   let finding: CareConnectFinding;
   try {
     const lookup = await directory.schedulingEndpoints(query);
-    finding = classifySchedulingEndpoints(lookup.endpoints, lookup.source);
+    finding = classifySchedulingEndpoints(lookup.endpoints, lookup.source, lookup.subject);
   } catch (error) {
-    if (!(error instanceof DirectoryUnavailableError)) throw error;
-    return {
-      status: 'unverified',
-      detail: `The directory could not be reached (${error.message}); CareConnect will be checked again before the email is sent.`,
-    };
+    const notChecked = unverified(error);
+    if (notChecked === undefined) throw error;
+    return notChecked;
   }
   if (waiver !== undefined && isRefusingFinding(finding)) {
     return {

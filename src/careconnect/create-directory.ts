@@ -1,15 +1,17 @@
-// Chooses the directory adapter per environment from configuration: the DoS FHIR API where its
+// Chooses the directory adapter per environment from configuration: the DoS Search API where its
 // URL is set, else the snapshot file (read once, and only when some environment needs it).
 import { NO_CREDENTIALS, type ApimCredentials } from '../apim-credentials.ts';
 import type { Config } from '../config.ts';
 import type { Environment } from '../request/schema.ts';
 import type { Directory } from './directory.ts';
-import { createFhirDirectory } from './fhir-directory.ts';
+import { createFhirDirectory, type DirectoryLog } from './fhir-directory.ts';
 import { loadSnapshotDirectory } from './snapshot-directory.ts';
 
 export async function createDirectory(
   config: Config['directory'],
   credentials: ApimCredentials = NO_CREDENTIALS,
+  /** Where the DoS Search adapter reports refused or failed lookups (400 diagnostics, 401/403). */
+  log?: DirectoryLog,
 ): Promise<Directory> {
   const needsSnapshot = !config.urls.INT || !config.urls.PROD;
   const snapshot = needsSnapshot ? await loadSnapshotDirectory(config.snapshotFile) : undefined;
@@ -17,7 +19,13 @@ export async function createDirectory(
   for (const environment of ['INT', 'PROD'] as const) {
     const baseUrl = config.urls[environment];
     byEnvironment[environment] = baseUrl
-      ? createFhirDirectory({ baseUrl, environment, timeoutMs: config.timeoutMs, credentials })
+      ? createFhirDirectory({
+          baseUrl,
+          environment,
+          timeoutMs: config.timeoutMs,
+          credentials,
+          ...(log === undefined ? {} : { log }),
+        })
       : snapshot!;
   }
   return {

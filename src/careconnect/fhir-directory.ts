@@ -1,21 +1,35 @@
-// The DoS FHIR adapter (fhir-kit-client): asks the directory's CapabilityStatement once, then
-// searches HealthcareService by dos-service-id where supported, else today's DoS Search API
-// route, Organization by ODS code with its Endpoints (DOMAIN.md). Within one time budget, 429 and
-// 5xx are retried briefly; anything else that is not an answer makes the directory "unavailable".
-import { CapabilityTool, Client } from 'fhir-kit-client';
-import type { Bundle, Endpoint } from 'fhir/r4.js';
+// The DoS Search API adapter, as published in NHSDigital/ftrs-directory-of-services
+// docs/specification/dos-search.yaml: one request per lookup, `GET /Organization?identifier=
+// <ods-organization-code system>|<ODS>&_revinclude=Endpoint:organization`, with the headers the spec
+// lists (version, X-Request-ID, X-Correlation-ID, Authorization) and no others: the API answers
+// anything else 400. There is no /metadata. 429 and 5xx are retried within one time budget with
+// the same X-Request-ID; 400 is final (a bug or a bad code), 401/403 mean the credentials were refused.
+// It asks through strict-get.ts, not fhir-kit-client: Node's fetch adds a header the API refuses.
+import type { Bundle, OperationOutcome } from 'fhir/r4.js';
+import { randomUUID } from 'node:crypto';
 import { ApimAuthError, NO_CREDENTIALS, type ApimCredentials } from '../apim-credentials.ts';
 import type { Environment } from '../request/schema.ts';
-import {
-  asBundle,
-  DOS_SERVICE_ID_SYSTEM,
-  endpointsOfOrganisation,
-  endpointsOfService,
-  hasIdentifier,
-  resourcesOf,
-} from './bundle.ts';
+import { asBundle, ODS_CODE_SYSTEM, resourcesOf } from './bundle.ts';
 import { classifiableEndpoint } from './classify.ts';
-import { DirectoryUnavailableError, type Directory, type DirectoryQuery } from './directory.ts';
+import { getJson, HttpNetworkError, HttpStatusError } from './strict-get.ts';
+import {
+  DirectoryCannotAnswerError,
+  DirectoryUnavailableError,
+  type Directory,
+  type DirectoryQuery,
+} from './directory.ts';
+
+/** The DoS Search API takes ODS codes of 5 to 12 letters or digits (its `identifier` pattern). */
+export const DOS_SEARCH_ODS_CODE = /^[A-Za-z0-9]{5,12}$/;
+/** The only `_revinclude` the API takes, and it is mandatory. */
+const REVINCLUDE = 'Endpoint:organization';
+/** The major version of the API we speak: the mandatory `version` header. */
+const API_VERSION = '1';
+
+/** Where the adapter reports a lookup that went wrong (pino's `warn` fits). */
+export interface DirectoryLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
 
 export interface FhirDirectoryOptions {
   /** From configuration only: a request never chooses where ecat looks. */
@@ -23,29 +37,37 @@ export interface FhirDirectoryOptions {
   environment: Environment;
   /** The whole lookup's budget, retries included (DOMAIN.md asks for 5 s). */
   timeoutMs: number;
-  /** API-M credentials: the DoS Search API is application-restricted. */
+  /** API-M credentials: the DoS Search API is application-restricted (signed JWT). */
   credentials?: ApimCredentials;
   /** Retries of a 429 or 5xx answer within the budget. */
   retries?: number;
-}
-
-/** What fhir-kit-client puts on the Error it throws for an HTTP answer it will not return. */
-interface HttpFailure {
-  response?: { status?: number };
-  config?: { headers?: Headers };
+  log?: DirectoryLog;
 }
 
 const MAX_RETRY_WAIT_MS = 1000;
 const FIRST_BACKOFF_MS = 150;
 
 function statusOf(error: unknown): number | undefined {
-  return (error as HttpFailure | undefined)?.response?.status;
+  return error instanceof HttpStatusError ? error.status : undefined;
+}
+
+/** The OperationOutcome's diagnostics (the spec's error shape), joined; undefined without any. */
+function diagnosticsOf(error: unknown): string | undefined {
+  const outcome = (error instanceof HttpStatusError ? error.body : undefined) as
+    Partial<OperationOutcome> | undefined;
+  if (outcome?.resourceType !== 'OperationOutcome' || !Array.isArray(outcome.issue)) {
+    return undefined;
+  }
+  const said = outcome.issue
+    .map((issue) => issue.diagnostics ?? issue.details?.text ?? issue.details?.coding?.[0]?.display)
+    .filter((text): text is string => typeof text === 'string' && text.trim() !== '');
+  return said.length > 0 ? said.join('; ') : undefined;
 }
 
 function retryAfterMs(error: unknown, attempt: number): number {
-  const header = (error as HttpFailure).config?.headers?.get?.('retry-after');
+  const header = error instanceof HttpStatusError ? error.retryAfter : undefined;
   // Only the delta-seconds form: an HTTP-date would need the clock, and the backoff is as good.
-  const seconds = header === null || header === undefined ? NaN : Number(header);
+  const seconds = header === undefined ? NaN : Number(header);
   const wait =
     Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : FIRST_BACKOFF_MS * 2 ** attempt;
   return Math.min(wait, MAX_RETRY_WAIT_MS);
@@ -53,12 +75,14 @@ function retryAfterMs(error: unknown, attempt: number): number {
 
 function describe(error: unknown): string {
   const status = statusOf(error);
-  // fhir-kit-client reports an unparseable body with the (successful) status it came with.
-  if (status !== undefined && status < 300) return 'the answer was not JSON';
-  if (status !== undefined) return `HTTP ${status}`;
+  if (status !== undefined) {
+    const said = diagnosticsOf(error);
+    return said === undefined ? `HTTP ${status}` : `HTTP ${status}: ${said}`;
+  }
   const name = (error as Error | undefined)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') return 'no answer in time';
   if (error instanceof SyntaxError) return 'the answer was not JSON';
+  if (error instanceof HttpNetworkError) return `no answer (${error.message})`;
   return (error as Error | undefined)?.message ?? String(error);
 }
 
@@ -66,8 +90,8 @@ function describe(error: unknown): string {
 function isTransportFailure(error: unknown): boolean {
   const name = (error as Error | undefined)?.name;
   return (
-    statusOf(error) !== undefined ||
-    error instanceof TypeError ||
+    error instanceof HttpStatusError ||
+    error instanceof HttpNetworkError ||
     error instanceof SyntaxError ||
     name === 'TimeoutError' ||
     name === 'AbortError'
@@ -77,116 +101,118 @@ function isTransportFailure(error: unknown): boolean {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createFhirDirectory(options: FhirDirectoryOptions): Directory {
-  const client = new Client({ baseUrl: options.baseUrl });
+  // The base with a trailing slash, so the search resolves below it, not beside its last segment.
+  const base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
   const credentials = options.credentials ?? NO_CREDENTIALS;
   const source = `DoS Search API, ${options.environment}`;
   const retries = options.retries ?? 2;
-  let searchByServiceId: Promise<boolean> | undefined;
 
-  const unavailable = (reason: string, cause?: unknown) =>
-    new DirectoryUnavailableError(`${source}: ${reason}`, cause === undefined ? {} : { cause });
-
-  /**
-   * One GET within the lookup's deadline, retrying 429/5xx while time remains. A 404 answers
-   * `undefined` when the caller allows it (a search that found nothing), else it is a failure.
-   */
-  async function get(path: string, deadline: number, notFoundIsEmpty = false): Promise<unknown> {
+  /** The one request of a lookup, retried on 429/5xx while the budget lasts; its Bundle. */
+  async function searchOrganisation(odsCode: string, deadline: number): Promise<unknown> {
+    const identifier = encodeURIComponent(`${ODS_CODE_SYSTEM}|${odsCode}`);
+    const path = `Organization?identifier=${identifier}&_revinclude=${encodeURIComponent(REVINCLUDE)}`;
+    // The same X-Request-ID on every retry of this request (the spec: "If you re-send a failed
+    // request, use the same value"); the correlation id ties this lookup together in their logs.
+    const requestId = randomUUID();
+    const correlationId = randomUUID();
+    const trace = { odsCode, requestId, correlationId, directory: source };
     for (let attempt = 0; ; attempt += 1) {
       const remaining = deadline - performance.now();
-      if (remaining <= 0) throw unavailable('no answer in time');
+      if (remaining <= 0) throw new DirectoryUnavailableError(`${source}: no answer in time`);
       try {
-        // Asked per request: a signed-JWT token is renewed as it nears expiry.
-        const headers = { ...(await credentials.headers()), accept: 'application/fhir+json' };
-        return await client.request(path, {
-          options: { headers, signal: AbortSignal.timeout(Math.ceil(remaining)) },
-        });
+        // Asked per attempt: a signed-JWT token is renewed as it nears expiry. Only its
+        // Authorization is taken: the API answers any header the spec does not list 400.
+        const { authorization } = await credentials.headers();
+        const headers = {
+          ...(authorization === undefined ? {} : { authorization }),
+          // Not in the spec's list, but tolerated (organization_headers.py): says what we read.
+          accept: 'application/fhir+json',
+          version: API_VERSION,
+          'x-request-id': requestId,
+          'x-correlation-id': correlationId,
+        };
+        return await getJson(
+          new URL(path, base),
+          headers,
+          AbortSignal.timeout(Math.ceil(remaining)),
+        );
       } catch (error) {
-        if (error instanceof ApimAuthError) throw unavailable(error.message, error);
+        if (error instanceof ApimAuthError) {
+          throw new DirectoryUnavailableError(`${source}: ${error.message}`, 'unreachable', {
+            cause: error,
+          });
+        }
         if (!isTransportFailure(error)) throw error;
         const status = statusOf(error);
-        if (status === 404 && notFoundIsEmpty) return undefined;
+        const reason = describe(error);
+        if (status === 400) {
+          // A 400 is final: the same request gets the same answer. Either ecat sends something
+          // the API does not take (a bug) or the ODS code is one DoS Search refuses.
+          options.log?.warn({ ...trace, status, reason }, 'DoS Search refused the lookup');
+          throw new DirectoryCannotAnswerError(
+            `DoS Search refused to look up ODS code ${odsCode} (${source}: ${reason}), so CareConnect is not verified and will not be checked again. Please check the service's scheduling endpoint in DoS, and tell whoever runs ecat: this is a fault in ecat or in the ODS code.`,
+            { cause: error },
+          );
+        }
+        if (status === 401 || status === 403) {
+          options.log?.warn({ ...trace, status, reason }, 'DoS Search refused the credentials');
+          throw new DirectoryUnavailableError(`${source}: ${reason}`, 'credentials', {
+            cause: error,
+          });
+        }
         const retryable = status === 429 || (status !== undefined && status >= 500);
         const wait = retryable ? retryAfterMs(error, attempt) : 0;
         if (!retryable || attempt >= retries || performance.now() + wait >= deadline) {
-          throw unavailable(describe(error), error);
+          options.log?.warn(
+            { ...trace, status, reason, attempts: attempt + 1 },
+            'DoS Search did not answer',
+          );
+          throw new DirectoryUnavailableError(`${source}: ${reason}`, 'unreachable', {
+            cause: error,
+          });
         }
         await sleep(wait);
       }
     }
   }
 
-  /** A search's Bundle, its Endpoints checked: a garbled answer is the directory's fault. */
-  async function search(path: string, deadline: number): Promise<Bundle> {
-    const answer = await get(path, deadline, true);
-    if (answer === undefined) return { resourceType: 'Bundle', type: 'searchset' };
+  /** The Bundle, its Endpoints checked: a garbled answer is the directory's fault. */
+  function readBundle(answer: unknown): Bundle {
     const bundle = asBundle(answer);
-    if (!bundle) throw unavailable('the answer was not a FHIR Bundle');
+    if (!bundle) {
+      throw new DirectoryUnavailableError(`${source}: the answer was not a FHIR Bundle`);
+    }
     for (const endpoint of resourcesOf(bundle, 'Endpoint')) {
       const checked = classifiableEndpoint.safeParse(endpoint);
       if (!checked.success) {
         const issue = checked.error.issues[0];
-        throw unavailable(
-          `the answer held an Endpoint that is not valid FHIR (${issue?.path.join('.')}: ${issue?.message})`,
+        throw new DirectoryUnavailableError(
+          `${source}: the answer held an Endpoint that is not valid FHIR (${issue?.path.join('.')}: ${issue?.message})`,
         );
       }
     }
     return bundle;
   }
 
-  async function readCapability(deadline: number): Promise<boolean> {
-    const statement = await get('metadata', deadline);
-    if ((statement as { resourceType?: unknown }).resourceType !== 'CapabilityStatement') {
-      throw unavailable('/metadata is not a CapabilityStatement');
-    }
-    return new CapabilityTool(
-      statement as ConstructorParameters<typeof CapabilityTool>[0],
-    ).resourceSearch('HealthcareService', 'identifier');
-  }
-
-  /** Read once and shared by concurrent lookups; a failed read is tried again next time. */
-  function supportsServiceIdSearch(deadline: number): Promise<boolean> {
-    if (searchByServiceId === undefined) {
-      const reading = readCapability(deadline);
-      searchByServiceId = reading;
-      reading.catch(() => {
-        if (searchByServiceId === reading) searchByServiceId = undefined;
-      });
-    }
-    return searchByServiceId;
-  }
-
-  async function byServiceId(query: DirectoryQuery, deadline: number): Promise<Endpoint[]> {
-    const identifier = encodeURIComponent(`${DOS_SERVICE_ID_SYSTEM}|${query.dosServiceId}`);
-    const bundle = await search(
-      `HealthcareService?identifier=${identifier}&_include=HealthcareService:endpoint`,
-      deadline,
-    );
-    const service = resourcesOf(bundle, 'HealthcareService').find((candidate) =>
-      hasIdentifier(candidate.identifier, DOS_SERVICE_ID_SYSTEM, query.dosServiceId),
-    );
-    return service ? endpointsOfService(bundle, service) : [];
-  }
-
-  async function byOdsCode(query: DirectoryQuery, deadline: number): Promise<Endpoint[]> {
-    // `odsOrganisationCode` is the DoS Search API's own identifier system name, not a URL.
-    const identifier = encodeURIComponent(`odsOrganisationCode|${query.odsCode}`);
-    const bundle = await search(
-      `Organization?identifier=${identifier}&_revinclude=Endpoint:organization`,
-      deadline,
-    );
-    // The Search API's Endpoints reference their Organization by id; the ODS code is on it. When
-    // the answer omits the Organization, every Endpoint in it is the searched one's anyway.
-    const endpoints = endpointsOfOrganisation(bundle, query.odsCode);
-    return endpoints.length > 0 ? endpoints : resourcesOf(bundle, 'Endpoint');
-  }
-
   return {
     async schedulingEndpoints(query: DirectoryQuery) {
+      const odsCode = query.odsCode.trim().toUpperCase();
+      if (!DOS_SEARCH_ODS_CODE.test(odsCode)) {
+        // Never sent: the API is bound to refuse it (400), and asking again changes nothing.
+        throw new DirectoryCannotAnswerError(
+          `CareConnect is not verified: DoS Search only looks organisations up by ODS codes of 5 to 12 letters or digits, and ${odsCode} has ${odsCode.length}, so ecat cannot see the scheduling endpoints DoS holds for it (${source}). It will not be checked again: please make sure the service's scheduling endpoint in DoS has an ASID: (CareConnect) or ODS: (GP Connect) address.`,
+        );
+      }
       const deadline = performance.now() + options.timeoutMs;
-      const endpoints = (await supportsServiceIdSearch(deadline))
-        ? await byServiceId(query, deadline)
-        : await byOdsCode(query, deadline);
-      return { endpoints, source };
+      const bundle = readBundle(await searchOrganisation(odsCode, deadline));
+      // Every Endpoint in the answer is the organisation's (rev-included by it); managingOrganization
+      // may name another organisation (the spec says so), so it is not a filter.
+      const endpoints = resourcesOf(bundle, 'Endpoint');
+      const known = resourcesOf(bundle, 'Organization').length > 0;
+      const subject = known
+        ? `organisation ${odsCode}`
+        : `ODS code ${odsCode}, which DoS Search does not know`;
+      return { endpoints, source, subject };
     },
   };
 }

@@ -53,12 +53,15 @@ function firstIssue(error: z.ZodError): string {
   return `${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}`;
 }
 
-export function createSnapshotDirectory(value: unknown, source = 'DoS snapshot'): Directory {
+/**
+ * `name` is how errors about the snapshot name it (its file, for whoever runs ecat); findings say
+ * only "DoS snapshot": requesters read them, and a path on our server means nothing to them.
+ */
+export function createSnapshotDirectory(value: unknown, name = 'the DoS snapshot'): Directory {
+  const source = 'DoS snapshot';
   const parsed = snapshotShape.safeParse(value);
   if (!parsed.success) {
-    throw new Error(
-      `${source} is not a FHIR Bundle of DoS resources (${firstIssue(parsed.error)})`,
-    );
+    throw new Error(`${name} is not a FHIR Bundle of DoS resources (${firstIssue(parsed.error)})`);
   }
   // zod checked every field the lookups read; the FHIR types say the rest.
   const bundle = value as Bundle;
@@ -68,21 +71,20 @@ export function createSnapshotDirectory(value: unknown, source = 'DoS snapshot')
     for (const ref of service.endpoint ?? []) {
       if (!endpointIds.has(ref.reference?.split('/').pop())) {
         throw new Error(
-          `${source}: HealthcareService/${service.id} references ${ref.reference ?? 'an endpoint without a reference'}, which is not in the bundle`,
+          `${name}: HealthcareService/${service.id} references ${ref.reference ?? 'an endpoint without a reference'}, which is not in the bundle`,
         );
       }
     }
   }
   return {
     async schedulingEndpoints(query) {
-      // Prefer the service itself; fall back to its organisation, as the DoS Search API must today.
+      // Prefer the service itself (a snapshot can hold it); else its organisation, as DoS Search answers.
       const service = services.find((candidate) =>
         hasIdentifier(candidate.identifier, DOS_SERVICE_ID_SYSTEM, query.dosServiceId),
       );
-      const endpoints = service
-        ? endpointsOfService(bundle, service)
-        : endpointsOfOrganisation(bundle, query.odsCode);
-      return { endpoints, source };
+      if (service) return { endpoints: endpointsOfService(bundle, service), source };
+      const endpoints = endpointsOfOrganisation(bundle, query.odsCode);
+      return { endpoints, source, subject: `organisation ${query.odsCode}` };
     },
   };
 }
@@ -104,5 +106,5 @@ export async function loadSnapshotDirectory(file: string): Promise<Directory> {
       cause: error,
     });
   }
-  return createSnapshotDirectory(value, `DoS snapshot ${file}`);
+  return createSnapshotDirectory(value, `the DoS snapshot ${file}`);
 }

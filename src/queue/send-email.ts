@@ -5,7 +5,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { checkCareConnect } from '../careconnect/check.ts';
 import type { Directory } from '../careconnect/directory.ts';
-import { isRefusingFinding } from '../careconnect/finding.ts';
+import { isRefusingFinding, needsRecheck } from '../careconnect/finding.ts';
 import { PermanentMailError, TemporaryMailError, type RefusedRecipient } from '../email/errors.ts';
 import { renderConfigurationEmail, type TemplateRenderer } from '../email/render.ts';
 import { withRefusedCopies, type Mailer } from '../email/transport.ts';
@@ -62,7 +62,9 @@ async function recheckCareConnect(
     request.careConnectWaiver,
   );
   const sendAnyway = attempt.last || attempt.number >= SEND_UNVERIFIED_FROM_ATTEMPT;
-  if (finding.status === 'unverified' && !sendAnyway) {
+  // A final `unverified` (the directory cannot answer for this request) goes at once: waiting
+  // cannot change it.
+  if (needsRecheck(finding) && !sendAnyway) {
     await deps.store.note(record.id, { event: 'recheck', reason: finding.detail });
     throw new StillUnverifiedError(`CareConnect still unverified: ${finding.detail}`);
   }
@@ -79,13 +81,17 @@ async function recheckCareConnect(
   const kept = record.warnings.filter(
     (w) => w !== record.careConnect.detail && !w.startsWith(UNVERIFIED_WARNING),
   );
-  const warnings =
-    finding.status === 'unverified'
-      ? [
-          ...kept,
-          `${UNVERIFIED_WARNING}: the directory was still unreachable after ${attempt.number} attempt${attempt.number === 1 ? '' : 's'}.`,
-        ]
-      : kept;
+  let warnings = kept;
+  if (needsRecheck(finding)) {
+    const tries = `${attempt.number} attempt${attempt.number === 1 ? '' : 's'}`;
+    warnings = [
+      ...kept,
+      `${UNVERIFIED_WARNING}: the directory was still unreachable after ${tries}.`,
+    ];
+  } else if (finding.status === 'unverified') {
+    // Final: the finding says why, in its own words.
+    warnings = [...kept, finding.detail];
+  }
   const updated = await deps.store.note(
     record.id,
     { event: 'recheck', reason: `CareConnect checked again: ${finding.detail}` },
@@ -101,6 +107,7 @@ async function deliver(record: RequestRecord, attempt: Attempt, deps: SendDeps) 
       messageId: record.messageId,
       assessed: record,
       today: londonDate(new Date(record.createdAt)),
+      requestedAt: record.createdAt,
     },
     deps.mail,
     deps.renderer,
@@ -163,7 +170,8 @@ export async function sendRequestEmail(job: Job<SendJobData>, deps: SendDeps): P
     return `skipped (${record.status})`;
   }
   try {
-    if (record.careConnect.status === 'unverified') {
+    // Not a final `unverified` (CONTRACT.md): that one is sent as it is, without asking again.
+    if (needsRecheck(record.careConnect)) {
       record = await recheckCareConnect(record, attempt, deps);
     }
     return await deliver(record, attempt, deps);

@@ -32,6 +32,11 @@ const careConnect = {
     status: { enum: [...CARECONNECT_STATUSES] },
     address: { type: 'string', description: 'The ASID: or ODS: address found in DoS' },
     detail: { type: 'string' },
+    final: {
+      const: true,
+      description:
+        'Only on unverified: the directory cannot answer for this request (e.g. an ODS code DoS Search does not take), so it is not checked again',
+    },
   },
   required: ['status', 'detail'],
 };
