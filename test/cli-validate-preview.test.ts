@@ -168,7 +168,9 @@ describe('ecat preview', () => {
     expect(run.stdout).toMatch(/^Cc: .*alex\.morgan@nhs\.net/m);
     expect(run.stdout).toMatch(/^Reply-To: .*alex\.morgan@nhs\.net/m);
     expect(run.stdout).toMatch(/^Message-ID: <req-[0-9a-f-]+@localhost>$/m);
-    expect(run.stdout).toMatch(/^Attachment: endpoint-2000072489-INT\.json/m);
+    expect(run.stdout).toMatch(
+      /^Attachment: endpoint-2000072489-INT\.json \(application\/fhir\+json\)$/m,
+    );
     for (const fact of [
       'Example Urgent Treatment Centre',
       'Y02494',

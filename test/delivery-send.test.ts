@@ -1,6 +1,6 @@
 // Sending through a real SMTP server on loopback: what arrives, and what the history says for
 // accepted, refused (5xx), deferred (4xx) and exhausted sends, and for cancelled requests.
-import type { Endpoint } from 'fhir/r4.js';
+import type { Bundle, HealthcareService } from 'fhir/r4.js';
 import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,13 +61,23 @@ describe('sending a request', () => {
     }
     const attachment = mail?.attachments[0];
     expect(attachment?.filename).toBe('endpoint-2000072489-INT.json');
-    const endpoint = JSON.parse(attachment?.content.toString('utf8') ?? '{}') as Endpoint;
-    expect(endpoint).toMatchObject({
+    expect(attachment?.contentType).toBe('application/fhir+json');
+    // The catalogue entry as a FHIR R4 Bundle (collection); test/catalogue-bundle.test.ts checks it
+    // against the R4 schema.
+    const bundle = JSON.parse(attachment?.content.toString('utf8') ?? '{}') as Bundle;
+    expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+    const resources = (bundle.entry ?? []).map((entry) => entry.resource);
+    expect(resources.map((resource) => resource?.resourceType)).toEqual([
+      'Organization',
+      'HealthcareService',
+      'Endpoint',
+    ]);
+    expect(resources[2]).toMatchObject({
       resourceType: 'Endpoint',
       // As parsed and written back out (host in lower case): the same text as the email's.
       address: 'https://bars-int-y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
     });
-    expect(endpoint.identifier).toContainEqual({
+    expect((resources[1] as HealthcareService).identifier).toContainEqual({
       system: 'https://fhir.nhs.uk/Id/dos-service-id',
       value: '2000072489',
     });

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bundle } from 'fhir/r4.js';
 import type { AssessedRequest } from '../src/assess.ts';
 import { PermanentMailError, TemporaryMailError } from '../src/email/errors.ts';
-import { draftCatalogueEndpoint } from '../src/email/endpoint-resource.ts';
+import { catalogueBundle } from '../src/email/catalogue-bundle.ts';
 import {
   createTemplateRenderer,
   messageIdFor,
@@ -59,6 +60,7 @@ function render(input = assessed()) {
       messageId: messageIdFor('req-1', settings.from),
       assessed: input,
       today: '2026-11-24',
+      requestedAt: '2026-11-24T10:15:00.000Z',
     },
     settings,
     renderer,
@@ -130,35 +132,143 @@ describe('rendering the configuration email', () => {
     );
   });
 
-  it('attaches the draft FHIR Endpoint for the catalogue', () => {
+  it('attaches the catalogue entry as a FHIR Bundle, the same on every retry', () => {
     const [attachment] = render().attachments;
     expect(attachment?.filename).toBe('endpoint-2000072489-INT.json');
     expect(attachment?.contentType).toBe('application/fhir+json');
     expect(JSON.parse(attachment!.content)).toEqual(
-      draftCatalogueEndpoint(assessed().request, '2026-11-24'),
+      catalogueBundle(assessed().request, {
+        id: 'req-1',
+        today: '2026-11-24',
+        requestedAt: '2026-11-24T10:15:00.000Z',
+      }),
     );
+    expect(render().attachments[0]?.content).toBe(attachment?.content);
+  });
+
+  it('stamps the start of today when the caller gives no time of request', () => {
+    const email = renderConfigurationEmail(
+      { id: 'req-1', messageId: '<req-1@x>', assessed: assessed(), today: '2026-11-24' },
+      settings,
+      renderer,
+    );
+    const bundle = JSON.parse(email.attachments[0]!.content) as Bundle;
+    expect(bundle.timestamp).toBe('2026-11-24T00:00:00Z');
   });
 });
 
-describe('the draft catalogue Endpoint', () => {
-  it('carries the service ID, ODS code, address, payload type and start', () => {
-    const endpoint = draftCatalogueEndpoint(assessed().request, '2026-11-24');
-    expect(endpoint).toMatchObject({
-      resourceType: 'Endpoint',
-      status: 'active',
-      identifier: [{ system: 'https://fhir.nhs.uk/Id/dos-service-id', value: '2000072489' }],
-      connectionType: { code: 'hl7-fhir-msg' },
-      payloadType: [{ coding: [{ code: 'bars' }] }],
-      managingOrganization: {
-        identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'Y02494' },
-      },
-      address: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
-      period: { start: '2026-12-01' },
-    });
-    const { testDates: _none, ...withoutDates } = assessed().request;
-    expect(draftCatalogueEndpoint(withoutDates, '2026-11-24').period).toEqual({
-      start: '2026-11-24',
-    });
+/** The lines of the text part from a heading up to the next capitalised heading. */
+function section(text: string, heading: string): string {
+  const start = text.indexOf(`\n${heading}\n`);
+  expect(start, `no "${heading}" section`).toBeGreaterThanOrEqual(0);
+  const rest = text.slice(start + heading.length + 2);
+  const next = /\n\n[A-Z][A-Z ]+\n=+\n/.exec(rest);
+  return next ? rest.slice(0, next.index) : rest;
+}
+
+describe('what the email asks of whom', () => {
+  const endpoint = 'https://bars-int-y02494.example-supplier.thirdparty.nhs.uk/fhir/R4';
+
+  it('gives the BaRS team the routing entry, each value alone on its line, and what to do after', () => {
+    const email = render(assessed({ endpoint }));
+    const forTheTeam = section(email.text, 'FOR THE BARS TEAM');
+    for (const value of ['https://fhir.nhs.uk/Id/dos-service-id', '2000072489', endpoint]) {
+      expect(forTheTeam.split('\n').map((line) => line.trim())).toContain(value);
+      expect(email.html).toMatch(new RegExp(`<code[^>]*>${value.replace(/[./]/g, '\\$&')}</code>`));
+    }
+    expect(forTheTeam).toMatch(/reply to this email: replies go to the requester, Alex Morgan/);
+    expect(email.replyTo).toContain('alex.morgan@nhs.net');
+    // The attachment is informative; the text is what the engineer acts on.
+    for (const part of [forTheTeam, email.html]) {
+      expect(part).toMatch(/for information only\. Enter the values above, not the attachment/);
+    }
+  });
+
+  it('lists what the requester confirms apart, with the certificate CN and the INT addresses', () => {
+    const email = render(assessed({ endpoint }));
+    const forTheTeam = section(email.text, 'FOR THE BARS TEAM');
+    const confirms = section(email.text, 'THE REQUESTER CONFIRMS');
+    expect(confirms).toContain(
+      'TLS certificate under the NHS Root CA with CN = bars-int-y02494.example-supplier.thirdparty.nhs.uk, issued for INT through ITOC',
+    );
+    expect(confirms).toContain('35.197.254.55 and 35.246.55.143');
+    expect(confirms).toMatch(/CareConnect scheduling endpoint stays in DoS/);
+    expect(email.text).not.toContain('34.89.0.111');
+    // None of the receiver's steps is on the engineer's list.
+    expect(forTheTeam).not.toMatch(/certificate|35\.197|CareConnect/);
+    const html = email.html;
+    const confirmsAt = html.indexOf('The requester confirms</h2>');
+    expect(confirmsAt).toBeGreaterThan(html.indexOf('For the BaRS team</h2>'));
+    expect(html.slice(confirmsAt)).toContain('35.197.254.55 and 35.246.55.143');
+  });
+
+  it('gives the Prod addresses and the TCC for a Prod certificate', () => {
+    const email = render(
+      assessed({
+        environment: 'PROD',
+        endpoint: 'https://bars-prod-y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+        tccReference: 'TCC-2026-0042',
+      }),
+    );
+    for (const part of [section(email.text, 'THE REQUESTER CONFIRMS'), email.html]) {
+      expect(part).toContain('34.89.0.111 and 34.89.69.6');
+      expect(part).toContain('issued for Prod after the Technical Conformance Certificate');
+      expect(part).not.toContain('35.197.254.55');
+    }
+  });
+
+  it('shows the product ID when given', () => {
+    const email = render(assessed({ productId: 'AAA000' }));
+    expect(email.text).toMatch(/^Product ID: +AAA000$/m);
+    expect(email.html).toContain('AAA000');
+    expect(render().text).not.toContain('Product ID');
+  });
+});
+
+describe('wording', () => {
+  const fromSnapshot =
+    'DoS has no scheduling endpoint for this service (DoS snapshot config/directory.json), so neither CareConnect nor GP Connect booking is configured. Waived by the requester: "ED does not take direct bookings".';
+
+  function waived() {
+    const input = assessed();
+    return {
+      ...input,
+      careConnect: { status: 'waived' as const, detail: fromSnapshot },
+      warnings: ['The endpoint uses port 8443.', fromSnapshot],
+    };
+  }
+
+  it('names the DoS snapshot without a path on our server', () => {
+    const email = render(waived());
+    for (const part of [email.text, email.html]) {
+      expect(part).not.toContain('config/directory.json');
+      expect(part).toContain('(DoS snapshot), so neither CareConnect');
+    }
+  });
+
+  it('states a waiver once, in the CareConnect section, and keeps the other warnings', () => {
+    const email = render(waived());
+    for (const part of [email.text, email.html]) {
+      expect(part.split('ED does not take direct bookings')).toHaveLength(2);
+      expect(part).toContain('The endpoint uses port 8443.');
+    }
+  });
+
+  it('tells urgent and high apart by colour in the HTML, and says nothing for routine', () => {
+    const urgent = render(assessed({}, 'urgent')).html;
+    const high = render(assessed({}, 'high')).html;
+    const routine = render(assessed({}, 'routine')).html;
+    expect(urgent).toMatch(/border-left: 8px solid #d5281b[^>]*><strong[^>]*>Urgent<\/strong>/);
+    expect(high).toMatch(/border-left: 8px solid #ffb81c[^>]*><strong[^>]*>High<\/strong>/);
+    expect(high).not.toContain('#d5281b');
+    expect(routine).not.toMatch(/border-left: 8px/);
+  });
+
+  it('lets long values wrap on a narrow screen', () => {
+    const html = render().html;
+    expect(html).toContain('name="viewport"');
+    expect(html).toMatch(/table-layout: fixed/);
+    expect(html).toMatch(/<code style="[^"]*word-break: break-all[^"]*">https:\/\/BaRS-INT/);
   });
 });
 

@@ -48,6 +48,7 @@ export const run: Command = async (args, io) => {
       messageId: messageIdFor(id, config.mail.from),
       assessed: assessment,
       today: londonDate(foundation.now()),
+      requestedAt: foundation.now().toISOString(),
     },
     { from: config.mail.from, to: config.mail.to },
     foundation.renderer,

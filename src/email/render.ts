@@ -6,10 +6,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nunjucks from 'nunjucks';
 import type { AssessedRequest } from '../assess.ts';
+import { DOS_SERVICE_ID_SYSTEM } from '../careconnect/bundle.ts';
 import type { CareConnectStatus } from '../careconnect/finding.ts';
 import { formatLongDate, type IsoDate } from '../request/dates.ts';
 import type { UrgencyLevel } from '../request/urgency.ts';
-import { draftCatalogueEndpoint } from './endpoint-resource.ts';
+import { catalogueBundle } from './catalogue-bundle.ts';
 import type { OutgoingEmail } from './message.ts';
 
 export interface TemplateRenderer {
@@ -73,7 +74,7 @@ const CARECONNECT_WORDS: Record<CareConnectStatus, string> = {
   gpconnect: 'GP Connect only (no CareConnect ASID: endpoint)',
   missing: 'No scheduling endpoint in DoS',
   malformed: 'Scheduling endpoint present but malformed',
-  unverified: 'Not verified: the directory could not be reached',
+  unverified: 'Not verified in DoS',
   waived: 'Not configured: waived by the requester',
 };
 
@@ -87,8 +88,21 @@ export interface ConfigurationEmailInput {
   id: string;
   messageId: string;
   assessed: AssessedRequest;
-  /** The day the draft Endpoint's period starts when no test date was given (London). */
+  /** The day the attached Endpoint's period starts when no test date was given (London). */
   today: IsoDate;
+  /**
+   * When the request was made (an instant, e.g. the record's createdAt): the attachment's
+   * `meta.lastUpdated`. Without it, the start of `today` (UTC) stands in.
+   */
+  requestedAt?: string;
+}
+
+// Findings stored before the snapshot stopped naming its file ("DoS snapshot config/directory.json")
+// still carry a path on our server; the BaRS team has no use for it, so the email names the source.
+const SNAPSHOT_SOURCE = /\(DoS snapshot [^()]+\)/g;
+
+function withoutServerPaths(text: string): string {
+  return text.replace(SNAPSHOT_SOURCE, '(DoS snapshot)');
 }
 
 export function renderConfigurationEmail(
@@ -96,16 +110,22 @@ export function renderConfigurationEmail(
   settings: { from: string; to: string },
   renderer: TemplateRenderer,
 ): OutgoingEmail {
-  const { request, urgency, careConnect, warnings } = input.assessed;
+  const { request, urgency, careConnect } = input.assessed;
   const family = 'configuration-request';
   const attachmentName = `endpoint-${request.dosServiceId}-${request.environment}.json`;
   const dates = request.testDates;
+  const careConnectDetail = withoutServerPaths(careConnect.detail);
+  // A waived or unverified finding is also a warning; the CareConnect section states it once.
+  const warnings = input.assessed.warnings
+    .map(withoutServerPaths)
+    .filter((warning) => warning !== careConnectDetail);
   const view = {
     id: input.id,
     request: {
       ...request,
       serviceName: request.serviceName ?? null,
       supplier: request.supplier ?? null,
+      productId: request.productId ?? null,
       tccReference: request.tccReference ?? null,
       notes: request.notes ?? null,
       requester: {
@@ -120,18 +140,31 @@ export function renderConfigurationEmail(
       : dates.to && dates.to !== dates.from
         ? `${formatLongDate(dates.from)} to ${formatLongDate(dates.to)}`
         : formatLongDate(dates.from),
-    urgency: { ...URGENCY_WORDS[urgency.level], reason: urgency.reason },
+    urgency: { ...URGENCY_WORDS[urgency.level], level: urgency.level, reason: urgency.reason },
+    // What the BaRS engineer types into the catalogue: the proxy routes by system + value to the
+    // base URL (DOMAIN.md). The endpoint is already the parsed URL written back out.
+    routing: {
+      system: DOS_SERVICE_ID_SYSTEM,
+      serviceId: request.dosServiceId,
+      baseUrl: request.endpoint,
+    },
+    // The receiver's certificate is issued for its FQDN: CN = the endpoint's host.
+    endpointHost: new URL(request.endpoint).hostname,
     careConnect: {
       label: CARECONNECT_WORDS[careConnect.status],
       address: careConnect.address ?? null,
-      detail: careConnect.detail,
+      detail: careConnectDetail,
     },
     warnings,
     proxyAddresses: PROXY_SOURCE_ADDRESSES[request.environment],
     attachmentName,
   };
   const subject = renderer.render(`${family}.subject.njk`, view).replace(/\s+/g, ' ').trim();
-  const endpoint = draftCatalogueEndpoint(request, input.today);
+  const bundle = catalogueBundle(request, {
+    id: input.id,
+    today: input.today,
+    requestedAt: input.requestedAt ?? `${input.today}T00:00:00Z`,
+  });
   const requester = mailbox(request.requester.name, request.requester.email);
   return {
     messageId: input.messageId,
@@ -151,7 +184,7 @@ export function renderConfigurationEmail(
       {
         filename: attachmentName,
         contentType: 'application/fhir+json',
-        content: `${JSON.stringify(endpoint, null, 2)}\n`,
+        content: `${JSON.stringify(bundle, null, 2)}\n`,
       },
     ],
   };

@@ -181,6 +181,26 @@ const odsCode = lineOfText('must be 3–12 letters or digits')
     }
   });
 
+// The receiver product's ID from its assurance, written in hexadecimal (BaRS guide, Endpoint
+// Catalogue standard pattern: `http://fhir.nhs.uk/Id/product-id`, e.g. AAA000). Upper-cased so one
+// product has one spelling; nothing but hex digits, so it cannot carry anything else into the email.
+const PRODUCT_ID_MAX = 64;
+const productId = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+  lineOfText('must be hexadecimal digits as text')
+    .transform((value) => value.toUpperCase())
+    .check((ctx) => {
+      if (!/^[0-9A-F]+$/.test(ctx.value) || ctx.value.length > PRODUCT_ID_MAX) {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value,
+          message: `must be 1–${PRODUCT_ID_MAX} hexadecimal digits (0–9, A–F), got ${quote(ctx.value)}`,
+        });
+      }
+    })
+    .optional(),
+);
+
 const isoDate = lineOfText('must be a date as YYYY-MM-DD').check((ctx) => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(ctx.value)) {
     ctx.issues.push({
@@ -233,6 +253,7 @@ export const configurationRequestSchema = z.strictObject({
   odsCode,
   serviceName: optionalSingleLine(200),
   supplier: optionalSingleLine(200),
+  productId,
   testDates: testDates.optional(),
   tccReference: optionalSingleLine(100),
   requester,

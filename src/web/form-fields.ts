@@ -51,6 +51,11 @@ const WORDING = {
   },
   serviceName: { label: 'Service name' },
   supplier: { label: 'Supplier', hint: 'The system supplier hosting the endpoint' },
+  productId: {
+    label: 'Product ID',
+    hint: 'The receiver product’s ID from its assurance, in hexadecimal, for example AAA000',
+    classes: 'nhsuk-input--width-20',
+  },
   testDates: {
     label: 'Proposed test dates',
     hint: 'For Prod, the Technical Go Live dates. They set the urgency.',
