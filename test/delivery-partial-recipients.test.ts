@@ -1,7 +1,7 @@
 // The email goes To the BaRS mailbox with the requester in Cc: a real SMTP server on loopback
 // refusing one recipient (RCPT TO) at a time. A refused copy leaves the request sent, with the
 // refusal in its history; a refused BaRS mailbox fails it (5xx) or is retried (4xx).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chaserJobId } from '../src/followup/jobs.ts';
 import { ecat, requestBody, testEnv } from './support/ecat.ts';
 import { until, useDelivery } from './support/delivery.ts';
@@ -16,10 +16,6 @@ const REQUESTER = 'alex.morgan@nhs.net';
 function refuse(answers: Record<string, RecipientAnswer>) {
   delivery.sink.recipient = (address) => answers[address] ?? { kind: 'accept' };
 }
-
-afterEach(() => {
-  delivery.sink.recipient = () => ({ kind: 'accept' });
-});
 
 describe('the requester’s copy refused', () => {
   it('is sent: the BaRS mailbox has the email, and the history names the refused copy and the reply', async () => {

@@ -72,6 +72,7 @@ export function useDelivery(): Delivery {
     await Promise.all(workers.splice(0).map((running) => running.stop(5000)));
     if (!sink) return;
     sink.answer = () => ({ kind: 'accept' });
+    sink.recipient = () => ({ kind: 'accept' });
     sink.messages.length = 0;
     sink.attempts = 0;
   });
