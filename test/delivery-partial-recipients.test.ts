@@ -17,6 +17,19 @@ function refuse(answers: Record<string, RecipientAnswer>) {
   delivery.sink.recipient = (address) => answers[address] ?? { kind: 'accept' };
 }
 
+const REFUSED_BARS =
+  'the mail server refused the email to england.bookingandreferralstandard@nhs.net: 550 5.1.1 No such mailbox';
+
+/** Accepts a request on a fresh runtime, runs a worker, and waits for the request to fail. */
+async function failedRequest(name: string) {
+  const runtime = await delivery.runtime(name);
+  const id = await delivery.accept(runtime);
+  delivery.worker(runtime);
+  const record = await delivery.waitForStatus(runtime, id, 'failed');
+  expect(record.history.map((entry) => entry.event)).toEqual(['queued', 'failed']);
+  return { runtime, id, record };
+}
+
 describe('the requester’s copy refused', () => {
   it('is sent: the BaRS mailbox has the email, and the history names the refused copy and the reply', async () => {
     refuse({ [REQUESTER]: { kind: 'refuse', code: 550, message: '5.1.1 Mailbox unavailable' } });
@@ -76,15 +89,8 @@ describe('the requester’s copy refused', () => {
 describe('the BaRS mailbox refused', () => {
   it('fails a 550 at once, naming the refused address and the reply', async () => {
     refuse({ [BARS]: { kind: 'refuse', code: 550, message: '5.1.1 No such mailbox' } });
-    const runtime = await delivery.runtime('to-refused');
-    const id = await delivery.accept(runtime);
-    delivery.worker(runtime);
-    const record = await delivery.waitForStatus(runtime, id, 'failed');
-
-    expect(record.history.map((entry) => entry.event)).toEqual(['queued', 'failed']);
-    expect(record.history[1]?.reason).toBe(
-      'the mail server refused the email to england.bookingandreferralstandard@nhs.net: 550 5.1.1 No such mailbox',
-    );
+    const { runtime, id, record } = await failedRequest('to-refused');
+    expect(record.history[1]?.reason).toBe(REFUSED_BARS);
     expect(record.history[1]?.details).toMatchObject({
       responseCode: 550,
       refused: BARS,
@@ -135,15 +141,8 @@ describe('the BaRS mailbox refused', () => {
       [BARS]: { kind: 'refuse', code: 550, message: '5.1.1 No such mailbox' },
       [REQUESTER]: { kind: 'refuse', code: 451, message: '4.2.1 Mailbox busy' },
     });
-    const runtime = await delivery.runtime('all-refused');
-    const id = await delivery.accept(runtime);
-    delivery.worker(runtime);
-    const record = await delivery.waitForStatus(runtime, id, 'failed');
-
-    expect(record.history.map((entry) => entry.event)).toEqual(['queued', 'failed']);
-    expect(record.history[1]?.reason).toBe(
-      'the mail server refused the email to england.bookingandreferralstandard@nhs.net: 550 5.1.1 No such mailbox',
-    );
+    const { record } = await failedRequest('all-refused');
+    expect(record.history[1]?.reason).toBe(REFUSED_BARS);
     expect(delivery.sink.attempts).toBe(0);
   });
 });
