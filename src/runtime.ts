@@ -7,8 +7,18 @@ import type { Config } from './config.ts';
 import { createMailer } from './email/transport.ts';
 import { createFollowUps } from './followup/wiring.ts';
 import type { IntakeDeps } from './intake.ts';
-import { createQueue, DEFAULT_RETRY, type RetryPolicy } from './queue/queue.ts';
-import { closeWithin, createSendWorker, type WorkerOptions } from './queue/worker.ts';
+import {
+  createQueue,
+  DEFAULT_RETRY,
+  FOLLOW_UP_QUEUE_NAME,
+  type RetryPolicy,
+} from './queue/queue.ts';
+import {
+  closeWithin,
+  createFollowUpWorker,
+  createSendWorker,
+  type WorkerOptions,
+} from './queue/worker.ts';
 import {
   connectCommandRedis,
   createWorkerRedis,
@@ -27,7 +37,10 @@ export interface Runtime {
   config: Config;
   foundation: Foundation;
   redis: Redis;
+  /** The mail queue: request emails, reminders, notices. */
   queue: Queue;
+  /** The follow-up queue: the repeating sweeps and checks. */
+  followUpQueue: Queue;
   store: RequestStore;
   retry: RetryPolicy;
   intakeDeps(channel: string): IntakeDeps;
@@ -42,9 +55,10 @@ export async function openRuntime(
   const foundation = await createFoundation(config, now);
   const redis = await connectCommandRedis(config.redis.url);
   const queue = createQueue(redis, config.queuePrefix);
+  const followUpQueue = createQueue(redis, config.queuePrefix, FOLLOW_UP_QUEUE_NAME);
   try {
     // The queue's Lua scripts must be on the connection before intake builds its first MULTI.
-    await queue.waitUntilReady();
+    await Promise.all([queue.waitUntilReady(), followUpQueue.waitUntilReady()]);
   } catch (error) {
     redis.disconnect();
     throw isConnectionError(error) ? unreachable(config.redis.url, error) : error;
@@ -56,6 +70,7 @@ export async function openRuntime(
     foundation,
     redis,
     queue,
+    followUpQueue,
     store,
     retry,
     intakeDeps: (channel) => ({
@@ -69,7 +84,7 @@ export async function openRuntime(
       channel,
     }),
     async close() {
-      await queue.close();
+      await Promise.all([queue.close(), followUpQueue.close()]);
       redis.disconnect();
     },
   };
@@ -106,7 +121,13 @@ export function startWorker(
       log,
     },
     { prefix: config.queuePrefix, concurrency: config.worker.concurrency, ...options },
-    followUps.handlers,
+    followUps.handlers.mail,
+  );
+  const sweeper = createFollowUpWorker(
+    connection,
+    followUps.handlers.sweeps,
+    { prefix: config.queuePrefix },
+    log,
   );
   log.info(
     `worker started: queue ${config.queuePrefix}, concurrency ${config.worker.concurrency}, ` +
@@ -115,7 +136,11 @@ export function startWorker(
   return {
     async stop(graceMs = 30_000) {
       await followUps.ready;
-      const clean = await closeWithin(worker, graceMs);
+      const closed = await Promise.all([
+        closeWithin(worker, graceMs),
+        closeWithin(sweeper, graceMs),
+      ]);
+      const clean = closed.every(Boolean);
       await mailer.close();
       connection.disconnect();
       return clean;

@@ -123,8 +123,10 @@ describe('confirming through the BaRS proxy', () => {
       expect(notice!.to).toMatchObject({ value: [{ address: 'alex.morgan@nhs.net' }] });
       expect(notice!.cc).toBeUndefined();
       expect(notice!.inReplyTo).toBe(configured.messageId);
-      expect(await runtime.queue.getJobScheduler(CATALOGUE_CHECK_JOB)).toBeDefined();
-      expect(await runtime.queue.getJobScheduler(OVERDUE_SWEEP_JOB)).toBeDefined();
+      // The sweeps run on the follow-up queue, none on the mail queue (whose retention they'd trim).
+      expect(await runtime.followUpQueue.getJobScheduler(CATALOGUE_CHECK_JOB)).toBeDefined();
+      expect(await runtime.followUpQueue.getJobScheduler(OVERDUE_SWEEP_JOB)).toBeDefined();
+      expect(await runtime.queue.getJobSchedulers()).toEqual([]);
       later(120);
       await sweepCatalogue(followUps.deps);
       await new Promise((resolve) => setTimeout(resolve, 300));

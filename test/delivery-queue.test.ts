@@ -1,7 +1,10 @@
-// The queue under load and ordering: urgent requests overtake routine ones already waiting, and
-// two worker processes on one queue send each of 1,000 requests exactly once.
+// The queues under load and ordering: urgent requests overtake routine ones already waiting, two
+// worker processes on one queue send each of 1,000 requests exactly once, and the sweeps' short
+// retention never trims the mail queue's send jobs.
 import { afterEach, describe, expect, it } from 'vitest';
+import { OVERDUE_SWEEP_JOB, SWEEP_OPTIONS } from '../src/followup/jobs.ts';
 import { submitRequest } from '../src/intake.ts';
+import { sendJobId } from '../src/queue/queue.ts';
 import { fixedClock, requestBody, testDatesIn, testEnv } from './support/ecat.ts';
 import { spawnTestWorker, type Child } from './support/child-worker.ts';
 import { useDelivery, until } from './support/delivery.ts';
@@ -27,6 +30,35 @@ describe('priority', () => {
     delivery.worker(runtime, { concurrency: 1 });
     await delivery.sink.waitForMessages(7);
     expect(delivery.sentRequestIds()).toEqual([urgent, high, ...routine]);
+  });
+});
+
+describe('a queue per kind of work', () => {
+  it('keeps a send job (7 days) on the dashboard after more than 100 sweep runs', async () => {
+    const runtime = await delivery.runtime('retention');
+    const id = await delivery.accept(runtime);
+    delivery.worker(runtime);
+    await delivery.waitForStatus(runtime, id, 'sent');
+    // 101 overdue sweeps, each kept only among the last 100 of its own queue.
+    const SWEEPS = 101;
+    await runtime.followUpQueue.addBulk(
+      Array.from({ length: SWEEPS }, () => ({
+        name: OVERDUE_SWEEP_JOB,
+        data: {},
+        opts: SWEEP_OPTIONS,
+      })),
+    );
+    await until(
+      async () =>
+        (await runtime.followUpQueue.getJobCounts('waiting', 'prioritized', 'active'))
+          .prioritized === 0,
+      30_000,
+      'the sweeps to run',
+    );
+    await until(async () => (await runtime.followUpQueue.getCompletedCount()) === 100, 15_000);
+    const sendJob = await runtime.queue.getJob(sendJobId(id));
+    expect(await sendJob?.getState()).toBe('completed');
+    expect(await runtime.queue.getJobCounts('completed')).toEqual({ completed: 1 });
   });
 });
 

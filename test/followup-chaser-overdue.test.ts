@@ -143,9 +143,13 @@ describe('a request 10 working days from testing', () => {
 
   it('is flagged overdue on the test date, shown everywhere, and its requester alone is told once', async () => {
     const sweep = async () => {
-      const job = await runtime.queue.add(OVERDUE_SWEEP_JOB, {}, { priority: PRIORITY.high });
+      const job = await runtime.followUpQueue.add(
+        OVERDUE_SWEEP_JOB,
+        {},
+        { priority: PRIORITY.high },
+      );
       return until(async () => {
-        const done = await runtime.queue.getJob(job.id!);
+        const done = await runtime.followUpQueue.getJob(job.id!);
         return done?.finishedOn ? String(done.returnvalue) : undefined;
       }, 'the overdue sweep');
     };

@@ -1,4 +1,5 @@
-// The follow-up jobs the worker runs besides sending, by job name.
+// The follow-up jobs the worker runs besides sending, by queue and job name: those that send mail
+// run on the mail queue, the sweeps on the follow-up queue.
 import type { Job } from 'bullmq';
 import { runConfiguredNotice, sweepCatalogue } from './catalogue-check.ts';
 import { runChaser } from './chaser.ts';
@@ -17,18 +18,27 @@ export type JobHandler = (job: Job) => Promise<string>;
 
 const list = (ids: string[]) => (ids.length > 0 ? ` (${ids.join(', ')})` : '');
 
-export function followUpHandlers(deps: FollowUpDeps): Record<string, JobHandler> {
-  return {
-    [CHASER_JOB]: (job) => runChaser(job as Job<ChaserJobData>, deps),
-    [CONFIGURED_NOTICE_JOB]: (job) => runConfiguredNotice(job as Job<NoticeJobData>, deps),
-    [OVERDUE_SWEEP_JOB]: async (job) => {
+export interface FollowUpHandlers {
+  /** Jobs on the mail queue besides the send job. */
+  mail: Record<string, JobHandler>;
+  /** Jobs on the follow-up queue. */
+  sweeps: Record<string, JobHandler>;
+}
+
+export function followUpHandlers(deps: FollowUpDeps): FollowUpHandlers {
+  const mail = {
+    [CHASER_JOB]: (job: Job) => runChaser(job as Job<ChaserJobData>, deps),
+    [CONFIGURED_NOTICE_JOB]: (job: Job) => runConfiguredNotice(job as Job<NoticeJobData>, deps),
+  };
+  const sweeps = {
+    [OVERDUE_SWEEP_JOB]: async (job: Job) => {
       const result = await sweepOverdue(deps);
       if (!result) return 'skipped: another sweep is running';
       const line = `overdue: ${result.marked.length} marked${list(result.marked)}, ${result.notified.length} told, ${result.failed.length} not told yet`;
       await job.log(line);
       return line;
     },
-    [CATALOGUE_CHECK_JOB]: async (job) => {
+    [CATALOGUE_CHECK_JOB]: async (job: Job) => {
       const result = await sweepCatalogue(deps);
       if (!result) return 'skipped: another check is running';
       const line = `catalogue: ${result.live.length} live${list(result.live)}, ${result.absent.length} not yet, ${result.unavailable.length} failed, ${result.throttled.length} throttled, ${result.skipped.length} skipped`;
@@ -36,4 +46,5 @@ export function followUpHandlers(deps: FollowUpDeps): Record<string, JobHandler>
       return line;
     },
   };
+  return { mail, sweeps };
 }

@@ -1,6 +1,7 @@
-// The follow-up jobs on the one queue: readable names and ids derived from the request id
-// (LIBRARIES.md), a priority on every job, bounded retention, and the two repeating sweeps as
-// BullMQ job schedulers (v6 has no repeat jobs).
+// The follow-up jobs: the chaser and the "you are live" notice on the mail queue (they send mail),
+// the two repeating sweeps on the follow-up queue as BullMQ job schedulers (v6 has no repeat
+// jobs). Readable names and ids derived from the request id (LIBRARIES.md), a priority on every
+// job, bounded retention per kind.
 import type { JobsOptions, Queue } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
 import { addJobToTransaction, PRIORITY } from '../queue/queue.ts';
@@ -112,20 +113,26 @@ export async function addConfiguredNotice(queue: Queue, requestId: string): Prom
   });
 }
 
-const SWEEP_OPTIONS = {
+/** Sweeps run every few minutes: the last hundred are plenty to read in the dashboard. */
+export const SWEEP_OPTIONS = {
   priority: PRIORITY.high,
   removeOnComplete: { count: 100 },
   removeOnFail: { count: 100 },
 };
 
 /**
- * Registers the repeating sweeps (idempotent: every worker start upserts them). The catalogue
- * check exists only while some CATALOGUE_URL_<ENV> is set; otherwise a stale one is removed.
+ * Registers the repeating sweeps on the follow-up queue (idempotent: every worker start upserts
+ * them). The catalogue check exists only while some CATALOGUE_URL_<ENV> is set; otherwise a stale
+ * one is removed. Sweeps registered on the mail queue before the queues were split are removed
+ * there: their `count: 100` retention would trim the send jobs too.
  */
 export async function ensureFollowUpSchedulers(
   queue: Queue,
-  options: { catalogue: boolean },
+  options: { catalogue: boolean; mailQueue: Queue },
 ): Promise<void> {
+  await Promise.all(
+    [OVERDUE_SWEEP_JOB, CATALOGUE_CHECK_JOB].map((id) => options.mailQueue.removeJobScheduler(id)),
+  );
   await queue.upsertJobScheduler(
     OVERDUE_SWEEP_JOB,
     { every: OVERDUE_SWEEP_EVERY_MS },

@@ -6,7 +6,7 @@ import type { Mailer } from '../email/transport.ts';
 import { createRateLimiter } from '../import/rate-limiter.ts';
 import type { Runtime } from '../runtime.ts';
 import type { FollowUpDeps } from './deps.ts';
-import { followUpHandlers, type JobHandler } from './handlers.ts';
+import { followUpHandlers, type FollowUpHandlers } from './handlers.ts';
 import { ensureFollowUpSchedulers } from './jobs.ts';
 
 /** API-M's own limits are per application; a sweep stays well under them. */
@@ -14,13 +14,13 @@ const CATALOGUE_REQUESTS_PER_SECOND = 5;
 
 export interface FollowUps {
   deps: FollowUpDeps;
-  handlers: Record<string, JobHandler>;
+  handlers: FollowUpHandlers;
   /** Settles when the sweeps are registered (failures are logged, never thrown). */
   ready: Promise<void>;
 }
 
 export function createFollowUps(
-  runtime: Pick<Runtime, 'config' | 'foundation' | 'redis' | 'queue' | 'store'>,
+  runtime: Pick<Runtime, 'config' | 'foundation' | 'redis' | 'queue' | 'followUpQueue' | 'store'>,
   mailer: Mailer,
   log: Logger,
 ): FollowUps {
@@ -41,8 +41,9 @@ export function createFollowUps(
     now: foundation.now,
     log,
   };
-  const ready = ensureFollowUpSchedulers(runtime.queue, {
+  const ready = ensureFollowUpSchedulers(runtime.followUpQueue, {
     catalogue: Object.keys(catalogue).length > 0,
+    mailQueue: runtime.queue,
   }).then(
     () => log.info(`follow-ups: chasers, overdue sweep; ${describeCatalogue(catalogue)}`),
     (error: unknown) => log.error({ err: String(error) }, 'follow-up sweeps not registered'),

@@ -1,11 +1,18 @@
-// The one BullMQ queue: names, ids and options that read well in the dashboard (LIBRARIES.md:
-// readable ids, a priority on every job, bounded retention — the record, not the job, is history).
+// The BullMQ queues, one per kind of work: the mail queue (request emails, reminders, notices) and
+// the follow-up queue (the repeating sweeps and checks), so each keeps its own retention and, on
+// the mail queue, its own limits (LIBRARIES.md: `removeOnComplete: { count }` trims a whole queue,
+// and a worker's limiter applies to every job in its queue). Names, ids and options read well in
+// the dashboard: readable ids, a priority on every job, bounded retention — the record, not the
+// job, is history.
 import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
 import type { Redis } from '../redis.ts';
 import type { UrgencyLevel } from '../request/urgency.ts';
 
+/** The mail queue: its name predates the split, so jobs queued before it are still found. */
 export const QUEUE_NAME = 'bars-configuration';
+/** The follow-up queue: the overdue sweep and the catalogue check, nothing that sends mail itself. */
+export const FOLLOW_UP_QUEUE_NAME = 'follow-up-sweeps';
 export const SEND_JOB = 'configure-endpoint';
 
 export interface SendJobData {
@@ -40,8 +47,8 @@ export function sendJobOptions(urgency: UrgencyLevel, retry: RetryPolicy): JobsO
   };
 }
 
-export function createQueue(connection: Redis, prefix: string): Queue {
-  const queue = new Queue(QUEUE_NAME, { connection, prefix });
+export function createQueue(connection: Redis, prefix: string, name = QUEUE_NAME): Queue {
+  const queue = new Queue(name, { connection, prefix });
   // Connection trouble reaches callers through their failing commands (HTTP 503, exit 3);
   // without a listener Node would print every reconnect attempt as an unhandled error.
   queue.on('error', () => undefined);

@@ -1,8 +1,9 @@
-// The BullMQ worker: takes send jobs off the queue and stops gracefully (finishing the job in
-// hand) when asked.
+// The BullMQ workers: one takes mail jobs (send, chaser, notice) off the mail queue, one the
+// sweeps off the follow-up queue; both stop gracefully (finishing the job in hand) when asked.
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from '../redis.ts';
-import { QUEUE_NAME, SEND_JOB, type SendJobData } from './queue.ts';
+import type { Logger } from 'pino';
+import { FOLLOW_UP_QUEUE_NAME, QUEUE_NAME, SEND_JOB, type SendJobData } from './queue.ts';
 import { sendRequestEmail, type SendDeps } from './send-email.ts';
 
 export interface WorkerOptions {
@@ -33,7 +34,7 @@ async function recordFinalFailure(job: Job<SendJobData>, error: Error, deps: Sen
   if (result.ok) deps.log.error({ requestId: job.data.requestId }, 'send job failed for good');
 }
 
-/** Handlers for the queue's other jobs (chasers, sweeps), by job name. */
+/** Handlers for a queue's jobs (besides the send job on the mail queue), by job name. */
 export type OtherJobHandlers = Record<string, (job: Job) => Promise<unknown>>;
 
 export function createSendWorker(
@@ -84,6 +85,32 @@ export function createSendWorker(
   );
   worker.on('stalled', (jobId) =>
     deps.log.warn({ jobId }, 'job stalled: its worker went away; it runs again or fails'),
+  );
+  return worker;
+}
+
+/**
+ * The follow-up queue's worker: one sweep at a time (each sweep also takes a lock of its own, so
+ * several worker processes never sweep at once).
+ */
+export function createFollowUpWorker(
+  connection: Redis,
+  handlers: OtherJobHandlers,
+  options: Pick<WorkerOptions, 'prefix'>,
+  log: Logger,
+): Worker {
+  const worker = new Worker(
+    FOLLOW_UP_QUEUE_NAME,
+    async (job) => {
+      const handler = handlers[job.name];
+      if (!handler) throw new UnrecoverableError(`unknown job ${job.name}`);
+      return handler(job);
+    },
+    { connection, prefix: options.prefix, concurrency: 1 },
+  );
+  worker.on('error', (error) => log.error({ err: error }, 'follow-up worker error'));
+  worker.on('failed', (job, error) =>
+    log.warn({ jobId: job?.id }, `${job?.name ?? 'job'} failed: ${error.message}`),
   );
   return worker;
 }

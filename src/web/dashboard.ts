@@ -8,7 +8,10 @@ import type { FastifyInstance } from 'fastify';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
-export async function dashboardRoutes(app: FastifyInstance, deps: { queue: Queue }): Promise<void> {
+export async function dashboardRoutes(
+  app: FastifyInstance,
+  deps: { queue: Queue; followUpQueue: Queue },
+): Promise<void> {
   // bull-board's page loads its own scripts and styles; our strict policy would blank it.
   app.addHook('onSend', async (_request, reply) => {
     reply.removeHeader('content-security-policy');
@@ -17,9 +20,15 @@ export async function dashboardRoutes(app: FastifyInstance, deps: { queue: Queue
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
     queues: [
+      new BullMQAdapter(deps.followUpQueue, {
+        readOnlyMode: true,
+        description:
+          'The repeating sweeps: overdue requests, and asking the BaRS proxy what is live',
+      }),
       new BullMQAdapter(deps.queue, {
         readOnlyMode: true,
-        description: 'Emails to the BaRS mailbox, one job per configuration request',
+        description:
+          'Mail: the email to the BaRS mailbox for each request, its reminder, and "you are live" notices',
         externalJobUrl: (job) => {
           const requestId = (job.data as { requestId?: string } | undefined)?.requestId;
           return {

@@ -20,7 +20,10 @@ import { BODY_LIMIT, security } from './security.ts';
 import { createViews } from './views.ts';
 
 /** What the server touches; a Runtime has it all, a test can build it around any Redis. */
-export type ServerDeps = Pick<Runtime, 'config' | 'redis' | 'queue' | 'store' | 'intakeDeps'>;
+export type ServerDeps = Pick<
+  Runtime,
+  'config' | 'redis' | 'queue' | 'followUpQueue' | 'store' | 'intakeDeps'
+>;
 
 export interface ServerOptions {
   /** Defaults to a pino logger on stderr at `logLevel` (default: the configured level). */
@@ -101,7 +104,7 @@ export async function buildServer(
     observeIntake: metrics.observeIntake,
     formRateLimit: options.rateLimits?.form,
   });
-  await app.register(dashboardRoutes, { queue });
+  await app.register(dashboardRoutes, { queue, followUpQueue: deps.followUpQueue });
   return app;
 }
 
