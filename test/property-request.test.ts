@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { isRealIsoDate } from '../src/request/dates.ts';
 import { parseConfigurationRequest } from '../src/request/schema.ts';
 
+// FC_SEED=<n> replays a run; the seed is printed either way.
+const seed = Number(process.env.FC_SEED ?? 20261124);
+console.log(`request property seed: ${seed} (set FC_SEED to change it)`);
+
 const text = fc.oneof(
   fc.string(),
   fc.string().map((s) => `${s}\r\n${s}`),
@@ -94,7 +98,7 @@ describe('the request schema under generated input', () => {
         expect(accepted.dosServiceId).toMatch(/^[1-9]\d{0,9}$/);
         expect(accepted.odsCode).toMatch(/^[A-Z0-9]{3,12}$/);
       }),
-      { numRuns: 3000 },
+      { seed, numRuns: 3000 },
     );
   });
 
@@ -116,7 +120,7 @@ describe('the request schema under generated input', () => {
       fc.property(valid, (input) => {
         expect(parseConfigurationRequest(input).ok).toBe(true);
       }),
-      { numRuns: 500 },
+      { seed, numRuns: 500 },
     );
   });
 });

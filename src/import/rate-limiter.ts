@@ -1,27 +1,40 @@
 // A sliding-window rate limiter: at most `perSecond` starts in any one-second window. The DoS
 // Search API allows 10 requests a second and answers 429 beyond that (DOMAIN.md).
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export interface RateLimiter {
   /** Resolves when one more call may start now. */
   take(): Promise<void>;
 }
 
-export function createRateLimiter(perSecond: number, windowMs = 1000): RateLimiter {
+/** Time as the limiter sees it: a monotonic clock and a way to wait (a test passes its own). */
+export interface LimiterTime {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const REAL_TIME: LimiterTime = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export function createRateLimiter(
+  perSecond: number,
+  windowMs = 1000,
+  time: LimiterTime = REAL_TIME,
+): RateLimiter {
   // Start times of the last `perSecond` calls, oldest first (monotonic clock, not the wall clock).
   const starts: number[] = [];
   let tail: Promise<void> = Promise.resolve();
 
   async function admit(): Promise<void> {
     for (;;) {
-      const now = performance.now();
+      const now = time.now();
       while (starts.length > 0 && now - starts[0]! >= windowMs) starts.shift();
       if (starts.length < perSecond) {
         starts.push(now);
         return;
       }
       // +1 ms: timers may fire a fraction early, and the window must have fully passed.
-      await sleep(windowMs - (now - starts[0]!) + 1);
+      await time.sleep(windowMs - (now - starts[0]!) + 1);
     }
   }
 
