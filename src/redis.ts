@@ -27,6 +27,32 @@ export async function connectCommandRedis(url: string): Promise<Redis> {
   return redis;
 }
 
+/**
+ * Puts every Lua script defined on the connection (BullMQ's and ours) into Redis's script cache.
+ * ioredis sends a script as EVAL only the first time on a socket and as EVALSHA after, even when
+ * that EVAL sat in a MULTI that WATCH aborted and so never ran (the duplicate check aborts one on
+ * purpose). On a cold cache — a new or restarted Redis, a failover — the next intake MULTI would
+ * then commit its record and fail its job with NOSCRIPT: a request queued with no job.
+ */
+export async function cacheScripts(redis: Redis): Promise<void> {
+  const scripts = Object.values(redis.scriptsSet as Record<string, { lua: string }>);
+  await Promise.all(scripts.map((script) => redis.script('LOAD', script.lua)));
+}
+
+/**
+ * Caches the scripts now and again on every reconnect (a restarted or failed-over Redis has an
+ * empty cache). The loads go out first on the new socket, so they reach Redis before any MULTI.
+ */
+export async function keepScriptsCached(
+  redis: Redis,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  redis.on('ready', () => {
+    cacheScripts(redis).catch(onError);
+  });
+  await cacheScripts(redis);
+}
+
 /** The worker's connection: BullMQ needs `maxRetriesPerRequest: null` for blocking commands. */
 export function createWorkerRedis(url: string): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });

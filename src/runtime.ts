@@ -23,6 +23,7 @@ import {
   connectCommandRedis,
   createWorkerRedis,
   isConnectionError,
+  keepScriptsCached,
   unreachable,
   type Redis,
 } from './redis.ts';
@@ -56,14 +57,17 @@ export async function openRuntime(
   const redis = await connectCommandRedis(config.redis.url);
   const queue = createQueue(redis, config.queuePrefix);
   const followUpQueue = createQueue(redis, config.queuePrefix, FOLLOW_UP_QUEUE_NAME);
+  // The store defines its scripts on the connection now, so they are cached with the queues'.
+  const store = createRequestStore(redis, config.queuePrefix, now);
   try {
     // The queue's Lua scripts must be on the connection before intake builds its first MULTI.
     await Promise.all([queue.waitUntilReady(), followUpQueue.waitUntilReady()]);
+    // Failures after start reach the next command that needs Redis; nothing to report here.
+    await keepScriptsCached(redis, () => undefined);
   } catch (error) {
     redis.disconnect();
     throw isConnectionError(error) ? unreachable(config.redis.url, error) : error;
   }
-  const store = createRequestStore(redis, config.queuePrefix, now);
   const retry = options.retry ?? DEFAULT_RETRY;
   return {
     config,

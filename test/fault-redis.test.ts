@@ -4,6 +4,7 @@ import { submitRequest, DependencyUnavailableError } from '../src/intake.ts';
 import { sendJobId } from '../src/queue/queue.ts';
 import { openRuntime, startWorker, type Runtime } from '../src/runtime.ts';
 import { requestBody, testConfig, uniquePrefix, acceptMany } from './support/ecat.ts';
+import { until } from './support/delivery.ts';
 import { createTestRedis, type TestRedis } from './support/redis-server.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 
@@ -75,6 +76,32 @@ describe.each(['SIGTERM', 'SIGKILL'] as const)('Redis restarted with %s', (signa
     await sink.waitForMessages(before + 100, 30_000);
     await worker.stop(5000);
     for (const id of ids) expect((await runtime.store.get(id))?.status).toBe('sent');
+    await runtime.close();
+  });
+});
+
+describe('Redis restarted under a running process (an empty script cache)', () => {
+  it('gives a request accepted after a refused duplicate its job', async () => {
+    const prefix = uniquePrefix('cold-scripts');
+    const runtime = await runtimeFor(prefix);
+    const deps = runtime.intakeDeps('test');
+    const first = requestBody({ dosServiceId: '8300000000' });
+    expect((await submitRequest(first, deps)).outcome).toBe('accepted');
+
+    await redis.stop('SIGTERM');
+    await redis.start();
+    // The same connection, reconnected; a restarted Redis has no scripts cached.
+    await until(async () => (await runtime.redis.ping().catch(() => '')) === 'PONG');
+    // A duplicate's transaction is aborted (WATCH) after its job script went out as EVAL, unrun.
+    expect((await submitRequest(first, deps)).outcome).toBe('duplicate');
+    const next = await submitRequest(requestBody({ dosServiceId: '8300000001' }), deps);
+    expect(next.outcome).toBe('accepted');
+    expect(await consistency(runtime)).toEqual({
+      records: 2,
+      jobs: 2,
+      recordsWithoutJob: 0,
+      jobsWithoutRecord: 0,
+    });
     await runtime.close();
   });
 });
