@@ -283,6 +283,19 @@ describe('a MULTI that does not run leaves no job behind', () => {
     ).rejects.toThrow(TypeError);
     expect(await queue.getJobState(id)).toBe('unknown');
   });
+
+  it('with an id BullMQ refuses (all digits, or a colon): throws, as queue.add does', async () => {
+    const { redis, queue } = await openQueue('bad-ids');
+    for (const id of ['2000072489', 'send:1']) {
+      await expect(queue.add(JOB_NAME, jobData(id), { ...RETRY, jobId: id })).rejects.toThrow();
+      const multi = redis.multi();
+      await expect(
+        addJobToTransaction(queue, multi, JOB_NAME, jobData(id), RETRY, id),
+      ).rejects.toThrow();
+      multi.discard();
+      expect(await queue.getJobState(id)).toBe('unknown');
+    }
+  });
 });
 
 describe('on a Redis that has not cached the job scripts', () => {

@@ -91,6 +91,8 @@ export async function addJobToTransaction(
       return transaction;
     },
   });
-  const job = new Job(queue, name, data, options, jobId);
+  // The id in the options too, as queue.add puts it: BullMQ checks its rules (no ':', not all
+  // digits) there, and the dashboard shows it.
+  const job = new Job(queue, name, data, { ...options, jobId }, jobId);
   await job.addJob(transaction as unknown as Parameters<Job['addJob']>[0]);
 }
