@@ -30,11 +30,6 @@ export type IntakeResult =
   /** An outstanding request for the same dosServiceId and environment exists (HTTP 409). */
   | { outcome: 'duplicate'; existingId: string; errors: FieldError[] };
 
-/** Redis (or another dependency intake needs) cannot be reached: HTTP 503, CLI exit 3. */
-export class DependencyUnavailableError extends Error {
-  override readonly name = 'DependencyUnavailableError';
-}
-
 export interface IntakeDeps extends AssessDeps {
   store: RequestStore;
   queue: Queue;

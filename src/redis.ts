@@ -3,9 +3,16 @@
 // for the worker that waits for Redis to come back.
 import { Redis } from 'ioredis';
 import { withoutCredentials } from './config.ts';
-import { DependencyUnavailableError } from './intake.ts';
 
 export type { Redis };
+
+/**
+ * Redis (or another dependency a command needs) cannot be reached: HTTP 503, CLI exit 3. Raised
+ * here, in the Redis adapter, where the failure is recognised.
+ */
+export class DependencyUnavailableError extends Error {
+  override readonly name = 'DependencyUnavailableError';
+}
 
 /** Connects now, or throws DependencyUnavailableError naming the URL (without its password). */
 export async function connectCommandRedis(url: string): Promise<Redis> {

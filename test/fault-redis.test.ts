@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitRequest, DependencyUnavailableError } from '../src/intake.ts';
+import { submitRequest } from '../src/intake.ts';
+import { DependencyUnavailableError } from '../src/redis.ts';
 import { sendJobId } from '../src/queue/queue.ts';
 import { openRuntime, startWorker, type Runtime } from '../src/runtime.ts';
 import { requestBody, testConfig, uniquePrefix, acceptMany } from './support/ecat.ts';

@@ -1,8 +1,7 @@
 // Runs a command that needs Redis: opens the runtime, and turns "Redis unreachable" into one
 // clear line and exit 3 (CONTRACT.md) wherever it happens.
 import { loadConfig } from '../config.ts';
-import { DependencyUnavailableError } from '../intake.ts';
-import { isConnectionError, unreachable } from '../redis.ts';
+import { DependencyUnavailableError, isConnectionError, unreachable } from '../redis.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 import { EXIT, writeLine, type CliIo } from './io.ts';
 

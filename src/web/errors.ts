@@ -1,8 +1,7 @@
 // One error shape for the JSON API ({errors: [{path, message}]}), and the mapping from faults at
 // the edges (body too large, not JSON, Redis away) to CONTRACT.md's status codes.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { DependencyUnavailableError } from '../intake.ts';
-import { isConnectionError } from '../redis.ts';
+import { DependencyUnavailableError, isConnectionError } from '../redis.ts';
 
 export function errorBody(message: string, path = '') {
   return { errors: [{ path, message }] };

@@ -1,8 +1,8 @@
 // The HTML pages for DoS leads, behind the admin credentials: the request form (server-rendered
 // NHS.UK frontend, no JavaScript needed) and, registered from here, the outstanding requests.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { DependencyUnavailableError, submitRequest, type IntakeDeps } from '../intake.ts';
-import { isConnectionError } from '../redis.ts';
+import { submitRequest, type IntakeDeps } from '../intake.ts';
+import { DependencyUnavailableError, isConnectionError } from '../redis.ts';
 import type { FieldError } from '../request/schema.ts';
 import type { RequestStore } from '../requests/store.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
