@@ -9,46 +9,14 @@ import {
   type Directory,
   type DirectoryQuery,
 } from '../src/careconnect/directory.ts';
+import { schedulingEndpoint } from './support/dos-directory.ts';
 
-const EXT = 'https://fhir.nhs.uk/England/StructureDefinition/';
-
-/** A DoS Search API scheduling Endpoint, as DOMAIN.md describes one. */
-function scheduling(
+/** A DoS Search scheduling Endpoint (the shared fixture), its business scenario given or none. */
+const scheduling = (
   address: string,
   overrides: Partial<Endpoint> = {},
-  scenario: string | undefined = 'primary-recipient',
-): Endpoint {
-  return {
-    resourceType: 'Endpoint',
-    id: `ep-${address.replace(/\W/g, '')}`,
-    status: 'active',
-    extension: [
-      { url: `${EXT}Extension-England-OrganizationEndpointOrder`, valueInteger: 1 },
-      { url: `${EXT}Extension-England-EndpointCompression`, valueBoolean: false },
-      ...(scenario === undefined
-        ? []
-        : [{ url: `${EXT}Extension-England-EndpointBusinessScenario`, valueCode: scenario }]),
-    ],
-    connectionType: {
-      system: 'https://fhir.nhs.uk/England/CodeSystem/England-EndpointConnection',
-      code: 'http',
-    },
-    managingOrganization: { reference: 'Organization/org-1' },
-    payloadType: [
-      {
-        coding: [
-          {
-            system: 'http://hl7.org/fhir/ValueSet/endpoint-payload-type',
-            code: 'scheduling',
-          },
-        ],
-      },
-    ],
-    payloadMimeType: ['application/fhir'],
-    address,
-    ...overrides,
-  };
-}
+  scenario: string | null = 'primary-recipient',
+) => schedulingEndpoint(address, overrides, { scenario });
 
 const referral = scheduling('https://itk.example.nhs.uk/receive', {
   id: 'ep-referral',
@@ -137,7 +105,7 @@ describe('classifying scheduling endpoints', () => {
   });
 
   it('takes an endpoint without a business scenario as the primary recipient', () => {
-    expect(classify([scheduling('ASID:918999198993', {}, undefined)]).status).toBe('careconnect');
+    expect(classify([scheduling('ASID:918999198993', {}, null)]).status).toBe('careconnect');
   });
 
   it('names every problem of one endpoint in one sentence', () => {
@@ -213,12 +181,7 @@ describe('classifying scheduling endpoints', () => {
   });
 
   it('orders by the OrganizationEndpointOrder extension', () => {
-    const ordered = (address: string, order: number) =>
-      scheduling(address, {
-        extension: [
-          { url: `${EXT}Extension-England-OrganizationEndpointOrder`, valueInteger: order },
-        ],
-      });
+    const ordered = (address: string, order: number) => schedulingEndpoint(address, {}, { order });
     const finding = classify([ordered('ASID:2', 2), ordered('ASID:1', 1)]);
     expect(finding.address).toBe('ASID:1');
     expect(finding.detail).toContain('ASID:1 and ASID:2');

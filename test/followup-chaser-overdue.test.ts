@@ -17,6 +17,7 @@ import {
   testEnv,
   uniquePrefix,
 } from './support/ecat.ts';
+import { until } from './support/poll.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 
 const prefix = uniquePrefix('followup');
@@ -24,15 +25,6 @@ let clock = new Date('2027-03-15T10:00:00Z'); // Monday; testing Wednesday 31 Ma
 let sink: SmtpSink;
 let runtime: Runtime;
 let worker: RunningWorker;
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let waited = 0; waited < 15_000; waited += 50) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function record(id: string): Promise<RequestRecord> {
   return (await runtime.store.get(id))!;
@@ -82,6 +74,7 @@ describe('a request 10 working days from testing', () => {
     await sink.waitForMessages(2);
     await until(
       async () => ((await record(confirmed)).status === 'sent' ? true : undefined),
+      15_000,
       'both sent',
     );
     expect(await job.isDelayed()).toBe(true);
@@ -96,14 +89,19 @@ describe('a request 10 working days from testing', () => {
     for (const id of [live, confirmed])
       await (await runtime.queue.getJob(chaserJobId(id)))!.promote();
 
-    const skipped = await until(async () => {
-      const job = await runtime.queue.getJob(chaserJobId(confirmed));
-      return job?.finishedOn ? job : undefined;
-    }, 'the confirmed request’s chaser to finish');
+    const skipped = await until(
+      async () => {
+        const job = await runtime.queue.getJob(chaserJobId(confirmed));
+        return job?.finishedOn ? job : undefined;
+      },
+      15_000,
+      'the confirmed request’s chaser to finish',
+    );
     expect(skipped.returnvalue).toBe('skipped: the request is configured');
     await until(
       async () =>
         (await record(live)).history.some((e) => e.event === 'chaser') ? true : undefined,
+      15_000,
       'the chaser',
     );
 
@@ -132,10 +130,14 @@ describe('a request 10 working days from testing', () => {
     );
     expect(again?.sendOn).toBe('2027-03-24');
     await (await runtime.queue.getJob(chaserJobId(live)))!.promote();
-    const rerun = await until(async () => {
-      const job = await runtime.queue.getJob(chaserJobId(live));
-      return job?.finishedOn ? job : undefined;
-    }, 'the re-planned chaser');
+    const rerun = await until(
+      async () => {
+        const job = await runtime.queue.getJob(chaserJobId(live));
+        return job?.finishedOn ? job : undefined;
+      },
+      15_000,
+      'the re-planned chaser',
+    );
     expect(rerun.returnvalue).toBe('skipped: a reminder went already');
     expect((await record(live)).history.filter((e) => e.event === 'chaser')).toHaveLength(1);
     expect(messagesFor(live)).toHaveLength(2);
@@ -148,10 +150,14 @@ describe('a request 10 working days from testing', () => {
         {},
         { priority: PRIORITY.high },
       );
-      return until(async () => {
-        const done = await runtime.followUpQueue.getJob(job.id!);
-        return done?.finishedOn ? String(done.returnvalue) : undefined;
-      }, 'the overdue sweep');
+      return until(
+        async () => {
+          const done = await runtime.followUpQueue.getJob(job.id!);
+          return done?.finishedOn ? String(done.returnvalue) : undefined;
+        },
+        15_000,
+        'the overdue sweep',
+      );
     };
     clock = new Date('2027-03-30T22:59:00Z'); // 23:59 on the 30th in London (BST)
     expect(await sweep()).toMatch(/^overdue: 0 marked/);

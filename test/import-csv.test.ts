@@ -1,7 +1,5 @@
 // CSV import: columns derived from the schema, the parser, progress, and `ecat import` of 1,000
 // rows (50 bad) against the real Redis and a DoS Search API in msw, counting its requests a second.
-import type { Bundle } from 'fhir/r4.js';
-import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +22,7 @@ import {
   testEnv,
   uniquePrefix,
 } from './support/ecat.ts';
+import { dosDirectory, dosState, schedulingEndpoint } from './support/dos-directory.ts';
 
 const DOS = 'https://int.api.service.nhs.uk/dos-search/FHIR/R4';
 const NAMES = CSV_COLUMNS.map((column) => column.name);
@@ -150,68 +149,9 @@ describe('import progress', () => {
 describe('ecat import of 1,000 rows, 50 of them bad', () => {
   const prefix = uniquePrefix('import');
   let dir: string;
-  const requests: { at: number; path: string; ods?: string }[] = [];
-  const server = setupServer(
-    http.get(`${DOS}/metadata`, () => {
-      requests.push({ at: performance.now(), path: 'metadata' });
-      return HttpResponse.json({
-        resourceType: 'CapabilityStatement',
-        status: 'active',
-        date: '2026-11-01',
-        kind: 'instance',
-        format: ['application/fhir+json'],
-        fhirVersion: '4.0.1',
-        rest: [
-          {
-            mode: 'server',
-            resource: [
-              { type: 'Organization', searchParam: [{ name: 'identifier', type: 'token' }] },
-            ],
-          },
-        ],
-      });
-    }),
-    http.get(`${DOS}/Organization`, ({ request }) => {
-      const ods = new URL(request.url).searchParams.get('identifier')!.split('|')[1]!;
-      requests.push({ at: performance.now(), path: 'Organization', ods });
-      const bundle: Bundle = {
-        resourceType: 'Bundle',
-        type: 'searchset',
-        entry: [
-          {
-            resource: {
-              resourceType: 'Organization',
-              id: `org-${ods}`,
-              identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: ods }],
-            },
-          },
-          {
-            search: { mode: 'include' },
-            resource: {
-              resourceType: 'Endpoint',
-              id: `ep-${ods}`,
-              status: 'active',
-              connectionType: {
-                system: 'https://fhir.nhs.uk/England/CodeSystem/England-EndpointConnection',
-                code: 'http',
-              },
-              managingOrganization: { reference: `Organization/org-${ods}` },
-              payloadType: [{ coding: [{ code: 'scheduling' }] }],
-              payloadMimeType: ['application/fhir+json'],
-              address: 'ASID:918999198993',
-              extension: [
-                {
-                  url: 'https://fhir.nhs.uk/England/StructureDefinition/Extension-England-EndpointBusinessScenario',
-                  valueCode: 'primary-recipient',
-                },
-              ],
-            },
-          },
-        ],
-      };
-      return HttpResponse.json(bundle);
-    }),
-  );
+  // The strict DoS Search stand-in: every organisation has one CareConnect endpoint.
+  const dos = dosState({ endpoints: [schedulingEndpoint('ASID:918999198993')] });
+  const server = setupServer(...dosDirectory(dos, DOS));
   const unhandled: string[] = [];
   server.events.on('request:unhandled', ({ request }) => {
     unhandled.push(`${request.method} ${request.url}`);
@@ -299,7 +239,10 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
     const file = join(dir, 'services.csv');
     await writeFile(file, formatCsv(rows));
 
-    const run = await ecat(['import', file], testEnv(prefix, { DIRECTORY_URL_INT: DOS }));
+    const run = await ecat(
+      ['import', file],
+      testEnv(prefix, { DIRECTORY_URL_INT: DOS, APIM_ACCESS_TOKEN: 'token-1' }),
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`imported ${file}: 1000 rows, 950 accepted, 50 refused`);
 
@@ -344,10 +287,13 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
     // 41 lookups at 10 a second start over at least 4 s. (Arrival times here, after the event
     // loop, can bunch up under load; that at most 10 start in any second is shown on the limiter's
     // own clock in rate-limiter.test.ts.) Without the limiter they all arrive within a moment.
-    expect(requests.filter((r) => r.path === 'metadata')).toHaveLength(0);
-    expect(new Set(requests.map((r) => r.ods).filter(Boolean)).size).toBe(41);
-    expect(requests.filter((r) => r.path === 'Organization')).toHaveLength(41);
-    const times = requests.map((r) => r.at).sort((a, b) => a - b);
+    expect(dos.refused).toEqual([]);
+    const lookups = dos.seen.filter((r) => r.url.pathname.endsWith('/Organization'));
+    expect(lookups).toHaveLength(dos.seen.length);
+    const codes = lookups.map((r) => r.url.searchParams.get('identifier')?.split('|')[1]);
+    expect(new Set(codes).size).toBe(41);
+    expect(lookups).toHaveLength(41);
+    const times = lookups.map((r) => r.at!).sort((a, b) => a - b);
     expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(3000);
     expect(run.stdout).toMatch(/; 4[1-6] directory lookups\n/); // 41 INT organisations, the PROD rows' from the snapshot
   });
@@ -361,7 +307,7 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
     const csv = formatCsv([NAMES, NAMES.map((name) => row[name] ?? '')]);
     const run = await ecat(
       ['import', '-', '--json'],
-      testEnv(prefix, { DIRECTORY_URL_INT: DOS }),
+      testEnv(prefix, { DIRECTORY_URL_INT: DOS, APIM_ACCESS_TOKEN: 'token-1' }),
       csv,
     );
     expect(run.code).toBe(0);

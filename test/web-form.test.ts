@@ -1,40 +1,18 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRuntime, type Runtime } from '../src/runtime.ts';
-import { buildServer } from '../src/web/server.ts';
-import { deletePrefix, testConfig, uniquePrefix } from './support/ecat.ts';
+import { csrfOf, useServer } from './support/web.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const prefix = uniquePrefix('form');
-let runtime: Runtime;
-let app: FastifyInstance;
-
-beforeAll(async () => {
-  runtime = await openRuntime(testConfig(prefix));
-  app = await buildServer(runtime, { logLevel: 'silent' });
-});
-
-afterAll(async () => {
-  await app.close();
-  await runtime.close();
-  await deletePrefix(prefix);
-});
-
-function csrfOf(html: string): string {
-  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!token) throw new Error('no CSRF token in the form');
-  return token;
-}
+const web = useServer('form');
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
 describe('the form, without JavaScript', () => {
   it('shows every field of the request', async () => {
-    const page = (await app.inject({ url: '/' })).body;
+    const page = (await web.app.inject({ url: '/' })).body;
     for (const name of [
       'dosServiceId',
       'environment',
@@ -58,8 +36,8 @@ describe('the form, without JavaScript', () => {
   });
 
   it('refuses a post from another site, even with a token', async () => {
-    const csrf = csrfOf((await app.inject({ url: '/' })).body);
-    const response = await app.inject({
+    const csrf = csrfOf((await web.app.inject({ url: '/' })).body);
+    const response = await web.app.inject({
       method: 'POST',
       url: '/',
       headers: {
@@ -73,7 +51,7 @@ describe('the form, without JavaScript', () => {
   });
 
   it('refuses a post without a valid CSRF token', async () => {
-    const response = await app.inject({
+    const response = await web.app.inject({
       method: 'POST',
       url: '/',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -83,7 +61,7 @@ describe('the form, without JavaScript', () => {
   });
 
   it('shows the error summary and keeps the input, then accepts a corrected request', async () => {
-    const csrf = csrfOf((await app.inject({ url: '/' })).body);
+    const csrf = csrfOf((await web.app.inject({ url: '/' })).body);
     const fields = {
       _csrf: csrf,
       dosServiceId: '12ab',
@@ -96,7 +74,7 @@ describe('the form, without JavaScript', () => {
       'requester.name': 'Alex <Morgan>',
       'requester.email': 'alex.morgan@nhs.net',
     };
-    const refused = await app.inject({
+    const refused = await web.app.inject({
       method: 'POST',
       url: '/',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -110,7 +88,7 @@ describe('the form, without JavaScript', () => {
     expect(refused.body).toContain('value="12ab"');
     expect(refused.body).toContain('Alex &lt;Morgan&gt;');
 
-    const accepted = await app.inject({
+    const accepted = await web.app.inject({
       method: 'POST',
       url: '/',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -128,7 +106,7 @@ describe('the form, without JavaScript', () => {
   });
 
   it('lists outstanding requests, sortable by urgency', async () => {
-    const page = await app.inject({ url: '/requests?sort=urgency' });
+    const page = await web.app.inject({ url: '/requests?sort=urgency' });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('7000000001');
     expect(page.body).toContain('Sort by age');
@@ -141,8 +119,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the form in a real browser', () => {
   let base: string;
 
   beforeAll(async () => {
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    await web.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(web.app.server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],

@@ -1,6 +1,6 @@
 // Running the service: metrics read from Redis, the API's edges (empty bodies, content types, rate
 // limit, raw CR/LF in a header), Redis on a closed port, and where the server binds.
-import { createServer, connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,8 @@ import { createRequestStore } from '../src/requests/store.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { bindAddress, buildServer } from '../src/web/server.ts';
 import { countKeys, deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
+import { freePort } from './support/redis-server.ts';
+import { csrfOf, formFields } from './support/web.ts';
 
 const prefix = uniquePrefix('web-ops');
 let runtime: Runtime;
@@ -210,15 +212,7 @@ describe('Redis on a closed port', () => {
         method: 'POST',
         url: '/',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: new URLSearchParams({
-          _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '',
-          dosServiceId: '2000072489',
-          environment: 'INT',
-          endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
-          odsCode: 'Y02494',
-          'requester.name': 'Alex Morgan',
-          'requester.email': 'alex.morgan@nhs.net',
-        }).toString(),
+        payload: new URLSearchParams({ _csrf: csrfOf(form.body), ...formFields() }).toString(),
       });
       expect(posted.statusCode).toBe(503);
       expect(posted.body).toContain('value="2000072489"');
@@ -250,11 +244,3 @@ describe('where the server binds', () => {
     );
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -1,34 +1,19 @@
 // The HTML side through inject on the real Redis: the form's fields come from the schema, every
 // refusal comes back as the NHS.UK error summary with the input kept, the outstanding and request
 // pages, the admin password, security headers and the NHS.UK assets.
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { londonDate } from '../src/request/dates.ts';
 import { configurationRequestSchema } from '../src/request/schema.ts';
-import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { openRuntime } from '../src/runtime.ts';
 import { buildServer } from '../src/web/server.ts';
 import { deletePrefix, testConfig, uniquePrefix } from './support/ecat.ts';
+import { csrfOf, formFields, useServer } from './support/web.ts';
 
-const prefix = uniquePrefix('web-pages');
 const PASSWORD = 'pages-secret';
 const basic = { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` };
-let runtime: Runtime;
-let app: FastifyInstance;
+const web = useServer('web-pages', { ADMIN_PASSWORD: PASSWORD }, { rateLimits: { form: 1000 } });
 
-beforeAll(async () => {
-  runtime = await openRuntime(testConfig(prefix, { ADMIN_PASSWORD: PASSWORD }));
-  app = await buildServer(runtime, { logLevel: 'silent', rateLimits: { form: 1000 } });
-});
-
-afterAll(async () => {
-  await app.close();
-  await runtime.close();
-  await deletePrefix(prefix);
-});
-
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-
-async function submit(fields: Record<string, string>, target = app) {
+async function submit(fields: Record<string, string>, target = web.app) {
   const page = await target.inject({ url: '/', headers: basic });
   return target.inject({
     method: 'POST',
@@ -36,18 +21,6 @@ async function submit(fields: Record<string, string>, target = app) {
     headers: { ...basic, 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ _csrf: csrfOf(page.body), ...fields }).toString(),
   });
-}
-
-function good(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    dosServiceId: '2000072489',
-    environment: 'INT',
-    endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
-    odsCode: 'Y02494',
-    'requester.name': 'Alex Morgan',
-    'requester.email': 'alex.morgan@nhs.net',
-    ...overrides,
-  };
 }
 
 function dateFields(name: string, iso: string): Record<string, string> {
@@ -59,7 +32,7 @@ const idOf = (html: string) => /req-[0-9a-f-]{36}/.exec(html)?.[0] ?? '';
 
 describe('the form', () => {
   it('has a control for every field of the schema, nested ones included', async () => {
-    const page = (await app.inject({ url: '/', headers: basic })).body;
+    const page = (await web.app.inject({ url: '/', headers: basic })).body;
     const shape = configurationRequestSchema.shape;
     for (const key of Object.keys(shape)) {
       if (key === 'requester') {
@@ -81,7 +54,7 @@ describe('the form', () => {
   });
 
   it('422: CareConnect missing, shown at the waiver; accepted with a waiver', async () => {
-    const fields = good({
+    const fields = formFields({
       dosServiceId: '1374839566',
       odsCode: 'RR8',
       endpoint: 'https://BaRS-INT-RR8.example.thirdparty.nhs.uk/fhir',
@@ -104,7 +77,7 @@ describe('the form', () => {
 
   it('400: an impossible date is the schema’s error, at the day box, with the boxes kept', async () => {
     const response = await submit(
-      good({
+      formFields({
         'testDates-from-day': '31',
         'testDates-from-month': '2',
         'testDates-from-year': '2030',
@@ -119,7 +92,7 @@ describe('the form', () => {
   });
 
   it('409: a second request for the same service and environment names the first', async () => {
-    const fields = good({ dosServiceId: '8000000001' });
+    const fields = formFields({ dosServiceId: '8000000001' });
     const first = await submit(fields);
     expect(first.statusCode).toBe(200);
     const second = await submit(fields);
@@ -129,11 +102,11 @@ describe('the form', () => {
   });
 
   it('403 for a post whose token is missing, and the answers are kept', async () => {
-    const response = await app.inject({
+    const response = await web.app.inject({
       method: 'POST',
       url: '/',
       headers: { ...basic, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams(good({ dosServiceId: '8000000009' })).toString(),
+      payload: new URLSearchParams(formFields({ dosServiceId: '8000000009' })).toString(),
     });
     expect(response.statusCode).toBe(403);
     expect(response.body).toContain('value="8000000009"');
@@ -143,15 +116,15 @@ describe('the form', () => {
 describe('outstanding requests and one request', () => {
   it('marks overdue rows, counts them, and sorts urgent first', async () => {
     const today = londonDate(new Date());
-    const routine = await submit(good({ dosServiceId: '8000000002' }));
+    const routine = await submit(formFields({ dosServiceId: '8000000002' }));
     const overdue = await submit(
-      good({ dosServiceId: '8000000003', ...dateFields('testDates-from', today) }),
+      formFields({ dosServiceId: '8000000003', ...dateFields('testDates-from', today) }),
     );
     expect(routine.statusCode).toBe(200);
     expect(overdue.statusCode).toBe(200);
     const overdueId = idOf(overdue.body);
 
-    const page = await app.inject({ url: '/requests?sort=urgency', headers: basic });
+    const page = await web.app.inject({ url: '/requests?sort=urgency', headers: basic });
     expect(page.statusCode).toBe(200);
     const row = new RegExp(
       `<tr class="nhsuk-table__row ecat-overdue" id="${overdueId}" data-urgency="urgent">`,
@@ -165,15 +138,15 @@ describe('outstanding requests and one request', () => {
 
   it('shows one request with its history, and a 404 page for an unknown one', async () => {
     const accepted = await submit(
-      good({ dosServiceId: '8000000004', serviceName: 'Riverside UTC' }),
+      formFields({ dosServiceId: '8000000004', serviceName: 'Riverside UTC' }),
     );
     const id = idOf(accepted.body);
-    const page = await app.inject({ url: `/requests/${id}`, headers: basic });
+    const page = await web.app.inject({ url: `/requests/${id}`, headers: basic });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Riverside UTC');
     expect(page.body).toContain('ASID:918999198993');
     expect(page.body).toMatch(/<td class="nhsuk-table__cell">queued<\/td>/);
-    const missing = await app.inject({
+    const missing = await web.app.inject({
       url: '/requests/req-00000000-0000-0000-0000-000000000000',
       headers: basic,
     });
@@ -185,22 +158,22 @@ describe('outstanding requests and one request', () => {
 describe('credentials, headers and assets', () => {
   it('asks for the admin password on pages, assets and the dashboard, not on health', async () => {
     for (const url of ['/', '/requests', '/admin/queues', '/assets/nhsuk-frontend.min.css']) {
-      const response = await app.inject({ url });
+      const response = await web.app.inject({ url });
       expect(response.statusCode).toBe(401);
       expect(response.headers['www-authenticate']).toMatch(/^Basic realm="ecat"/);
-      expect((await app.inject({ url, headers: basic })).statusCode).toBe(200);
+      expect((await web.app.inject({ url, headers: basic })).statusCode).toBe(200);
     }
-    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await web.app.inject({ url: '/healthz' })).statusCode).toBe(200);
     // Without API_TOKEN the API is closed, not open: the admin password does not open it either.
     for (const headers of [{}, basic]) {
-      const api = await app.inject({ url: '/api/requests', headers });
+      const api = await web.app.inject({ url: '/api/requests', headers });
       expect(api.statusCode).toBe(401);
       expect(api.json().errors[0].message).toMatch(/Set API_TOKEN to open it/);
     }
   });
 
   it('sets security headers, a CSP nonce its inline script carries, and a request id', async () => {
-    const response = await app.inject({
+    const response = await web.app.inject({
       url: '/',
       headers: { ...basic, 'x-request-id': 'trace-12345678' },
     });
@@ -212,12 +185,12 @@ describe('credentials, headers and assets', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['referrer-policy']).toBe('same-origin');
     expect(response.headers['x-request-id']).toBe('trace-12345678');
-    const odd = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'has space' } });
+    const odd = await web.app.inject({ url: '/healthz', headers: { 'x-request-id': 'has space' } });
     expect(odd.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('serves the NHS.UK bundles and images, and nothing else from the package', async () => {
-    const get = (url: string) => app.inject({ url, headers: basic });
+    const get = (url: string) => web.app.inject({ url, headers: basic });
     const css = await get('/assets/nhsuk-frontend.min.css');
     expect(css.headers['content-type']).toMatch(/^text\/css/);
     expect((await get('/assets/nhsuk-frontend.min.js')).statusCode).toBe(200);
@@ -229,7 +202,7 @@ describe('credentials, headers and assets', () => {
 
 describe('limits and Redis away', () => {
   it('429 once the form has been posted too often from one address', async () => {
-    const limited = await buildServer(runtime, { logLevel: 'silent', rateLimits: { form: 2 } });
+    const limited = await buildServer(web.runtime, { logLevel: 'silent', rateLimits: { form: 2 } });
     try {
       const codes = [];
       for (let i = 0; i < 3; i += 1)
@@ -246,7 +219,7 @@ describe('limits and Redis away', () => {
     const downApp = await buildServer(down, { logLevel: 'silent' });
     down.redis.disconnect();
     try {
-      const response = await submit(good({ dosServiceId: '8000000005' }), downApp);
+      const response = await submit(formFields({ dosServiceId: '8000000005' }), downApp);
       expect(response.statusCode).toBe(503);
       expect(response.body).toContain('cannot store requests at the moment');
       expect(response.body).toContain('value="8000000005"');

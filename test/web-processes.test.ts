@@ -7,14 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deletePrefix, testEnv, uniquePrefix } from './support/ecat.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { until } from './support/poll.ts';
+import { freePort } from './support/redis-server.ts';
+import { csrfOf, formFields } from './support/web.ts';
 
 interface Running {
   child: ChildProcess;
@@ -33,16 +28,6 @@ function ecatProcess(command: string, env: Record<string, string>): Running {
   return { child, stderr: () => stderr, exit };
 }
 
-async function until<T>(what: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await what().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('as processes', () => {
   it('ecat serve: loopback only without credentials, says so, stops cleanly on SIGTERM', async () => {
     const servePrefix = uniquePrefix('web-serve');
@@ -52,10 +37,15 @@ describe('as processes', () => {
       testEnv(servePrefix, { PORT: String(port), LOG_LEVEL: 'info' }),
     );
     try {
-      const health = await until(async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-        return response.ok ? response.json() : undefined;
-      });
+      // Refused until the server listens: a failed fetch is "not yet".
+      const health = await until(
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+          return response?.ok ? ((await response.json()) as unknown) : undefined;
+        },
+        20_000,
+        'the server to answer /healthz',
+      );
       expect(health).toEqual({ status: 'ok' });
       expect(serve.stderr()).toMatch(
         /access: no API_TOKEN or ADMIN_PASSWORD, so listening on 127\.0\.0\.1 only and answering loopback names/,
@@ -96,29 +86,28 @@ describe('as processes', () => {
     const base = `http://127.0.0.1:${port}`;
     const basic = { authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` };
     try {
-      const form = await until(async () => {
-        const response = await fetch(`${base}/`, { headers: basic });
-        return response.ok ? response.text() : undefined;
-      });
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
+      const form = await until(
+        async () => {
+          const response = await fetch(`${base}/`, { headers: basic }).catch(() => undefined);
+          return response?.ok ? response.text() : undefined;
+        },
+        20_000,
+        'the form',
+      );
+      const csrf = csrfOf(form);
       const posted = await fetch(`${base}/`, {
         method: 'POST',
         headers: { ...basic, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          _csrf: csrf,
-          dosServiceId: '2000072489',
-          environment: 'INT',
-          endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
-          odsCode: 'Y02494',
-          'requester.name': 'Alex Morgan',
-          'requester.email': 'alex.morgan@nhs.net',
-        }),
+        body: new URLSearchParams({ _csrf: csrf, ...formFields() }),
       });
       expect(posted.status).toBe(200);
       const id = /req-[0-9a-f-]{36}/.exec(await posted.text())?.[0];
       expect(id).toBeDefined();
-      const file = await until(async () =>
-        (await readdir(outbox)).find((name) => name.endsWith('.eml')),
+      const file = await until(
+        async () =>
+          (await readdir(outbox).catch(() => [] as string[])).find((name) => name.endsWith('.eml')),
+        20_000,
+        'an email in the outbox',
       );
       const email = await readFile(join(outbox, file), 'utf8');
       expect(email).toContain('2000072489');

@@ -16,21 +16,9 @@ export const silentLog = pino({ level: 'silent' });
 /** Retries in tens of milliseconds, so a 451-twice test takes well under a second. */
 export const FAST_RETRY: RetryPolicy = { attempts: 5, backoffMs: 50 };
 
-/** Polls `check` every 50 ms; throws naming `what` if it is still false after `timeoutMs`. */
-export async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 15_000,
-  what: string | (() => string) = 'the condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      const described = typeof what === 'string' ? what : what();
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${described}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { until } from './poll.ts';
+
+export { until };
 
 export interface RuntimeOptions {
   /** Extra environment variables (SMTP_URL already points at the sink). */

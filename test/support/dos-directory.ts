@@ -130,7 +130,10 @@ export function invalidOdsCode(odsCode: string): OperationOutcome {
 export function schedulingEndpoint(
   address: string,
   overrides: Partial<Endpoint> = {},
-  { order = 1, scenario = 'primary-recipient' }: { order?: number; scenario?: string } = {},
+  {
+    order = 1,
+    scenario = 'primary-recipient',
+  }: { order?: number; /** null: no business scenario at all */ scenario?: string | null } = {},
 ): Endpoint {
   return {
     resourceType: 'Endpoint',
@@ -138,7 +141,9 @@ export function schedulingEndpoint(
     extension: [
       { url: `${EXT}Extension-England-OrganizationEndpointOrder`, valueInteger: order },
       { url: `${EXT}Extension-England-EndpointCompression`, valueBoolean: false },
-      { url: `${EXT}Extension-England-EndpointBusinessScenario`, valueCode: scenario },
+      ...(scenario === null
+        ? []
+        : [{ url: `${EXT}Extension-England-EndpointBusinessScenario`, valueCode: scenario }]),
     ],
     status: 'active',
     connectionType: { system: CONNECTION_SYSTEM, code: 'http' },
@@ -176,6 +181,8 @@ export interface SeenRequest {
   method: string;
   url: URL;
   headers: Record<string, string>;
+  /** When it arrived (performance.now()). */
+  at?: number;
 }
 
 /** What a test may make the stand-in answer instead, once a request has passed its checks. */
@@ -385,6 +392,7 @@ export function dosDirectory(state: DosDirectoryState, base = DOS_BASE) {
         method: request.method,
         url: new URL(request.url),
         headers: Object.fromEntries(request.headers.entries()),
+        at: performance.now(),
       };
       const answer = answerDosSearch(seen, state, basePath);
       if (answer === 'network-error') return HttpResponse.error();
