@@ -5,6 +5,7 @@
 import { createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError, type Config } from './config.ts';
+import { EcatError } from './errors.ts';
 
 /**
  * The `Authorization: Bearer …` header that authenticates one request; empty when nothing is
@@ -20,8 +21,10 @@ export interface ApimCredentials {
 export const NO_CREDENTIALS: ApimCredentials = { kind: 'none', headers: async () => ({}) };
 
 /** The token endpoint refused or could not be reached: the lookup or check is tried again later. */
-export class ApimAuthError extends Error {
+export class ApimAuthError extends EcatError {
   override readonly name = 'ApimAuthError';
+  override readonly kind = 'unavailable';
+  override readonly retryable = true;
 }
 
 export interface SignedJwtOptions {

@@ -2,6 +2,7 @@
 // Nothing else in the code reads process.env (STYLE.md).
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { EcatError } from './errors.ts';
 
 /**
  * The files ecat ships (config/, templates/) are found from the package, not the working
@@ -152,8 +153,10 @@ export interface Config {
 }
 
 /** Bad configuration: its message is one line naming the variable, fit to print as it is. */
-export class ConfigError extends Error {
+export class ConfigError extends EcatError {
   override readonly name = 'ConfigError';
+  override readonly kind = 'invalid';
+  override readonly retryable = false;
 }
 
 // Secrets are never printed (issue: a bad REDIS_URL was echoed with its password).

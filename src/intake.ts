@@ -10,7 +10,6 @@ import { messageIdFor } from './email/render.ts';
 import { addChaserToTransaction } from './followup/jobs.ts';
 import type { ChaserSettings } from './followup/schedule.ts';
 import { addSendJobToTransaction, type RetryPolicy } from './queue/queue.ts';
-import { isConnectionError, unreachable } from './redis.ts';
 import type { RequestRecord } from './requests/record.ts';
 import type { RequestStore } from './requests/store.ts';
 import type { ConfigurationRequest, FieldError } from './request/schema.ts';
@@ -35,7 +34,6 @@ export interface IntakeDeps extends AssessDeps {
   queue: Queue;
   retry: RetryPolicy;
   mailFrom: string;
-  redisUrl: string;
   /** Who or what accepted it, for the history ("cli", "api", "form", "import"). */
   channel?: string;
   /** When set, a request with test dates gets its chaser job in the same transaction. */
@@ -120,13 +118,8 @@ export async function submitRequest(input: unknown, deps: IntakeDeps): Promise<I
   const { request, urgency, careConnect, warnings } = assessment;
   const record = newRequestRecord(assessment, deps);
 
-  let created: Awaited<ReturnType<RequestStore['create']>>;
-  try {
-    created = await deps.store.create(record, (multi) => addRecordJobs(multi, record, deps));
-  } catch (error) {
-    if (isConnectionError(error)) throw unreachable(deps.redisUrl, error);
-    throw error;
-  }
+  // Redis away: the store throws DependencyUnavailableError, and each entrance maps it.
+  const created = await deps.store.create(record, (multi) => addRecordJobs(multi, record, deps));
   if (!created.ok) return duplicateOf(request, created.existingId);
   return { outcome: 'accepted', id: record.id, status: 'queued', urgency, careConnect, warnings };
 }

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { EcatError } from './errors.ts';
 
 /** True when a Redis answers PING on the port (an error reply such as NOAUTH is a Redis too). */
 export function answersOn(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
@@ -23,8 +24,11 @@ export function answersOn(port: number, host = '127.0.0.1', timeoutMs = 500): Pr
 }
 
 /** No Redis can be had: the message is one line naming the ways to get one. */
-export class NoRedisError extends Error {
+export class NoRedisError extends EcatError {
   override readonly name = 'NoRedisError';
+  override readonly kind = 'unavailable';
+  /** Someone has to install, start or point at a Redis first. */
+  override readonly retryable = false;
 }
 
 export interface PrivateRedis {

@@ -1,8 +1,9 @@
 // Redis connections. Two kinds (LIBRARIES.md): a command connection that fails fast, for intake
 // and reads (a user gets "Redis unreachable" at once, never a hang), and a blocking connection
-// for the worker that waits for Redis to come back.
-import { Redis } from 'ioredis';
+// for the worker that waits for Redis to come back. Redis failures are classified here, once.
+import { Redis, ReplyError } from 'ioredis';
 import { withoutCredentials } from './config.ts';
+import { EcatError } from './errors.ts';
 
 export type { Redis };
 
@@ -10,8 +11,10 @@ export type { Redis };
  * Redis (or another dependency a command needs) cannot be reached: HTTP 503, CLI exit 3. Raised
  * here, in the Redis adapter, where the failure is recognised.
  */
-export class DependencyUnavailableError extends Error {
+export class DependencyUnavailableError extends EcatError {
   override readonly name = 'DependencyUnavailableError';
+  override readonly kind = 'unavailable';
+  override readonly retryable = true;
 }
 
 /** Connects now, or throws DependencyUnavailableError naming the URL (without its password). */
@@ -66,23 +69,97 @@ export function createWorkerRedis(url: string): Redis {
   return redis;
 }
 
-export function unreachable(url: string, cause: unknown): DependencyUnavailableError {
-  const reason = (cause as Error | undefined)?.message ?? String(cause);
+function unreachable(where: string, cause: unknown): DependencyUnavailableError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
   return new DependencyUnavailableError(
-    `Redis is unreachable at ${withoutCredentials(url)} (${reason})`,
-    {
-      cause,
-    },
+    `Redis is unreachable at ${withoutCredentials(where)} (${reason})`,
+    { cause },
   );
 }
 
-/** True for the errors ioredis gives when the server cannot be reached. */
-export function isConnectionError(error: unknown): boolean {
-  const message = (error as Error | undefined)?.message ?? '';
-  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
-  return (
-    /Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Reached the max retries/i.test(
-      message,
-    ) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)
-  );
+/**
+ * ioredis's own error classes by their names (its public package exports neither): the one it
+ * gives when a command ran out of retries, and redis-errors' AbortError, which it aborts a command
+ * with when the connection closes under it.
+ */
+const isNamed = (error: unknown, name: string): error is Error =>
+  error instanceof Error && error.name === name;
+
+/** Node's socket errors for a server that cannot be reached or went away. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * Redis's own answers that mean "not now" (the first word of a reply error is its code): loading
+ * its data, busy with a script, a replica without its primary or a demoted primary after a
+ * failover, a cluster without its slots.
+ */
+const UNAVAILABLE_REPLIES = new Set([
+  'LOADING',
+  'BUSY',
+  'MASTERDOWN',
+  'READONLY',
+  'TRYAGAIN',
+  'CLUSTERDOWN',
+]);
+
+const isReplyError = (error: unknown): error is Error =>
+  error instanceof (ReplyError as typeof Error);
+
+/** Whether the connection could carry a command now: ready, with a socket that still writes. */
+function connectionUsable(connection: Redis): boolean {
+  return connection.status === 'ready' && connection.stream?.writable === true;
+}
+
+/** `redis://host:port` for a connection, as messages show it (never its credentials). */
+function whereIs(connection: Redis): string {
+  const { host, port, path, tls } = connection.options;
+  return path ?? `${tls ? 'rediss' : 'redis'}://${host}:${port}`;
+}
+
+/**
+ * Whether a command on `connection` failed because Redis cannot be reached or answer now. By class
+ * and code, never by message text: MaxRetriesPerRequestError; a ReplyError by its code (its first
+ * word); a socket error by its `code`. ioredis rejects a command it could not send or finish
+ * ("Connection is closed.", "Stream isn't writeable…") with a plain Error or an AbortError: those
+ * are told by the connection's own state, down when the command failed.
+ */
+function isUnavailableFailure(error: unknown, connection: Redis): boolean {
+  if (isNamed(error, 'MaxRetriesPerRequestError')) return true;
+  if (isReplyError(error)) return UNAVAILABLE_REPLIES.has(error.message.split(' ', 1)[0] ?? '');
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  const ioredisOwn =
+    isNamed(error, 'AbortError') ||
+    (error instanceof Error && Object.getPrototypeOf(error) === Error.prototype);
+  return ioredisOwn && !connectionUsable(connection);
+}
+
+/**
+ * A failed command on `connection`, classified once, here: DependencyUnavailableError when Redis
+ * cannot be reached or answer now, else the error unchanged (a reply such as WRONGTYPE, or a bug).
+ */
+export function classifyRedisFailure(error: unknown, connection: Redis): unknown {
+  if (error instanceof DependencyUnavailableError || !isUnavailableFailure(error, connection)) {
+    return error;
+  }
+  return unreachable(whereIs(connection), error);
+}
+
+/** Runs Redis work on `connection`; a failure of Redis under it becomes DependencyUnavailableError. */
+export async function onRedis<T>(connection: Redis, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw classifyRedisFailure(error, connection);
+  }
 }

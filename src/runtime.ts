@@ -22,9 +22,8 @@ import {
 import {
   connectCommandRedis,
   createWorkerRedis,
-  isConnectionError,
   keepScriptsCached,
-  unreachable,
+  onRedis,
   type Redis,
 } from './redis.ts';
 import { createRequestStore, type RequestStore } from './requests/store.ts';
@@ -60,13 +59,15 @@ export async function openRuntime(
   // The store defines its scripts on the connection now, so they are cached with the queues'.
   const store = createRequestStore(redis, config.queuePrefix, now);
   try {
-    // The queue's Lua scripts must be on the connection before intake builds its first MULTI.
-    await Promise.all([queue.waitUntilReady(), followUpQueue.waitUntilReady()]);
-    // Failures after start reach the next command that needs Redis; nothing to report here.
-    await keepScriptsCached(redis, () => undefined);
+    await onRedis(redis, async () => {
+      // The queue's Lua scripts must be on the connection before intake builds its first MULTI.
+      await Promise.all([queue.waitUntilReady(), followUpQueue.waitUntilReady()]);
+      // Failures after start reach the next command that needs Redis; nothing to report here.
+      await keepScriptsCached(redis, () => undefined);
+    });
   } catch (error) {
     redis.disconnect();
-    throw isConnectionError(error) ? unreachable(config.redis.url, error) : error;
+    throw error;
   }
   const retry = options.retry ?? DEFAULT_RETRY;
   return {
@@ -83,7 +84,6 @@ export async function openRuntime(
       queue,
       retry,
       mailFrom: config.mail.from,
-      redisUrl: config.redis.url,
       chaser: config.chaser,
       channel,
     }),

@@ -1,6 +1,7 @@
 // The directory port: where CareConnect findings come from. Two adapters implement it — the DoS
 // Search API (fhir-directory.ts) and a FHIR Bundle snapshot on disk (snapshot-directory.ts).
 import type { Endpoint } from 'fhir/r4.js';
+import { EcatError } from '../errors.ts';
 import type { Environment } from '../request/schema.ts';
 
 export interface DirectoryQuery {
@@ -33,8 +34,10 @@ export interface Directory {
  * The directory could not be reached, or could not answer now (5xx, 429, no answer in time,
  * credentials refused): the finding is `unverified`, and asking again later may do better.
  */
-export class DirectoryUnavailableError extends Error {
+export class DirectoryUnavailableError extends EcatError {
   override readonly name = 'DirectoryUnavailableError';
+  override readonly kind = 'unavailable';
+  override readonly retryable = true;
   constructor(
     message: string,
     /** `credentials`: API-M refused ecat's token (401/403) — a matter for whoever runs ecat. */
@@ -50,6 +53,8 @@ export class DirectoryUnavailableError extends Error {
  * take, or a request it refused (400). The finding is `unverified` and final: nobody asks again.
  * The message is a sentence for a DoS lead.
  */
-export class DirectoryCannotAnswerError extends Error {
+export class DirectoryCannotAnswerError extends EcatError {
   override readonly name = 'DirectoryCannotAnswerError';
+  override readonly kind = 'refused';
+  override readonly retryable = false;
 }

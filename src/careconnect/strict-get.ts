@@ -4,13 +4,21 @@
 // (nodejs/undici#1305). So the DoS Search adapter asks through node:http(s) instead.
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { EcatError } from '../errors.ts';
 
 /** Answers this large are not DoS Search's: one organisation's Bundle is a few kilobytes. */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /** The server answered with a status that is not 2xx; its body parsed as JSON when it was. */
-export class HttpStatusError extends Error {
+export class HttpStatusError extends EcatError {
   override readonly name = 'HttpStatusError';
+  /** 5xx, 429 and 408 say "not now"; any other status is the server's answer to this request. */
+  override get kind(): 'unavailable' | 'refused' {
+    return this.retryable ? 'unavailable' : 'refused';
+  }
+  override get retryable(): boolean {
+    return this.status >= 500 || this.status === 429 || this.status === 408;
+  }
   constructor(
     readonly status: number,
     readonly body: unknown,
@@ -21,8 +29,10 @@ export class HttpStatusError extends Error {
 }
 
 /** No answer: refused, reset or unresolvable (the socket's own error is the cause). */
-export class HttpNetworkError extends Error {
+export class HttpNetworkError extends EcatError {
   override readonly name = 'HttpNetworkError';
+  override readonly kind = 'unavailable';
+  override readonly retryable = true;
 }
 
 function readBody(response: IncomingMessage): Promise<string> {

@@ -1,6 +1,7 @@
 // What a CLI command may touch: its arguments, standard streams and the environment it was given.
 // Commands take this instead of reaching for process.*, so tests run them in-process.
 import type { Readable, Writable } from 'node:stream';
+import { EcatError } from '../errors.ts';
 
 export interface CliIo {
   stdin: Readable;
@@ -18,8 +19,10 @@ export type Command = (args: string[], io: CliIo) => Promise<number>;
 export const EXIT = { ok: 0, refused: 1, usage: 2, unavailable: 3 } as const;
 
 /** A usage mistake: printed as one line with the command's usage, exit 2. */
-export class UsageError extends Error {
+export class UsageError extends EcatError {
   override readonly name = 'UsageError';
+  override readonly kind = 'invalid';
+  override readonly retryable = false;
 }
 
 // Control characters other than tab and line feed (C0, DEL, C1): a stored value holding ESC or

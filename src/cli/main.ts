@@ -1,6 +1,7 @@
 // The `ecat` command line: finds the command, runs it with real streams, exits with its code.
 import { config as loadDotEnv } from 'dotenv';
 import { ConfigError } from '../config.ts';
+import { EcatError, type ErrorKind } from '../errors.ts';
 import { EXIT, UsageError, writeLine, type CliIo, type Command } from './io.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
@@ -60,6 +61,20 @@ export function usage(): string {
   ].join('\n');
 }
 
+/** CONTRACT.md's exit codes, by kind of error; a bug is not here: it ends with its stack, exit 1. */
+const EXIT_BY_KIND: Record<Exclude<ErrorKind, 'bug'>, number> = {
+  invalid: EXIT.usage,
+  unavailable: EXIT.unavailable,
+  refused: EXIT.refused,
+};
+
+/** The one line (with the usage, for a usage mistake) a known error is told with. */
+function errorLine(error: EcatError, name: string, summary: string): string {
+  if (error instanceof UsageError) return `ecat ${name}: ${error.message}\nusage: ecat ${summary}`;
+  if (error instanceof ConfigError) return `ecat: configuration: ${error.message}`;
+  return `ecat: ${error.message}`;
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -75,15 +90,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const { run } = await command.load();
     return await run(args, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      writeLine(io.stderr, `ecat ${name}: ${error.message}\nusage: ecat ${command.summary}`);
-      return EXIT.usage;
-    }
-    if (error instanceof ConfigError) {
-      writeLine(io.stderr, `ecat: configuration: ${error.message}`);
-      return EXIT.usage;
-    }
-    throw error;
+    // The CLI edge: every command's errors are mapped here, once, by kind.
+    if (!(error instanceof EcatError) || error.kind === 'bug') throw error;
+    writeLine(io.stderr, errorLine(error, name, command.summary));
+    return EXIT_BY_KIND[error.kind];
   }
 }
 

@@ -1,15 +1,10 @@
 // `ecat start` (npm start): the service in one process, the HTTP server and the worker. Starts a private Redis when none is
 // configured or answering, then runs everything until SIGINT/SIGTERM and drains.
 import { loadConfig } from '../config.ts';
-import {
-  answersOn,
-  NoRedisError,
-  startPrivateRedis,
-  type PrivateRedis,
-} from '../redis-launcher.ts';
+import { answersOn, startPrivateRedis, type PrivateRedis } from '../redis-launcher.ts';
 import { createLogger, startWorker } from '../runtime.ts';
 import { startHttpServer } from '../web/server.ts';
-import { EXIT, UsageError, writeLine, type Command } from './io.ts';
+import { EXIT, UsageError, type Command } from './io.ts';
 import { parseArgs } from './read-input.ts';
 import { withRuntime } from './with-runtime.ts';
 
@@ -21,14 +16,9 @@ export const run: Command = async (args, io) => {
 
   let privateRedis: PrivateRedis | undefined;
   if (!config.redis.explicit && !(await answersOn(6379))) {
-    try {
-      privateRedis = await startPrivateRedis();
-      log.info('no Redis was running: started a private redis-server (data in var/redis/)');
-    } catch (error) {
-      if (!(error instanceof NoRedisError)) throw error;
-      writeLine(io.stderr, `ecat: ${error.message}`);
-      return EXIT.unavailable;
-    }
+    // NoRedisError (unavailable) ends the command with its one line and exit 3 (main.ts).
+    privateRedis = await startPrivateRedis();
+    log.info('no Redis was running: started a private redis-server (data in var/redis/)');
   }
   try {
     return await withRuntime(io, async (runtime) => {

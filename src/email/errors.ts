@@ -1,5 +1,6 @@
 // Mail failures classified once, in the adapter, so the worker decides from the type alone
 // (STYLE.md: named errors for the edges).
+import { EcatError } from '../errors.ts';
 
 /** One address the server answered RCPT TO with a refusal, and its reply ("550 5.1.1 …"). */
 export interface RefusedRecipient {
@@ -9,8 +10,10 @@ export interface RefusedRecipient {
 }
 
 /** The server refused for good (5xx): retrying would not help. */
-export class PermanentMailError extends Error {
+export class PermanentMailError extends EcatError {
   override readonly name = 'PermanentMailError';
+  override readonly kind = 'refused';
+  override readonly retryable = false;
   constructor(
     message: string,
     readonly responseCode: number | undefined,
@@ -23,8 +26,10 @@ export class PermanentMailError extends Error {
 }
 
 /** Worth another try later: 4xx, timeouts, refused or dropped connections. */
-export class TemporaryMailError extends Error {
+export class TemporaryMailError extends EcatError {
   override readonly name = 'TemporaryMailError';
+  override readonly kind = 'unavailable';
+  override readonly retryable = true;
   constructor(
     message: string,
     readonly code: string | undefined,

@@ -1,7 +1,7 @@
 // The chaser job: on its day, a reminder to the BaRS mailbox for a request still not configured,
 // at most once per request. A job for a request that was confirmed, cancelled or re-planned since
 // it was scheduled does nothing.
-import { UnrecoverableError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { PermanentMailError, TemporaryMailError } from '../email/errors.ts';
 import { renderChaserEmail } from '../email/follow-up.ts';
 import type { OutgoingEmail } from '../email/message.ts';
@@ -14,7 +14,8 @@ import { chaserPlan } from './schedule.ts';
 
 /**
  * Sends one follow-up email from a job: permanent refusals end the job (and are recorded),
- * temporary ones are retried by BullMQ and recorded when the last attempt fails.
+ * temporary ones are retried by BullMQ and recorded when the last attempt fails. The worker
+ * (queue/worker.ts) tells BullMQ which from the error itself.
  */
 export async function sendFromJob(
   job: Job,
@@ -38,7 +39,6 @@ export async function sendFromJob(
         details: { messageId: email.messageId, attempt },
       });
     }
-    if (error instanceof PermanentMailError) throw new UnrecoverableError(error.message);
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 // CSV as RFC 4180 writes it (what spreadsheets export): quoted cells with doubled quotes, commas
 // and line breaks inside quotes, CRLF or LF line ends, an optional UTF-8 byte order mark. Records
 // keep the line they start on, so a refusal can point at the line a user sees in an editor.
+import { EcatError } from '../errors.ts';
 
 export interface CsvRecord {
   /** 1-based line where the record starts (the header is usually line 1). */
@@ -8,8 +9,10 @@ export interface CsvRecord {
   cells: string[];
 }
 
-export class CsvSyntaxError extends Error {
+export class CsvSyntaxError extends EcatError {
   override readonly name = 'CsvSyntaxError';
+  override readonly kind = 'invalid';
+  override readonly retryable = false;
   constructor(
     readonly line: number,
     detail: string,

@@ -9,7 +9,6 @@ import {
   type AcceptedAssessment,
   type IntakeDeps,
 } from '../intake.ts';
-import { isConnectionError, unreachable } from '../redis.ts';
 import type { FieldError } from '../request/schema.ts';
 import type { UrgencyLevel } from '../request/urgency.ts';
 import type { RequestRecord } from '../requests/record.ts';
@@ -117,15 +116,6 @@ export async function importRows(
     }
   };
 
-  const settled = async (settling: Promise<void>) => {
-    try {
-      await settling;
-    } catch (error) {
-      if (isConnectionError(error)) throw unreachable(deps.redisUrl, error);
-      throw error;
-    }
-  };
-
   // Two chunks' transactions may be in flight: Redis applies them in the order sent, so a row
   // still meets every earlier row of the file, and outcomes are settled in file order.
   let settling: Promise<void> = Promise.resolve();
@@ -153,9 +143,9 @@ export async function importRows(
       })),
     );
     writing.catch(() => undefined);
-    await settled(settling);
+    await settling;
     settling = writing.then((results) => settleChunk(assessed, created, results));
   }
-  await settled(settling);
+  await settling;
   return outcomes;
 }

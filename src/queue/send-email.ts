@@ -1,7 +1,8 @@
 // The send job: turns a queued request into the email to the BaRS mailbox and records the outcome.
-// SMTP failures arrive classified (email/errors.ts): permanent ones end the job at once
-// (UnrecoverableError), everything else is retried by BullMQ with backoff until attempts run out.
-import { UnrecoverableError, type Job } from 'bullmq';
+// SMTP failures arrive classified (email/errors.ts): permanent ones end the job at once (the
+// worker, queue/worker.ts, turns a non-retryable error into UnrecoverableError), everything else
+// is retried by BullMQ with backoff until attempts run out.
+import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { checkCareConnect } from '../careconnect/check.ts';
 import type { Directory } from '../careconnect/directory.ts';
@@ -9,6 +10,7 @@ import { isRefusingFinding, needsRecheck } from '../careconnect/finding.ts';
 import { PermanentMailError, TemporaryMailError, type RefusedRecipient } from '../email/errors.ts';
 import { renderConfigurationEmail, type TemplateRenderer } from '../email/render.ts';
 import { withRefusedCopies, type Mailer } from '../email/transport.ts';
+import { EcatError } from '../errors.ts';
 import { londonDate } from '../request/dates.ts';
 import type { HistoryEntry, RequestRecord } from '../requests/record.ts';
 import type { RequestStore } from '../requests/store.ts';
@@ -32,8 +34,17 @@ export const SEND_UNVERIFIED_FROM_ATTEMPT = 3;
 const UNVERIFIED_WARNING = 'CareConnect could not be verified';
 
 /** The directory was still unreachable on an early attempt: retried like a temporary failure. */
-class StillUnverifiedError extends Error {
+class StillUnverifiedError extends EcatError {
   override readonly name = 'StillUnverifiedError';
+  override readonly kind = 'unavailable';
+  override readonly retryable = true;
+}
+
+/** CareConnect, checked again, refuses the request: recorded as failed, never retried. */
+class CareConnectRefusedError extends EcatError {
+  override readonly name = 'CareConnectRefusedError';
+  override readonly kind = 'refused';
+  override readonly retryable = false;
 }
 
 interface Attempt {
@@ -76,7 +87,7 @@ async function recheckCareConnect(
       reason: `not sent: CareConnect checked again and found ${finding.status}: ${finding.detail} Fix the DoS scheduling endpoint and submit again, or submit with a careConnectWaiver.`,
       details: { careConnect: finding.status, attempt: attempt.number },
     });
-    throw new UnrecoverableError(`CareConnect ${finding.status}`);
+    throw new CareConnectRefusedError(`CareConnect ${finding.status}`);
   }
   const kept = record.warnings.filter(
     (w) => w !== record.careConnect.detail && !w.startsWith(UNVERIFIED_WARNING),
@@ -176,7 +187,7 @@ export async function sendRequestEmail(job: Job<SendJobData>, deps: SendDeps): P
     }
     return await deliver(record, attempt, deps);
   } catch (error) {
-    if (error instanceof UnrecoverableError) throw error;
+    if (error instanceof CareConnectRefusedError) throw error; // recorded already
     if (error instanceof PermanentMailError) {
       await deps.store.transition(record.id, 'failed', {
         event: 'failed',
@@ -189,7 +200,7 @@ export async function sendRequestEmail(job: Job<SendJobData>, deps: SendDeps): P
           ...refusedDetails(error.refused),
         },
       });
-      throw new UnrecoverableError(error.message);
+      throw error;
     }
     const message = error instanceof Error ? error.message : String(error);
     if (attempt.last) {

@@ -1,8 +1,10 @@
 // The BullMQ workers: one takes mail jobs (send, chaser, notice) off the mail queue, one the
 // sweeps off the follow-up queue; both stop gracefully (finishing the job in hand) when asked.
+// The worker edge: a job's error becomes its BullMQ outcome here, once, by whether it is retryable.
 import { Job, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from '../redis.ts';
 import type { Logger } from 'pino';
+import { EcatError } from '../errors.ts';
+import type { Redis } from '../redis.ts';
 import { FOLLOW_UP_QUEUE_NAME, QUEUE_NAME, SEND_JOB, type SendJobData } from './queue.ts';
 import { sendRequestEmail, type SendDeps } from './send-email.ts';
 
@@ -34,6 +36,25 @@ async function recordFinalFailure(job: Job<SendJobData>, error: Error, deps: Sen
   if (result.ok) deps.log.error({ requestId: job.data.requestId }, 'send job failed for good');
 }
 
+/**
+ * What BullMQ is told when a job throws: an error that says trying again cannot help ends the job
+ * (UnrecoverableError); anything else is retried with backoff until attempts run out. BullMQ needs
+ * a real Error either way (LIBRARIES.md).
+ */
+export function jobFailure(error: unknown): Error {
+  if (error instanceof EcatError && !error.retryable) return new UnrecoverableError(error.message);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Runs a job's handler, its failure told to BullMQ by jobFailure. */
+async function outcomeOf<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw jobFailure(error);
+  }
+}
+
 /** Handlers for a queue's jobs (besides the send job on the mail queue), by job name. */
 export type OtherJobHandlers = Record<string, (job: Job) => Promise<unknown>>;
 
@@ -46,10 +67,10 @@ export function createSendWorker(
   const worker = new Worker<SendJobData>(
     QUEUE_NAME,
     async (job) => {
-      if (job.name === SEND_JOB) return sendRequestEmail(job, deps);
+      if (job.name === SEND_JOB) return outcomeOf(() => sendRequestEmail(job, deps));
       const handler = otherJobs[job.name];
       if (!handler) throw new UnrecoverableError(`unknown job ${job.name}`);
-      return handler(job);
+      return outcomeOf(() => handler(job));
     },
     {
       connection,
@@ -104,7 +125,7 @@ export function createFollowUpWorker(
     async (job) => {
       const handler = handlers[job.name];
       if (!handler) throw new UnrecoverableError(`unknown job ${job.name}`);
-      return handler(job);
+      return outcomeOf(() => handler(job));
     },
     { connection, prefix: options.prefix, concurrency: 1 },
   );

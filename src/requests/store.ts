@@ -2,9 +2,10 @@
 // sorted-set indexes per status and for "outstanding" (score = acceptance time), and a duplicate
 // key per outstanding (dosServiceId, environment). A record and its indexes always change together,
 // each change by one named Lua script in ./scripts/. This file composes the parts:
-// accept.ts (new requests), change.ts (status and notes), read.ts (records, pages, counts).
+// accept.ts (new requests), change.ts (status and notes), read.ts (records, pages, counts), and
+// has every operation's Redis failures classified (redis.ts): callers see DependencyUnavailableError.
 import type { ChainableCommander } from 'ioredis';
-import type { Redis } from '../redis.ts';
+import { onRedis, type Redis } from '../redis.ts';
 import { createAccept, type CreateResult, type NewRecord } from './accept.ts';
 import { createChanges, type NewEntry, type RecordPatch, type TransitionResult } from './change.ts';
 import { requestKeys, type ListFilter, type RequestKeys } from './keys.ts';
@@ -65,14 +66,28 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
   // Defined now, before the runtime caches every script on the connection (runtime.ts).
   const scripts = defineRequestScripts(redis);
   const accept = createAccept(redis, keys, scripts);
+  const reads = createReads(redis, keys);
+  const changes = createChanges(redis, keys, scripts, now);
+  const classified =
+    <A extends unknown[], R>(operation: (...args: A) => Promise<R>) =>
+    (...args: A) =>
+      onRedis(redis, () => operation(...args));
   return {
     keys,
-    ...createReads(redis, keys),
-    ...createChanges(redis, keys, scripts, now),
-    async create(record, alsoInTransaction) {
-      const [result] = await accept([{ record, alsoInTransaction }]);
-      return result!;
-    },
-    createMany: accept,
+    get: classified(reads.get),
+    list: classified(reads.list),
+    count: classified(reads.count),
+    overdueIds: classified(reads.overdueIds),
+    countGroup: classified(reads.countGroup),
+    counters: classified(reads.counters),
+    transition: classified(changes.transition),
+    note: classified(changes.note),
+    create: classified(
+      async (record: RequestRecord, alsoInTransaction: NewRecord['alsoInTransaction']) => {
+        const [result] = await accept([{ record, alsoInTransaction }]);
+        return result!;
+      },
+    ),
+    createMany: classified(accept),
   };
 }

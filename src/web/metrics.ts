@@ -3,6 +3,7 @@
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { onRedis, type Redis } from '../redis.ts';
 import { ENVIRONMENTS } from '../request/schema.ts';
 import { URGENCY_LEVELS } from '../request/urgency.ts';
 import type { RequestStore } from '../requests/store.ts';
@@ -12,7 +13,10 @@ export interface Metrics {
   observeIntake(seconds: number): void;
 }
 
-export function createMetrics(store: RequestStore, queue: Queue, today: () => string): Metrics {
+export function createMetrics(
+  { store, queue, redis }: { store: RequestStore; queue: Queue; redis: Redis },
+  today: () => string,
+): Metrics {
   const registry = new Registry();
   new Gauge({
     name: 'ecat_outstanding_requests',
@@ -56,12 +60,9 @@ export function createMetrics(store: RequestStore, queue: Queue, today: () => st
     labelNames: ['state'],
     registers: [registry],
     async collect() {
-      const counts = await queue.getJobCounts(
-        'waiting',
-        'prioritized',
-        'active',
-        'delayed',
-        'failed',
+      // The queue shares the command connection: Redis away is a 503, as for the store's reads.
+      const counts = await onRedis(redis, () =>
+        queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'),
       );
       this.set({ state: 'waiting' }, (counts.waiting ?? 0) + (counts.prioritized ?? 0));
       for (const state of ['active', 'delayed', 'failed'] as const) {

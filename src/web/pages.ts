@@ -1,8 +1,8 @@
 // The HTML pages for DoS leads, behind the admin credentials: the request form (server-rendered
 // NHS.UK frontend, no JavaScript needed) and, registered from here, the outstanding requests.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isUnavailable } from '../errors.ts';
 import { submitRequest, type IntakeDeps } from '../intake.ts';
-import { DependencyUnavailableError, isConnectionError } from '../redis.ts';
 import type { FieldError } from '../request/schema.ts';
 import type { RequestStore } from '../requests/store.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
@@ -32,7 +32,7 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
   const now = () => deps.intake.now().getTime();
   // A person reading a page gets a page when Redis is away; every other fault goes to the root.
   app.setErrorHandler((error, _request, reply) => {
-    if (!(error instanceof DependencyUnavailableError || isConnectionError(error))) throw error;
+    if (!isUnavailable(error)) throw error;
     reply.header('retry-after', '30');
     return deps.views.send(
       reply,
@@ -88,8 +88,8 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
       try {
         result = await submitRequest(requestFromForm(values), { ...deps.intake, channel: 'form' });
       } catch (error) {
-        if (!(error instanceof DependencyUnavailableError || isConnectionError(error))) throw error;
-        request.log.warn({ err: (error as Error).message }, 'Redis unreachable');
+        if (!isUnavailable(error)) throw error;
+        request.log.warn({ err: error.message }, 'Redis unreachable');
         const message =
           'The service cannot store requests at the moment. Nothing was sent; your answers are below. Try again in a few minutes.';
         return formPage(reply, values, [{ path: '', message }], 503);

@@ -84,7 +84,7 @@ export async function buildServer(
   await security(app);
 
   const intake = deps.intakeDeps('api');
-  const metrics = createMetrics(store, queue, () => londonDate(intake.now()));
+  const metrics = createMetrics({ store, queue, redis }, () => londonDate(intake.now()));
   await app.register(frontendAssets);
   await app.register(healthRoutes, { redis });
   await app.register(metricsRoute, metrics);
