@@ -1,8 +1,8 @@
-// `npm run bench`: ecat's throughput and memory as ratios against raw baselines measured in the
-// same run on the same machine (absolute numbers are noisy here; ratios are what we compare).
+// `npm run bench`: what people feel (submit to email, an HTTP answer, an import against the
+// directory's limit) and ecat's throughput and memory, as ratios against raw baselines measured in
+// the same run on the same machine (absolute numbers are noisy here; ratios are what we compare).
 import autocannon from 'autocannon';
-import Fastify from 'fastify';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,28 +16,32 @@ import { loadConfig } from '../src/config.ts';
 import type { OutgoingEmail } from '../src/email/message.ts';
 import { renderConfigurationEmail } from '../src/email/render.ts';
 import { submitRequest } from '../src/intake.ts';
-import { createQueue, DEFAULT_RETRY, SEND_JOB, sendJobOptions } from '../src/queue/queue.ts';
+import { createQueue, SEND_JOB } from '../src/queue/queue.ts';
 import { connectCommandRedis } from '../src/redis.ts';
 import type { RequestRecord } from '../src/requests/record.ts';
 import { openRuntime, startWorker } from '../src/runtime.ts';
-import { buildServer } from '../src/web/server.ts';
 import {
   dosState,
   schedulingEndpoint,
   startDosSearchServer,
 } from '../test/support/dos-directory.ts';
+import { endToEnd } from './e2e.ts';
+import { throttledImport } from './import-throttled.ts';
 import {
   benchPrefix,
   dropPrefix,
-  printTable,
-  REDIS_URL,
-  smtpCounter,
   median,
+  printTable,
+  quantile,
+  REDIS_URL,
+  serveInOwnProcess,
+  smtpCounter,
   steadyRate,
   timed,
-  type SmtpCounter,
   type Figure,
+  type SmtpCounter,
 } from './lib.ts';
+import { body, CSV_HEADER, csvRow, RAW_JOB_OPTIONS, rawJobData } from './payload.ts';
 
 const run = promisify(execFile);
 const silent = pino({ level: 'silent' });
@@ -47,19 +51,6 @@ const env = (prefix: string, extra: Record<string, string> = {}) => ({
   QUEUE_PREFIX: prefix,
   LOG_LEVEL: 'silent',
   ...extra,
-});
-const body = (i: number) => ({
-  dosServiceId: String(1_000_000_000 + i),
-  environment: 'INT',
-  endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
-  odsCode: 'Y02494',
-  requester: { name: 'Alex Morgan', email: 'alex.morgan@nhs.net' },
-});
-/** What the raw baselines add: the send job's payload and options, as intake queues them. */
-const RAW_JOB_OPTIONS = sendJobOptions('routine', DEFAULT_RETRY);
-const rawJobData = (i: number, request: object = body(i)) => ({
-  requestId: `req-${i}`,
-  ...request,
 });
 const rate = (n: number, seconds: number) => `${Math.round(n / seconds)}/s`;
 
@@ -92,12 +83,13 @@ async function intakeWith(inFlight: number): Promise<void> {
   const baseline = await timed(() => inFlightAtOnce(N, inFlight, add));
   const ratio = baseline / ecat;
   figures.push({
-    figure: `intake (validate + CareConnect snapshot + record + enqueue), ${N}, ${inFlight === 1 ? 'one at a time' : `${inFlight} at a time`}`,
+    figure: `(information) intake throughput (validate + CareConnect snapshot + record + enqueue), ${N}, ${inFlight === 1 ? 'one at a time' : `${inFlight} at a time`}`,
     ecat: rate(N, ecat),
     baseline: `${rate(N, baseline)} raw queue.add`,
     ratio,
-    target: '≥ 0.5×',
-    met: ratio >= 0.5,
+    target: '–',
+    met: undefined,
+    note: 'information only',
   });
   await raw.close();
   await runtime.close();
@@ -189,71 +181,61 @@ async function worker(): Promise<void> {
   });
 }
 
+/**
+ * `POST /api/requests` latency with 20 requests always in flight, against a bare Fastify route that
+ * does one raw `queue.add` with the same job options. Each server runs in a process of its own
+ * (bench/http-server.ts with the POST rate limit lifted, bench/bare-enqueue-server.ts), so the
+ * load generator does not share their event loop.
+ */
 async function http(): Promise<void> {
+  const CONNECTIONS = 20;
+  const SECONDS = 5;
   const prefix = benchPrefix('http');
-  const runtime = await openRuntime(loadConfig(env(prefix)));
-  // The POST rate limit (120 a minute per address) would answer most of the load with 429: the
-  // figure is about intake over HTTP, so the limit is lifted for this run.
-  const app = await buildServer(runtime, { rateLimits: { api: 1e9 }, logLevel: 'silent' });
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const ecatServer = await serveInOwnProcess('bench/http-server.ts', env(prefix));
+  const bareServer = await serveInOwnProcess('bench/bare-enqueue-server.ts', env(`${prefix}-raw`));
   let i = 0;
-  const load = (url: string) =>
+  const load = (url: string, duration: number) =>
     autocannon({
       url,
-      duration: 5,
-      connections: 10,
+      duration,
+      connections: CONNECTIONS,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       requests: [
         { setupRequest: (request) => ({ ...request, body: JSON.stringify(body((i += 1))) }) },
       ],
     });
-  const ecat = await load(`${address}/api/requests`);
-  const bare = Fastify();
-  bare.post('/echo', async (request) => request.body);
-  // Not asked for, but it shows how much of the gap is the Redis write every intake must make.
-  const raw = createQueue(await connectCommandRedis(REDIS_URL), `${prefix}-raw`);
-  let n = 0;
-  bare.post('/enqueue', async (request, reply) => {
-    n += 1;
-    await raw.add(SEND_JOB, rawJobData(n, request.body as object), RAW_JOB_OPTIONS);
-    return reply.code(202).send({ id: `req-${n}` });
-  });
-  const bareAddress = await bare.listen({ port: 0, host: '127.0.0.1' });
-  const baseline = await load(`${bareAddress}/echo`);
-  const enqueue = await load(`${bareAddress}/enqueue`);
-  const perSecond = (result: autocannon.Result) => Math.round(result.requests.average);
-  const ratio = ecat.requests.average / baseline.requests.average;
+  const ecatUrl = `${ecatServer.address}/api/requests`;
+  const bareUrl = `${bareServer.address}/enqueue`;
+  // Two seconds of each first (JIT, connections, script loading), then the timed runs.
+  await load(ecatUrl, 2);
+  await load(bareUrl, 2);
+  const ecat = await load(ecatUrl, SECONDS);
+  const bare = await load(bareUrl, SECONDS);
+  await ecatServer.stop();
+  await bareServer.stop();
+  await dropPrefix(prefix);
+  await dropPrefix(`${prefix}-raw`);
+  const answers = (result: autocannon.Result) =>
+    `${result.requests.total} answers, ${result.non2xx} non-2xx`;
+  const ratio = ecat.latency.p99 / bare.latency.p99;
   figures.push({
-    figure: 'POST /api/requests (autocannon, 10 connections, 5 s)',
-    ecat: `${perSecond(ecat)}/s (${ecat.non2xx} non-2xx)`,
-    baseline: `${perSecond(baseline)}/s bare Fastify echo`,
+    figure: `POST /api/requests p99, ${CONNECTIONS} in flight for ${SECONDS} s (server in its own process)`,
+    ecat: `${ecat.latency.p99} ms (${answers(ecat)})`,
+    baseline: `${bare.latency.p99} ms bare Fastify route doing one raw queue.add (${answers(bare)})`,
     ratio,
-    target: '≥ 0.4×',
-    met: ratio >= 0.4,
+    target: '≤ 3×',
+    met: ratio <= 3 && ecat.non2xx === 0,
   });
-  const enqueueRatio = ecat.requests.average / enqueue.requests.average;
   figures.push({
-    figure: '(extra) the same, against a bare route that only does a raw queue.add',
-    ecat: `${perSecond(ecat)}/s`,
-    baseline: `${perSecond(enqueue)}/s bare Fastify + queue.add`,
-    ratio: enqueueRatio,
+    figure: '(extra) the same, p50',
+    ecat: `${ecat.latency.p50} ms (${Math.round(ecat.requests.average)}/s)`,
+    baseline: `${bare.latency.p50} ms (${Math.round(bare.requests.average)}/s)`,
+    ratio: ecat.latency.p50 / bare.latency.p50,
     target: '–',
     met: undefined,
     note: 'for reading the figure above',
   });
-  await app.close();
-  await bare.close();
-  await raw.close();
-  await dropPrefix(`${prefix}-raw`);
-  await runtime.close();
-  await dropPrefix(prefix);
-}
-
-/** The q-th quantile (0–1) of the samples, nearest rank. */
-function quantile(samples: readonly number[], q: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 }
 
 /**
@@ -268,14 +250,8 @@ async function healthUnderFarDates(): Promise<void> {
   const prefix = benchPrefix('health');
   // The server in its own process, as a platform's probe sees it: this one's client work would
   // otherwise sit on the same event loop as the requests it times.
-  const server = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts'], {
-    env: { ...process.env, ...env(prefix) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const address = await new Promise<string>((resolve, reject) => {
-    server.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-    server.once('exit', (code) => reject(new Error(`bench server exited ${code}`)));
-  });
+  const server = await serveInOwnProcess('bench/http-server.ts', env(prefix));
+  const { address } = server;
   const probe = async () => {
     const started = performance.now();
     const response = await fetch(`${address}/healthz`);
@@ -342,49 +318,47 @@ async function healthUnderFarDates(): Promise<void> {
     met: undefined,
     note: 'for reading the figure above',
   });
-  server.stdin.end();
-  await new Promise((resolve) => server.once('exit', resolve));
+  await server.stop();
   await dropPrefix(prefix);
 }
 
-async function csvImport(): Promise<void> {
+/**
+ * `ecat import` of 10,000 rows of one organisation against the DoS Search stand-in: one lookup,
+ * every other row answered from the import's cache, so this is the import's own work (parse,
+ * assess, record, queue). Information only, against one raw `queue.addBulk` of as many jobs.
+ */
+async function cachedImport(): Promise<void> {
   const N = 10_000;
   const prefix = benchPrefix('import');
+  const state = dosState({ endpoints: [schedulingEndpoint('ASID:918999198993')] });
+  const dos = await startDosSearchServer(state);
   const directory = await mkdtemp(join(tmpdir(), 'ecat-bench-'));
   const file = join(directory, 'requests.csv');
-  const header = 'dosServiceId,environment,endpoint,odsCode,requester.name,requester.email';
-  const rows = Array.from({ length: N }, (_, i) => {
-    const row = body(i);
-    return [
-      row.dosServiceId,
-      row.environment,
-      row.endpoint,
-      row.odsCode,
-      row.requester.name,
-      row.requester.email,
-    ].join(',');
-  });
-  await writeFile(file, [header, ...rows, ''].join('\n'));
+  const rows = Array.from({ length: N }, (_, i) => csvRow(i));
+  await writeFile(file, [CSV_HEADER, ...rows, ''].join('\n'));
   const out = new PassThrough().resume();
-  const io: CliIo = {
+  const io = (queuePrefix: string): CliIo => ({
     stdin: Readable.from([]),
     stdout: out,
     stderr: out,
-    env: env(prefix),
+    env: env(queuePrefix, { DIRECTORY_URL_INT: dos.base, APIM_ACCESS_TOKEN: 'bench' }),
     waitForStop: () => new Promise(() => undefined),
     isTTY: false,
-  };
+  });
   // A one-row import first, so loading and compiling the command's modules (a one-off cost of
   // every run, not a per-row one) stays out of the timing.
   const warmUp = join(directory, 'warm-up.csv');
-  await writeFile(warmUp, [header, rows[0], ''].join('\n'));
-  await runCli(['import', warmUp], { ...io, env: env(`${prefix}-warm-up`) });
+  await writeFile(warmUp, [CSV_HEADER, rows[0], ''].join('\n'));
+  await runCli(['import', warmUp], io(`${prefix}-warm-up`));
   await dropPrefix(`${prefix}-warm-up`);
+  const lookupsBefore = state.requests;
   let code = -1;
   const ecat = await timed(async () => {
-    code = await runCli(['import', file], io);
+    code = await runCli(['import', file], io(prefix));
   });
-  if (code !== 0) throw new Error(`ecat import exited ${code}`);
+  if (code !== 0 || state.refused.length > 0) throw new Error(`ecat import exited ${code}`);
+  const lookups = state.requests - lookupsBefore;
+  await dos.close();
   const redis = await connectCommandRedis(REDIS_URL);
   const raw = createQueue(redis, `${prefix}-raw`);
   const jobs = Array.from({ length: N }, (_, i) => ({
@@ -393,16 +367,17 @@ async function csvImport(): Promise<void> {
     opts: RAW_JOB_OPTIONS,
   }));
   const baseline = await timed(() => raw.addBulk(jobs));
-  const ratio = baseline / ecat;
   figures.push({
-    figure: `CSV import of ${N.toLocaleString('en-GB')} rows (\`ecat import\`, parse to queued)`,
+    figure: `(information) CSV import of ${N.toLocaleString('en-GB')} rows of one organisation (\`ecat import\`, parse to queued, ${lookups} lookup, the rest cached)`,
     ecat: rate(N, ecat),
     baseline: `${rate(N, baseline)} raw addBulk`,
-    ratio,
-    target: '≥ 0.5×',
-    met: ratio >= 0.5,
+    ratio: baseline / ecat,
+    target: '–',
+    met: undefined,
+    note: 'information only',
   });
   await raw.close();
+  redis.disconnect();
   await rm(directory, { recursive: true });
   await dropPrefix(prefix);
   await dropPrefix(`${prefix}-raw`);
@@ -520,13 +495,8 @@ async function directoryLookups(): Promise<void> {
   const dos = await startDosSearchServer(state);
   const directory = await mkdtemp(join(tmpdir(), 'ecat-bench-'));
   const file = join(directory, 'organisations.csv');
-  const rows = Array.from({ length: N }, (_, i) => {
-    const ods = `Y2${String(i).padStart(4, '0')}`;
-    const endpoint = `https://BaRS-INT-${ods}.example-supplier.thirdparty.nhs.uk/fhir/R4`;
-    return [String(1_000_000_000 + i), 'INT', endpoint, ods, 'Alex Morgan', 'alex.morgan@nhs.net'];
-  });
-  const header = 'dosServiceId,environment,endpoint,odsCode,requester.name,requester.email';
-  await writeFile(file, [header, ...rows.map((row) => row.join(',')), ''].join('\n'));
+  const rows = Array.from({ length: N }, (_, i) => csvRow(i, `Y2${String(i).padStart(4, '0')}`));
+  await writeFile(file, [CSV_HEADER, ...rows, ''].join('\n'));
   const out = new PassThrough().resume();
   const code = await runCli(['import', file], {
     stdin: Readable.from([]),
@@ -562,15 +532,22 @@ async function directoryLookups(): Promise<void> {
 
 const only = process.argv[2];
 const steps: [string, () => Promise<void>][] = [
-  ['intake', intake],
-  ['worker', worker],
+  // Issue 13, item 6: what people feel, then the service's own costs, then information only.
+  ['e2e', async () => void figures.push(...(await endToEnd()))],
   ['http', http],
-  ['health', healthUnderFarDates],
-  ['import', csvImport],
-  ['lookups', directoryLookups],
+  ['import', async () => void figures.push(...(await throttledImport()))],
+  ['worker', worker],
   ['page', page],
   ['memory', memory],
+  ['intake', intake],
+  ['import-cached', cachedImport],
+  // Earlier issues' figures, kept.
+  ['health', healthUnderFarDates],
+  ['lookups', directoryLookups],
 ];
+if (only && !steps.some(([name]) => name === only)) {
+  throw new Error(`no step ${only}: ${steps.map(([name]) => name).join(', ')}`);
+}
 console.log(`ecat benchmark: ${cpus().length} cores, Node ${process.version}, Redis ${REDIS_URL}`);
 for (const [name, step] of steps) {
   if (only && only !== name) continue;

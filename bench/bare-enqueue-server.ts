@@ -1,0 +1,29 @@
+// The HTTP baseline in a process of its own: a bare Fastify route that does one raw `queue.add` of
+// the posted body, with the send job's options, and nothing else (no validation, record, security
+// hooks or rate limit). Prints its address, then serves until stdin closes, as bench/http-server.ts.
+import Fastify from 'fastify';
+import { createQueue, SEND_JOB } from '../src/queue/queue.ts';
+import { connectCommandRedis } from '../src/redis.ts';
+import { RAW_JOB_OPTIONS, rawJobData } from './payload.ts';
+
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = process.env.QUEUE_PREFIX ?? 'ecat-bench-bare';
+const redis = await connectCommandRedis(redisUrl);
+const queue = createQueue(redis, prefix);
+await queue.waitUntilReady();
+const app = Fastify();
+let n = 0;
+app.post('/enqueue', async (request, reply) => {
+  n += 1;
+  await queue.add(SEND_JOB, rawJobData(n, request.body as object), RAW_JOB_OPTIONS);
+  return reply.code(202).send({ id: `req-${n}` });
+});
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+process.stdout.write(`${address}\n`);
+process.stdin.resume();
+process.stdin.on('end', async () => {
+  await app.close();
+  await queue.close();
+  redis.disconnect();
+  process.exit(0);
+});
