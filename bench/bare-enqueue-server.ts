@@ -21,9 +21,11 @@ app.post('/enqueue', async (request, reply) => {
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`${address}\n`);
 process.stdin.resume();
-process.stdin.on('end', async () => {
-  await app.close();
-  await queue.close();
-  redis.disconnect();
-  process.exit(0);
+process.stdin.on('end', () => {
+  void (async () => {
+    await app.close();
+    await queue.close();
+    redis.disconnect();
+    process.exit(0);
+  })();
 });

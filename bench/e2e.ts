@@ -63,7 +63,7 @@ async function pacedLatencies(
     }
     await sleep(5);
   }
-  return [...started].map(([id, at]) => sink.arrivalOf(id)! - at);
+  return [...started].map(([id, at]) => (sink.arrivalOf(id) ?? Number.NaN) - at);
 }
 
 /** ecat's side; also gives one email as ecat renders it, for the baseline to send. */

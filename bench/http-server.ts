@@ -14,8 +14,10 @@ const app = await buildServer(runtime, {
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`${address}\n`);
 process.stdin.resume();
-process.stdin.on('end', async () => {
-  await app.close();
-  await runtime.close();
-  process.exit(0);
+process.stdin.on('end', () => {
+  void (async () => {
+    await app.close();
+    await runtime.close();
+    process.exit(0);
+  })();
 });

@@ -43,7 +43,8 @@ function odsCodes(count: number, random: () => number): string[] {
   while (codes.size < count) {
     const length = 5 + Math.floor(random() * 8);
     let code = '';
-    for (let i = 0; i < length; i += 1) code += alphabet[Math.floor(random() * alphabet.length)];
+    for (let i = 0; i < length; i += 1)
+      code += alphabet.charAt(Math.floor(random() * alphabet.length));
     codes.add(code);
   }
   return [...codes];
@@ -56,7 +57,8 @@ function rowsOver(codes: readonly string[], random: () => number): string[] {
   );
   for (let i = codeOfRow.length - 1; i > 0; i -= 1) {
     const j = Math.floor(random() * (i + 1));
-    [codeOfRow[i], codeOfRow[j]] = [codeOfRow[j]!, codeOfRow[i]!];
+    const [a, b] = [codeOfRow[i], codeOfRow[j]];
+    if (a !== undefined && b !== undefined) [codeOfRow[i], codeOfRow[j]] = [b, a];
   }
   return codeOfRow.map((code, i) => csvRow(i, codes[code]));
 }

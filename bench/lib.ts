@@ -79,7 +79,12 @@ export async function smtpCounter(): Promise<SmtpCounter> {
     count: () => count,
     arrivals: () => arrivals,
     arrivalOf: (id) => byRequestId.get(id),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 }
 
@@ -88,8 +93,8 @@ export async function smtpCounter(): Promise<SmtpCounter> {
  * throughput, leaving out the one-off start (connections, script loading) on either side.
  */
 export function steadyRate(arrivals: readonly number[], from: number, n: number): number {
-  const first = arrivals[from]!;
-  const last = arrivals[from + n - 1]!;
+  const first = arrivals[from] ?? Number.NaN;
+  const last = arrivals[from + n - 1] ?? Number.NaN;
   return (n - 1) / ((last - first) / 1000);
 }
 
@@ -102,7 +107,8 @@ export function quantile(samples: readonly number[], q: number): number {
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  const at = (i: number) => sorted[i] ?? Number.NaN;
+  return sorted.length % 2 ? at(middle) : (at(middle - 1) + at(middle)) / 2;
 }
 
 export async function timed(work: () => Promise<unknown>): Promise<number> {
@@ -132,8 +138,12 @@ export async function serveInOwnProcess(
   });
   const exited = new Promise((resolve) => server.once('exit', resolve));
   const address = await new Promise<string>((resolve, reject) => {
-    server.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-    server.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
+    server.stdout.once('data', (chunk: Buffer) => {
+      resolve(chunk.toString().trim());
+    });
+    server.once('exit', (code) => {
+      reject(new Error(`${script} exited ${code}`));
+    });
   });
   return {
     address,

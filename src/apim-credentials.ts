@@ -18,7 +18,7 @@ export interface ApimCredentials {
 }
 
 /** No credentials header at all: the sandboxes, and the snapshot that needs none. */
-export const NO_CREDENTIALS: ApimCredentials = { kind: 'none', headers: async () => ({}) };
+export const NO_CREDENTIALS: ApimCredentials = { kind: 'none', headers: () => Promise.resolve({}) };
 
 /** The token endpoint refused or could not be reached: the lookup or check is tried again later. */
 export class ApimAuthError extends EcatError {
@@ -117,7 +117,9 @@ export function signedJwtCredentials(options: SignedJwtOptions): ApimCredentials
 
 function describe(error: unknown): string {
   const name = (error as Error | undefined)?.name;
-  return name === 'TimeoutError' ? 'no answer in time' : ((error as Error)?.message ?? 'unknown');
+  return name === 'TimeoutError'
+    ? 'no answer in time'
+    : ((error as Partial<Error> | undefined)?.message ?? 'unknown');
 }
 
 /**
@@ -133,7 +135,7 @@ export function apimCredentialsFromConfig(
 ): ApimCredentials {
   if (apim.accessToken) {
     const headers = { authorization: `Bearer ${apim.accessToken}` };
-    return { kind: 'access token', headers: async () => headers };
+    return { kind: 'access token', headers: () => Promise.resolve(headers) };
   }
   const jwtSettings = {
     APIM_PRIVATE_KEY_FILE: apim.privateKeyFile,
@@ -150,22 +152,30 @@ export function apimCredentialsFromConfig(
   const missing = Object.entries({ APIM_API_KEY: apim.apiKey, ...jwtSettings })
     .filter(([, value]) => value === undefined)
     .map(([name]) => name);
-  if (missing.length > 0) {
+  const { apiKey, privateKeyFile, keyId, tokenUrl } = apim;
+  // The undefined checks only repeat `missing` for the type checker.
+  if (
+    missing.length > 0 ||
+    apiKey === undefined ||
+    privateKeyFile === undefined ||
+    keyId === undefined ||
+    tokenUrl === undefined
+  ) {
     throw new ConfigError(
       `${missing.join(', ')} must be set too for the signed-JWT flow (${given.map(([name]) => name).join(', ')} given)`,
     );
   }
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey(readKey(apim.privateKeyFile!));
+    privateKey = createPrivateKey(readKey(privateKeyFile));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'not a PEM private key';
     throw new ConfigError(`APIM_PRIVATE_KEY_FILE cannot be used (${reason})`);
   }
   return signedJwtCredentials({
-    apiKey: apim.apiKey!,
-    keyId: apim.keyId!,
-    tokenUrl: apim.tokenUrl!,
+    apiKey,
+    keyId,
+    tokenUrl,
     privateKey,
     now,
   });

@@ -14,11 +14,17 @@ export function answersOn(port: number, host = '127.0.0.1', timeoutMs = 500): Pr
       socket.destroy();
       done(ok);
     };
-    socket.setTimeout(timeoutMs, () => finish(false));
-    socket.once('error', () => finish(false));
+    socket.setTimeout(timeoutMs, () => {
+      finish(false);
+    });
+    socket.once('error', () => {
+      finish(false);
+    });
     socket.connect(port, host, () => {
       socket.write('PING\r\n');
-      socket.once('data', (data) => finish(/^[+-]/.test(data.toString())));
+      socket.once('data', (data) => {
+        finish(/^[+-]/.test(data.toString()));
+      });
     });
   });
 }
@@ -81,8 +87,12 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((done) => {
-    child.once('exit', () => done());
-    child.once('error', () => done());
+    child.once('exit', () => {
+      done();
+    });
+    child.once('error', () => {
+      done();
+    });
   });
   for (let waited = 0; waited < 5000; waited += 100) {
     if (child.exitCode !== null) break;

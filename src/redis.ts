@@ -45,7 +45,7 @@ export async function connectCommandRedis(url: string): Promise<Redis> {
  * then commit its record and fail its job with NOSCRIPT: a request queued with no job.
  */
 export async function cacheScripts(redis: Redis): Promise<void> {
-  const scripts = Object.values(redis.scriptsSet as Record<string, { lua: string }>);
+  const scripts = Object.values<{ lua: string }>(redis.scriptsSet);
   await Promise.all(scripts.map((script) => redis.script('LOAD', script.lua)));
 }
 
@@ -117,7 +117,7 @@ const isReplyError = (error: unknown): error is Error =>
 
 /** Whether the connection could carry a command now: ready, with a socket that still writes. */
 function connectionUsable(connection: Redis): boolean {
-  return connection.status === 'ready' && connection.stream?.writable === true;
+  return connection.status === 'ready' && connection.stream.writable;
 }
 
 /** `redis://host:port` for a connection, as messages show it (never its credentials). */

@@ -106,7 +106,9 @@ export function startWorker(
 ): RunningWorker {
   const { config, foundation } = runtime;
   const connection = createWorkerRedis(config.redis.url);
-  connection.on('error', (error) => log.warn({ err: error.message }, 'worker Redis connection'));
+  connection.on('error', (error) => {
+    log.warn({ err: error.message }, 'worker Redis connection');
+  });
   const mailer = createMailer({
     smtpUrl: config.mail.smtpUrl,
     outboxDir: config.mail.outboxDir,

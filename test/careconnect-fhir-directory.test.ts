@@ -33,7 +33,9 @@ server.events.on('request:unhandled', ({ request }) => {
   unhandled.push(`${request.method} ${request.url}`);
 });
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => {
+  server.listen({ onUnhandledRequest: 'error' });
+});
 afterEach(() => {
   // An unhandled request is a network error a retry loop could swallow, and a refused one an
   // `unverified` finding a test could take for the point: either fails the test instead.
@@ -43,7 +45,9 @@ afterEach(() => {
   expect(strays).toEqual([]);
   expect(refused).toEqual([]);
 });
-afterAll(() => server.close());
+afterAll(() => {
+  server.close();
+});
 
 const tokenOne = apimCredentialsFromConfig({ accessToken: 'token-1' }, () => new Date());
 const directory = (timeoutMs = 2000, credentials = tokenOne, log?: DirectoryLog) =>
@@ -99,8 +103,8 @@ describe('one request per lookup, as the spec has it', () => {
       accept: 'application/fhir+json',
       authorization: 'Bearer token-1',
       version: '1',
-      'x-request-id': expect.stringMatching(UUID),
-      'x-correlation-id': expect.stringMatching(UUID),
+      'x-request-id': expect.stringMatching(UUID) as unknown,
+      'x-correlation-id': expect.stringMatching(UUID) as unknown,
     });
   });
 
@@ -245,8 +249,8 @@ describe('the API refusing the lookup', () => {
           status: 400,
           odsCode: 'Y02494',
           requestId: state.seen[0]!.headers['x-request-id'],
-          reason: expect.stringContaining("ODS code 'Y0249X' must follow format"),
-        }),
+          reason: expect.stringContaining("ODS code 'Y0249X' must follow format") as unknown,
+        }) as unknown,
       },
     ]);
   });
@@ -413,13 +417,13 @@ describe('createDirectory', () => {
     );
     expect(await checkCareConnect(dos, query)).toMatchObject({
       status: 'gpconnect',
-      detail: expect.stringContaining('(DoS Search API, INT)'),
+      detail: expect.stringContaining('(DoS Search API, INT)') as unknown,
     });
     expect(state.requests).toBe(1);
     expect(await checkCareConnect(dos, { ...query, environment: 'PROD' })).toMatchObject({
       status: 'careconnect',
       address: 'ASID:918999198993',
-      detail: expect.stringContaining('(DoS snapshot)'),
+      detail: expect.stringContaining('(DoS snapshot)') as unknown,
     });
     expect(state.requests).toBe(1);
   });
@@ -577,7 +581,9 @@ describe('the stand-in itself, asked by hand', () => {
     expect(body.issue).toEqual([
       expect.objectContaining({
         severity: 'error',
-        details: { coding: [expect.objectContaining({ system: expect.any(String) })] },
+        details: {
+          coding: [expect.objectContaining({ system: expect.any(String) as unknown }) as unknown],
+        },
       }),
     ]);
     expect(takeRefused()).toEqual([`400 ${said}`]);

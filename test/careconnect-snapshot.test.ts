@@ -102,7 +102,7 @@ describe('the DoS snapshot (config/directory.json)', () => {
     expect(endpoints.filter((endpoint) => endpoint.connectionType.code === 'itk')).toHaveLength(1);
     for (const endpoint of endpoints) {
       // endpoint_mapper.py: one system for every payloadType; DoS's format "FHIR" is application/fhir.
-      expect(endpoint.payloadType?.[0]?.coding?.[0]?.system).toBe(
+      expect(endpoint.payloadType[0]?.coding?.[0]?.system).toBe(
         'http://hl7.org/fhir/ValueSet/endpoint-payload-type',
       );
       expect(endpoint.connectionType.system).toBe(

@@ -17,12 +17,16 @@ server.events.on('request:unhandled', ({ request }) => {
   unhandled.push(`${request.method} ${request.url}`);
 });
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => {
+  server.listen({ onUnhandledRequest: 'error' });
+});
 afterEach(() => {
   server.resetHandlers();
   expect(unhandled).toEqual([]);
 });
-afterAll(() => server.close());
+afterAll(() => {
+  server.close();
+});
 
 let clock = new Date('2027-03-15T10:00:00Z');
 const now = () => clock;
@@ -141,13 +145,14 @@ describe('API-M credentials', () => {
     expect(issued).toBe(1);
 
     const [header, claims, signature] = assertions[0]!.split('.') as [string, string, string];
-    const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString());
+    const decode = (part: string): unknown =>
+      JSON.parse(Buffer.from(part, 'base64url').toString()) as unknown;
     expect(decode(header)).toEqual({ alg: 'RS512', typ: 'JWT', kid: 'test-1' });
     expect(decode(claims)).toMatchObject({
       iss: 'the-api-key',
       sub: 'the-api-key',
       aud: TOKEN_URL,
-      jti: expect.stringMatching(UUID),
+      jti: expect.stringMatching(UUID) as unknown,
       exp: clock.getTime() / 1000 + 240,
     });
     expect(

@@ -21,7 +21,11 @@ import { until } from './support/delivery.ts';
 
 const prefixes: string[] = [];
 const children: Child[] = [];
-afterEach(() => children.splice(0).forEach((child) => child.kill()));
+afterEach(() => {
+  children.splice(0).forEach((child) => {
+    child.kill();
+  });
+});
 afterAll(async () => {
   await Promise.all(prefixes.map((prefix) => deletePrefix(prefix)));
 });
@@ -73,7 +77,7 @@ describe('the CLI lifecycle', () => {
     expect(submitted.code).toBe(0);
     const body = JSON.parse(submitted.stdout) as { id: string };
     expect(body).toMatchObject({
-      id: expect.stringMatching(/^req-/),
+      id: expect.stringMatching(/^req-/) as unknown,
       status: 'queued',
       urgency: 'routine',
       warnings: [],
@@ -111,7 +115,10 @@ describe('the CLI lifecycle', () => {
     expect(cancelled.code).toBe(1);
     expect(cancelled.stderr).toMatch(/is configured; it cannot become cancelled/);
     expect((await ecat(['confirm', 'req-missing'], env)).code).toBe(1);
-    expect(JSON.parse((await ecat(['list', '--json'], env)).stdout).items).toEqual([]);
+    expect(
+      (JSON.parse((await ecat(['list', '--json'], env)).stdout) as { items: RequestRecord[] })
+        .items,
+    ).toEqual([]);
     const history = JSON.parse(
       (await ecat(['show', body.id, '--json'], env)).stdout,
     ) as RequestRecord;

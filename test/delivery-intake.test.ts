@@ -64,7 +64,7 @@ describe('accepting a request', () => {
       status: 'queued',
       urgency: { level: 'urgent' },
       createdAt: '2026-12-01T10:00:00.000Z',
-      messageId: expect.stringMatching(new RegExp(`^<${urgent}@`)),
+      messageId: expect.stringMatching(new RegExp(`^<${urgent}@`)) as unknown,
       history: [{ event: 'queued', status: 'queued', at: '2026-12-01T10:00:00.000Z' }],
     });
     expect(record?.history[0]?.reason).toMatch(/through test: urgency urgent/);
@@ -86,8 +86,10 @@ describe('accepting a request', () => {
         priority: PRIORITY[level],
         attempts: FAST_RETRY.attempts,
         backoff: { type: 'exponential', delay: FAST_RETRY.backoffMs },
-        removeOnComplete: expect.objectContaining({ count: expect.any(Number) }),
-        removeOnFail: expect.objectContaining({ count: expect.any(Number) }),
+        removeOnComplete: expect.objectContaining({
+          count: expect.any(Number) as unknown,
+        }) as unknown,
+        removeOnFail: expect.objectContaining({ count: expect.any(Number) as unknown }) as unknown,
       });
     }
     expect(PRIORITY).toEqual({ urgent: 1, high: 2, routine: 3 });
@@ -131,7 +133,7 @@ describe('duplicates', () => {
     expect(second).toMatchObject({
       outcome: 'duplicate',
       existingId: first,
-      errors: [{ path: 'dosServiceId', message: expect.stringContaining(first) }],
+      errors: [{ path: 'dosServiceId', message: expect.stringContaining(first) as unknown }],
     });
     expect(await countKeys(prefix)).toBe(keysBefore);
     expect(await runtime.queue.getJobCounts('prioritized', 'waiting', 'delayed')).toEqual({
@@ -148,17 +150,17 @@ describe('duplicates', () => {
     const [a, b, c] = await Promise.all([runtimeOn(prefix), runtimeOn(prefix), runtimeOn(prefix)]);
     const results = await Promise.all(
       [a, b, c, a, b, c, a, b, c].map((runtime) =>
-        submitRequest(requestBody(), runtime!.intakeDeps('test')),
+        submitRequest(requestBody(), runtime.intakeDeps('test')),
       ),
     );
     const accepted = results.filter((result) => result.outcome === 'accepted');
     expect(accepted).toHaveLength(1);
-    const id = accepted[0]!.outcome === 'accepted' ? accepted[0]!.id : '';
+    const id = accepted[0]!.id;
     for (const result of results) {
       if (result.outcome !== 'accepted') expect(result).toMatchObject({ existingId: id });
     }
-    expect(await a!.store.count('all')).toBe(1);
-    expect(await a!.queue.count()).toBe(1);
+    expect(await a.store.count('all')).toBe(1);
+    expect(await a.queue.count()).toBe(1);
   });
 
   it('accepts many different requests arriving at once, each with its job', async () => {
@@ -190,12 +192,12 @@ describe('duplicates', () => {
       ),
     );
     const outcomes = await Promise.allSettled([
-      runtime.store.create(records[0]!, async (multi) => multi),
+      runtime.store.create(records[0]!, (multi) => Promise.resolve(multi)),
       runtime.store.createMany(
         records.slice(1).map((record, i) => ({
           record,
-          alsoInTransaction: async (multi) =>
-            i === 0 ? multi.incr(`${prefix}:not-a-number`) : multi,
+          alsoInTransaction: (multi) =>
+            Promise.resolve(i === 0 ? multi.incr(`${prefix}:not-a-number`) : multi),
         })),
       ),
     ]);
@@ -210,7 +212,9 @@ describe('duplicates', () => {
     expect(await countKeys(`${prefix}:open`)).toBe(1);
     expect(await runtime.queue.count()).toBe(0);
     // And the store goes on working.
-    expect(await runtime.store.create(records[2]!, async (multi) => multi)).toEqual({ ok: true });
+    expect(await runtime.store.create(records[2]!, (multi) => Promise.resolve(multi))).toEqual({
+      ok: true,
+    });
     expect(await runtime.store.count('all')).toBe(2);
   });
 
@@ -266,21 +270,21 @@ describe('status changes', () => {
   it('lose no change made at the same moment, from one connection or several', async () => {
     const prefix = uniquePrefix('concurrent');
     const [a, b] = await Promise.all([runtimeOn(prefix), runtimeOn(prefix)]);
-    const id = await accept(a!, requestBody({ notes: 'line one\nline two, “quoted” – £5 😀' }));
+    const id = await accept(a, requestBody({ notes: 'line one\nline two, “quoted” – £5 😀' }));
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        (i % 2 ? a! : b!).store.note(id, { event: 'retry', reason: `note ${i}` }),
+        (i % 2 ? a : b).store.note(id, { event: 'retry', reason: `note ${i}` }),
       ),
     );
-    const noted = (await a!.store.get(id))!;
+    const noted = (await a.store.get(id))!;
     expect(noted.history.filter((entry) => entry.event === 'retry')).toHaveLength(40);
     expect(noted.request.notes).toBe('line one\nline two, “quoted” – £5 😀');
 
     // A change computed from an earlier read is refused once another connection moved the record
     // on, and is made again from what is there now.
-    const earlier = (await a!.store.get(id))!;
-    await b!.store.note(id, { event: 'retry', reason: 'from b, after a read' });
-    const latest = await a!.store.note(id, { event: 'retry', reason: 'from a, after b' });
+    const earlier = (await a.store.get(id))!;
+    await b.store.note(id, { event: 'retry', reason: 'from b, after a read' });
+    const latest = await a.store.note(id, { event: 'retry', reason: 'from a, after b' });
     expect(latest!.history.length).toBe(earlier.history.length + 2);
     expect(latest!.history.slice(-2).map((entry) => entry.reason)).toEqual([
       'from b, after a read',
@@ -289,23 +293,23 @@ describe('status changes', () => {
 
     // Two ends that exclude each other: exactly one wins, and the indexes follow the winner.
     const outcomes = await Promise.all([
-      a!.store.transition(id, 'configured', { event: 'configured', reason: 'by a' }),
-      b!.store.transition(id, 'cancelled', { event: 'cancelled', reason: 'by b' }),
-      a!.store.transition(id, 'cancelled', { event: 'cancelled', reason: 'by a' }),
-      b!.store.transition(id, 'configured', { event: 'configured', reason: 'by b' }),
+      a.store.transition(id, 'configured', { event: 'configured', reason: 'by a' }),
+      b.store.transition(id, 'cancelled', { event: 'cancelled', reason: 'by b' }),
+      a.store.transition(id, 'cancelled', { event: 'cancelled', reason: 'by a' }),
+      b.store.transition(id, 'configured', { event: 'configured', reason: 'by b' }),
     ]);
     const winners = outcomes.filter((outcome) => outcome.ok);
     expect(winners).toHaveLength(1);
-    const final = (await a!.store.get(id))!;
+    const final = (await a.store.get(id))!;
     expect(final.history.filter((entry) => entry.event !== 'retry').map((e) => e.event)).toEqual([
       'queued',
       final.status,
     ]);
-    expect(await a!.store.count(final.status)).toBe(1);
-    expect(await a!.store.count('queued')).toBe(0);
-    expect(await a!.store.count('outstanding')).toBe(0);
+    expect(await a.store.count(final.status)).toBe(1);
+    expect(await a.store.count('queued')).toBe(0);
+    expect(await a.store.count('outstanding')).toBe(0);
     // The duplicate key went with the outstanding request: the service can be asked for again.
-    await accept(b!);
+    await accept(b);
   });
 });
 

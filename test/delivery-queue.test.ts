@@ -64,7 +64,11 @@ describe('a queue per kind of work', () => {
 
 describe('two workers on one queue', () => {
   const children: Child[] = [];
-  afterEach(() => children.splice(0).forEach((child) => child.kill()));
+  afterEach(() => {
+    children.splice(0).forEach((child) => {
+      child.kill();
+    });
+  });
 
   it('send each of 1,000 requests exactly once', async () => {
     const runtime = await delivery.runtime('two-workers');

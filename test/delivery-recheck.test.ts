@@ -21,7 +21,9 @@ const server = setupServer(...dosDirectory(directory));
 const unhandled: string[] = [];
 server.events.on('request:unhandled', ({ request }) => unhandled.push(request.url));
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => {
+  server.listen({ onUnhandledRequest: 'error' });
+});
 afterEach(() => {
   const strays = unhandled.splice(0);
   const refused = directory.refused.splice(0);
@@ -30,7 +32,9 @@ afterEach(() => {
   // The stand-in refuses what the API refuses (400/401/404): none of that may happen here.
   expect(refused).toEqual([]);
 });
-afterAll(() => server.close());
+afterAll(() => {
+  server.close();
+});
 
 /** The INT directory is the DoS Search stand-in, reached with an API-M access token. */
 const DOS_ENV = {

@@ -55,7 +55,7 @@ describe('the private Redis', () => {
       binary: 'ecat-no-such-redis-server',
     });
     await expect(attempt).rejects.toBeInstanceOf(NoRedisError);
-    const message = await attempt.catch((error: Error) => error.message);
+    const message = await attempt.catch((error: unknown) => (error as Error).message);
     expect(message).not.toContain('\n');
     expect(message).toContain('docker compose up -d redis');
     expect(message).toMatch(/install redis-server/);
@@ -66,7 +66,14 @@ describe('answersOn', () => {
   async function listen(reply: string): Promise<number> {
     const server: Server = createServer((socket) => socket.once('data', () => socket.end(reply)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
+    cleanups.push(
+      () =>
+        new Promise((resolve) =>
+          server.close(() => {
+            resolve();
+          }),
+        ),
+    );
     const address = server.address();
     return typeof address === 'object' && address ? address.port : 0;
   }

@@ -33,7 +33,7 @@ describe('sending a request', () => {
     expect(record.history[1]?.reason).toMatch(/^accepted by the mail server: 250/);
     expect(record.history[1]?.details).toMatchObject({
       messageId: record.messageId,
-      response: expect.stringMatching(/^250/),
+      response: expect.stringMatching(/^250/) as unknown,
       attempt: 1,
     });
 

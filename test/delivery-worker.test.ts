@@ -9,7 +9,11 @@ import { useDelivery, until } from './support/delivery.ts';
 
 const delivery = useDelivery();
 const children: Child[] = [];
-afterEach(() => children.splice(0).forEach((child) => child.kill()));
+afterEach(() => {
+  children.splice(0).forEach((child) => {
+    child.kill();
+  });
+});
 
 /** Short locks, so a killed worker's job is found stalled within a few seconds. */
 const QUICK_TAKEOVER = { lockDurationMs: 2000, stalledIntervalMs: 1000 };
@@ -72,7 +76,7 @@ describe('a worker killed with SIGKILL mid-send', () => {
     const record = await delivery.waitForStatus(runtime, id, 'failed', 30_000);
     expect(record.history.at(-1)).toMatchObject({
       event: 'failed',
-      reason: expect.stringMatching(/stopped more often than allowed/),
+      reason: expect.stringMatching(/stopped more often than allowed/) as unknown,
       details: { stalled: true },
     });
     expect(delivery.sink.messages).toHaveLength(0);

@@ -47,7 +47,9 @@ async function consistency(runtime: Runtime) {
     recordsWithoutJob: records.items.filter(
       (r) => r.status === 'queued' && !jobIds.has(sendJobId(r.id)),
     ).length,
-    jobsWithoutRecord: jobs.filter((job) => !recordIds.has(job.data.requestId)).length,
+    jobsWithoutRecord: jobs.filter(
+      (job) => !recordIds.has((job.data as { requestId: string }).requestId),
+    ).length,
   };
 }
 
@@ -121,7 +123,7 @@ describe('Redis killed during intake', () => {
     const refused = outcomes.filter((o) => o.status === 'rejected');
     expect(refused.length).toBeGreaterThan(0);
     for (const outcome of refused) {
-      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(DependencyUnavailableError);
+      expect(outcome.reason).toBeInstanceOf(DependencyUnavailableError);
     }
     await runtime.close();
 

@@ -94,7 +94,9 @@ describe('directory faults during intake', () => {
   const server = setupServer(...dosDirectory(dos));
   const unhandled: string[] = [];
   server.events.on('request:unhandled', ({ request }) => unhandled.push(request.url));
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  beforeAll(() => {
+    server.listen({ onUnhandledRequest: 'error' });
+  });
   afterEach(() => {
     const strays = unhandled.splice(0);
     const refused = dos.refused.splice(0);
@@ -102,7 +104,9 @@ describe('directory faults during intake', () => {
     expect(strays).toEqual([]);
     expect(refused).toEqual([]);
   });
-  afterAll(() => server.close());
+  afterAll(() => {
+    server.close();
+  });
 
   const TIMEOUT_MS = 500;
   /** What the adapter said when it gave the lookup up. */
@@ -147,7 +151,7 @@ describe('directory faults during intake', () => {
     expect(givenUp).toEqual([
       expect.objectContaining({
         message: 'DoS Search did not answer',
-        reason: expect.stringMatching(reason),
+        reason: expect.stringMatching(reason) as unknown,
       }),
     ]);
     const attempts = givenUp[0]!.attempts as number;

@@ -43,7 +43,7 @@ describe('the CSV columns', () => {
         field === 'testDates'
           ? [field, field]
           : field === 'requester'
-            ? Array(4).fill(field)
+            ? Array<string>(4).fill(field)
             : [field],
       ),
     );
@@ -161,7 +161,9 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
     server.listen({ onUnhandledRequest: 'error' });
     dir = await mkdtemp(join(tmpdir(), 'ecat-import-'));
   });
-  afterEach(() => expect(unhandled).toEqual([]));
+  afterEach(() => {
+    expect(unhandled).toEqual([]);
+  });
   afterAll(async () => {
     server.close();
     await deletePrefix(prefix);
@@ -314,7 +316,12 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
     const body = JSON.parse(run.stdout) as { accepted: { line: number; id: string }[] };
     expect(body).toMatchObject({
       accepted: [
-        { line: 2, outcome: 'accepted', id: expect.stringMatching(/^req-/), urgency: 'routine' },
+        {
+          line: 2,
+          outcome: 'accepted',
+          id: expect.stringMatching(/^req-/) as unknown,
+          urgency: 'routine',
+        },
       ],
       refused: [],
       report: null,

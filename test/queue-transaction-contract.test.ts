@@ -167,11 +167,11 @@ describe('a job added through the seam inside an EXECed MULTI', () => {
     const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     const worker = new Worker(
       queue.name,
-      async (job: Job) => {
+      (job: Job) => {
         seen.push({ id: job.id, attempt: job.attemptsMade + 1, data: job.data });
         // The first attempt fails, so the job's attempts and backoff have to work for it to end.
-        if (job.attemptsMade === 0) throw new Error('first attempt fails');
-        return { sent: job.id };
+        if (job.attemptsMade === 0) return Promise.reject(new Error('first attempt fails'));
+        return Promise.resolve({ sent: job.id });
       },
       { connection, prefix, concurrency: 1 },
     );
@@ -241,7 +241,10 @@ describe('a MULTI that does not run leaves no job behind', () => {
   it.each(CASES)('aborted by WATCH ($script)', async ({ state, options }) => {
     const { redis, queue } = await openQueue('aborted');
     const other = new Redis(REDIS_URL);
-    closers.push(async () => void other.disconnect());
+    closers.push(() => {
+      other.disconnect();
+      return Promise.resolve();
+    });
     const id = `${queue.name}-${state}`;
     const recordKey = `${prefix}:record:${queue.name}`;
     const keysBefore = await queueKeys(redis, queue);
@@ -308,7 +311,10 @@ describe('on a Redis that has not cached the job scripts', () => {
         closeWith,
       });
       const other = new Redis(server.url);
-      closeWith.push(async () => void other.disconnect());
+      closeWith.push(() => {
+        other.disconnect();
+        return Promise.resolve();
+      });
 
       await redis.watch('cold:record:1');
       const aborted = redis.multi();
@@ -359,7 +365,9 @@ describe('the bullmq version', () => {
 async function closeWithin(ms: number, close: () => Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`close took longer than ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      reject(new Error(`close took longer than ${ms} ms`));
+    }, ms);
   });
   try {
     await Promise.race([close(), late]);

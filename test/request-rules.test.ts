@@ -29,7 +29,9 @@ describe('domain rules', () => {
     expect(checkRules(prod, context).refusals).toEqual([
       {
         path: 'tccReference',
-        message: expect.stringMatching(/required for PROD.*Technical Conformance Certificate/),
+        message: expect.stringMatching(
+          /required for PROD.*Technical Conformance Certificate/,
+        ) as unknown,
       },
     ]);
     expect(checkRules({ ...prod, tccReference: 'TCC-2026-042' }, context).refusals).toEqual([]);

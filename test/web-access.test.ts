@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { buildServer, startHttpServer, type RunningServer } from '../src/web/server.ts';
 import { deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
+import type { ApiBody } from './support/web.ts';
 
 const prefix = uniquePrefix('web-access');
 let runtime: Runtime;
@@ -88,7 +89,9 @@ describe('bound to every interface with one credential set', () => {
       // The API stays closed with the admin password too, and says what would open it.
       const api = await statusOf(base, { method: 'GET', url: '/api/requests' }, basic);
       expect(api.status).toBe(401);
-      expect(JSON.parse(api.body).errors[0].message).toMatch(/Set API_TOKEN to open it/);
+      expect((JSON.parse(api.body) as ApiBody).errors[0]!.message).toMatch(
+        /Set API_TOKEN to open it/,
+      );
       expect((await statusOf(base, { method: 'GET', url: '/requests' }, basic)).status).toBe(200);
       const text = log.join('');
       expect(text).toMatch(/access on 0\.0\.0\.0: API closed \(set API_TOKEN\); pages and/);
@@ -181,7 +184,7 @@ describe('local mode (no credentials)', () => {
       payload: JSON.stringify(requestBody({ dosServiceId: '6100000001' })),
     });
     expect(accepted.statusCode).toBe(202);
-    const { id } = accepted.json();
+    const { id } = accepted.json<ApiBody>();
     const cancel = `/api/requests/${id}/cancel`;
     // What a form or fetch() on another site can send without a preflight: no JSON type.
     const bodiless = await app.inject({ method: 'POST', url: cancel });
@@ -203,7 +206,7 @@ describe('local mode (no credentials)', () => {
     expect((await runtime.store.get(id))?.status).toBe('queued');
     const byClient = await app.inject({ method: 'POST', url: cancel, headers: json });
     expect(byClient.statusCode).toBe(200);
-    expect(byClient.json().status).toBe('cancelled');
+    expect(byClient.json<ApiBody>().status).toBe('cancelled');
   });
 });
 
@@ -211,13 +214,19 @@ describe('local mode (no credentials)', () => {
 function closed(socket: Socket): Promise<string> {
   let received = '';
   socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-  return new Promise((resolve) => socket.on('close', () => resolve(received)));
+  return new Promise((resolve) =>
+    socket.on('close', () => {
+      resolve(received);
+    }),
+  );
 }
 
 function open(base: string): Promise<Socket> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => resolve(socket));
+    const socket = connect(Number(port), hostname, () => {
+      resolve(socket);
+    });
     socket.on('error', reject);
   });
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { buildServer } from '../src/web/server.ts';
+import type { ApiBody } from './support/web.ts';
 import {
   countKeys,
   deletePrefix,
@@ -47,14 +48,14 @@ describe('POST /api/requests', () => {
     );
     expect(response.statusCode).toBe(202);
     expect(response.json()).toMatchObject({ status: 'queued', urgency: 'urgent', warnings: [] });
-    expect(response.json().id).toMatch(/^req-[0-9a-f-]{36}$/);
+    expect(response.json<ApiBody>().id).toMatch(/^req-[0-9a-f-]{36}$/);
   });
 
   it('400 for field rules, with {path, message} pairs, writing nothing', async () => {
     const before = await countKeys(prefix);
     const response = await post(requestBody({ dosServiceId: '12ab', surprise: true }));
     expect(response.statusCode).toBe(400);
-    expect(response.json().errors).toEqual(
+    expect(response.json<ApiBody>().errors).toEqual(
       expect.arrayContaining([
         { path: 'dosServiceId', message: "must be 1–10 digits, got '12ab'" },
         { path: 'surprise', message: 'is not a field of a configuration request' },
@@ -66,10 +67,10 @@ describe('POST /api/requests', () => {
   it('400 for malformed JSON and for CR/LF header injection', async () => {
     const malformed = await post('{"dosServiceId": "1",');
     expect(malformed.statusCode).toBe(400);
-    expect(malformed.json().errors[0].message).toMatch(/not valid JSON/);
+    expect(malformed.json<ApiBody>().errors[0]!.message).toMatch(/not valid JSON/);
     const injected = await post(requestBody({ serviceName: 'UTC\r\nBcc: attacker@example.com' }));
     expect(injected.statusCode).toBe(400);
-    expect(injected.json().errors).toEqual([
+    expect(injected.json<ApiBody>().errors).toEqual([
       { path: 'serviceName', message: 'must not contain line breaks' },
     ]);
   });
@@ -77,7 +78,7 @@ describe('POST /api/requests', () => {
   it('422 when refused: CareConnect missing, PROD without TCC, a past date', async () => {
     const missing = await post(requestBody({ dosServiceId: '1374839566', odsCode: 'RR8' }));
     expect(missing.statusCode).toBe(422);
-    expect(missing.json().errors[0].path).toBe('careConnect');
+    expect(missing.json<ApiBody>().errors[0]!.path).toBe('careConnect');
     const prod = await post(
       requestBody({
         environment: 'PROD',
@@ -85,7 +86,7 @@ describe('POST /api/requests', () => {
       }),
     );
     expect(prod.statusCode).toBe(422);
-    expect(prod.json().errors[0].path).toBe('tccReference');
+    expect(prod.json<ApiBody>().errors[0]!.path).toBe('tccReference');
     const past = await post(requestBody({ testDates: testDatesIn(-3) }));
     expect(past.statusCode).toBe(422);
   });
@@ -106,16 +107,16 @@ describe('POST /api/requests', () => {
     expect(health.statusCode).toBe(200);
     for (const answer of answers) {
       expect(answer.statusCode).toBe(422);
-      expect(answer.json().errors[0]).toMatchObject({
+      expect(answer.json<ApiBody>().errors[0]).toMatchObject({
         path: 'testDates.from',
-        message: expect.stringMatching(/is more than 24 months ahead/),
+        message: expect.stringMatching(/is more than 24 months ahead/) as unknown,
       });
     }
     const to = await post(
       requestBody({ testDates: { from: testDatesIn(10).from, to: '9999-12-31' } }),
     );
     expect(to.statusCode).toBe(422);
-    expect(to.json().errors[0].path).toBe('testDates.to');
+    expect(to.json<ApiBody>().errors[0]!.path).toBe('testDates.to');
     expect(await countKeys(prefix)).toBe(keysBefore);
   });
 
@@ -123,7 +124,7 @@ describe('POST /api/requests', () => {
     const first = await post(requestBody({ dosServiceId: '5000000002' }));
     const second = await post(requestBody({ dosServiceId: '5000000002' }));
     expect(second.statusCode).toBe(409);
-    expect(second.json().existingId).toBe(first.json().id);
+    expect(second.json<ApiBody>().existingId).toBe(first.json<ApiBody>().id);
   });
 
   it('401 without or with a wrong token', async () => {
@@ -153,7 +154,7 @@ describe('POST /api/requests', () => {
 
 describe('reading and changing requests', () => {
   it('GET /api/requests/:id gives the request with its history; 404 otherwise', async () => {
-    const { id } = (await post(requestBody({ dosServiceId: '5000000003' }))).json();
+    const { id } = (await post(requestBody({ dosServiceId: '5000000003' }))).json<ApiBody>();
     const response = await app.inject({ url: `/api/requests/${id}`, headers: auth });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({
@@ -175,10 +176,10 @@ describe('reading and changing requests', () => {
       headers: auth,
     });
     expect(first.statusCode).toBe(200);
-    expect(first.json().items).toHaveLength(2);
-    expect(first.json().next).toMatch(/cursor=2/);
-    const second = await app.inject({ url: first.json().next, headers: auth });
-    expect(second.json().items.length).toBeGreaterThan(0);
+    expect(first.json<ApiBody>().items).toHaveLength(2);
+    expect(first.json<ApiBody>().next).toMatch(/cursor=2/);
+    const second = await app.inject({ url: first.json<ApiBody>().next, headers: auth });
+    expect(second.json<ApiBody>().items.length).toBeGreaterThan(0);
     expect(
       (await app.inject({ url: '/api/requests?status=queued', headers: auth })).statusCode,
     ).toBe(200);
@@ -188,14 +189,14 @@ describe('reading and changing requests', () => {
   });
 
   it('confirms and cancels, with 409 when the change is not allowed', async () => {
-    const { id } = (await post(requestBody({ dosServiceId: '5000000004' }))).json();
+    const { id } = (await post(requestBody({ dosServiceId: '5000000004' }))).json<ApiBody>();
     const confirmed = await app.inject({
       method: 'POST',
       url: `/api/requests/${id}/confirm`,
       headers: change,
     });
     expect(confirmed.statusCode).toBe(200);
-    expect(confirmed.json().status).toBe('configured');
+    expect(confirmed.json<ApiBody>().status).toBe('configured');
     const cancelled = await app.inject({
       method: 'POST',
       url: `/api/requests/${id}/cancel`,
@@ -234,21 +235,27 @@ describe('health, metrics, OpenAPI and the dashboard', () => {
     expect(response.body).toContain('ecat_queue_jobs{state="waiting"}');
     expect(response.body).toContain('ecat_intake_duration_seconds_bucket');
     const before = await gauge();
-    const { id } = (await post(requestBody({ dosServiceId: '5000000005' }))).json();
+    const { id } = (await post(requestBody({ dosServiceId: '5000000005' }))).json<ApiBody>();
     expect(await gauge()).toBe(before + 1);
     await app.inject({ method: 'POST', url: `/api/requests/${id}/confirm`, headers: change });
     expect(await gauge()).toBe(before);
   });
 
   it('generates the OpenAPI document from the schema', async () => {
-    const document = (await app.inject({ url: '/api/openapi.json', headers: auth })).json();
+    const document = (await app.inject({ url: '/api/openapi.json', headers: auth })).json<{
+      openapi: string;
+      components: {
+        schemas: Record<string, { required: string[]; additionalProperties: boolean }>;
+      };
+      paths: Record<string, { post: { responses: Record<string, unknown> } }>;
+    }>();
     expect(document.openapi).toBe('3.1.0');
-    const schema = document.components.schemas.ConfigurationRequest;
+    const schema = document.components.schemas.ConfigurationRequest!;
     expect(schema.required).toEqual(
       expect.arrayContaining(['dosServiceId', 'environment', 'endpoint', 'odsCode', 'requester']),
     );
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(document.paths['/api/requests'].post.responses)).toEqual(
+    expect(Object.keys(document.paths['/api/requests']!.post.responses)).toEqual(
       expect.arrayContaining(['202', '400', '401', '409', '413', '415', '422', '503']),
     );
   });
@@ -283,7 +290,9 @@ describe('Redis unreachable', () => {
         payload: JSON.stringify(requestBody()),
       });
       expect(response.statusCode).toBe(503);
-      expect(response.json().errors[0].message).toMatch(/Redis is unreachable; nothing was stored/);
+      expect(response.json<ApiBody>().errors[0]!.message).toMatch(
+        /Redis is unreachable; nothing was stored/,
+      );
       expect((await downApp.inject({ url: '/readyz' })).statusCode).toBe(503);
       expect(await countKeys(downPrefix)).toBe(keysBefore);
     } finally {

@@ -115,7 +115,7 @@ describe('the form, without JavaScript', () => {
 
 // Needs Debian's Chromium (`apt-get install chromium`); without it this browser test cannot run.
 describe.skipIf(!existsSync(CHROMIUM))('the form in a real browser', () => {
-  let browser: Browser;
+  let browser: Browser | undefined;
   let base: string;
 
   beforeAll(async () => {
@@ -133,7 +133,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the form in a real browser', () => {
   });
 
   it('shows the error summary for a bad submission and the confirmation for a good one', async () => {
-    const page = await browser.newPage();
+    const page = await browser!.newPage();
     page.setDefaultTimeout(8000);
     await page.goto(`${base}/`);
     await page.fill('#dosServiceId', 'abc');

@@ -11,7 +11,7 @@ import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { bindAddress, buildServer } from '../src/web/server.ts';
 import { countKeys, deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
 import { freePort } from './support/redis-server.ts';
-import { csrfOf, formFields } from './support/web.ts';
+import { csrfOf, formFields, type ApiBody } from './support/web.ts';
 
 const prefix = uniquePrefix('web-ops');
 let runtime: Runtime;
@@ -57,7 +57,10 @@ describe('metrics read from Redis at scrape time', () => {
     ).toBeGreaterThanOrEqual(1);
 
     // What the worker does on success, in whichever process it runs: the store counts it.
-    await runtime.store.transition(response.json().id, 'sent', { event: 'sent', reason: 'test' });
+    await runtime.store.transition(response.json<ApiBody>().id, 'sent', {
+      event: 'sent',
+      reason: 'test',
+    });
     expect(await metric('ecat_emails_total{outcome="sent"}')).toBe(sentBefore + 1);
     expect(await metric('ecat_overdue_requests')).toBe(overdueBefore + 1);
   });
@@ -74,7 +77,7 @@ describe('metrics read from Redis at scrape time', () => {
 
 describe('the API at its edges', () => {
   it('takes confirm with an empty JSON body; refuses a body that is not JSON', async () => {
-    const { id } = (await submit(requestBody({ dosServiceId: '9100000002' }))).json();
+    const { id } = (await submit(requestBody({ dosServiceId: '9100000002' }))).json<ApiBody>();
     const confirmed = await app.inject({
       method: 'POST',
       url: `/api/requests/${id}/confirm`,
@@ -96,7 +99,7 @@ describe('the API at its edges', () => {
       payload: '<request/>',
     });
     expect(xml.statusCode).toBe(415);
-    expect(xml.json().errors[0].message).toMatch(/application\/json/);
+    expect(xml.json<ApiBody>().errors[0]!.message).toMatch(/application\/json/);
   });
 
   it('accepts a charset parameter, and refuses prototype poisoning and a non-object', async () => {
@@ -121,7 +124,7 @@ describe('the API at its edges', () => {
       payload: '[]',
     });
     expect(list.statusCode).toBe(400);
-    expect(list.json().errors[0].message).toMatch(/must be a JSON object/);
+    expect(list.json<ApiBody>().errors[0]!.message).toMatch(/must be a JSON object/);
   });
 
   it('checks credentials before anything else, and limits submissions per address', async () => {
@@ -162,7 +165,9 @@ describe('the API at its edges', () => {
       });
       let data = '';
       socket.on('data', (chunk) => (data += chunk.toString()));
-      socket.on('end', () => resolve(data));
+      socket.on('end', () => {
+        resolve(data);
+      });
       socket.on('error', reject);
     });
     expect(reply).toMatch(/^HTTP\/1\.1 400/);
@@ -204,7 +209,7 @@ describe('Redis on a closed port', () => {
         payload: requestBody({ dosServiceId: '9100000009' }),
       });
       expect(api.statusCode).toBe(503);
-      expect(api.json().errors[0].message).toMatch(/nothing was stored/);
+      expect(api.json<ApiBody>().errors[0]!.message).toMatch(/nothing was stored/);
       expect((await away.inject({ url: '/api/requests' })).statusCode).toBe(503);
       const form = await away.inject({ url: '/' });
       expect(form.statusCode).toBe(200);

@@ -7,7 +7,7 @@ import { configurationRequestSchema } from '../src/request/schema.ts';
 import { openRuntime } from '../src/runtime.ts';
 import { buildServer } from '../src/web/server.ts';
 import { deletePrefix, testConfig, uniquePrefix } from './support/ecat.ts';
-import { csrfOf, formFields, useServer } from './support/web.ts';
+import { csrfOf, formFields, useServer, type ApiBody } from './support/web.ts';
 
 const PASSWORD = 'pages-secret';
 const basic = { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` };
@@ -168,7 +168,7 @@ describe('credentials, headers and assets', () => {
     for (const headers of [{}, basic]) {
       const api = await web.app.inject({ url: '/api/requests', headers });
       expect(api.statusCode).toBe(401);
-      expect(api.json().errors[0].message).toMatch(/Set API_TOKEN to open it/);
+      expect(api.json<ApiBody>().errors[0]!.message).toMatch(/Set API_TOKEN to open it/);
     }
   });
 

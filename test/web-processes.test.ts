@@ -23,8 +23,12 @@ function ecatProcess(command: string, env: Record<string, string>): Running {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      resolve(code);
+    }),
+  );
   return { child, stderr: () => stderr, exit };
 }
 
@@ -41,7 +45,7 @@ describe('as processes', () => {
       const health = await until(
         async () => {
           const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-          return response?.ok ? ((await response.json()) as unknown) : undefined;
+          return response?.ok ? await response.json() : undefined;
         },
         20_000,
         'the server to answer /healthz',
@@ -70,7 +74,11 @@ describe('as processes', () => {
         `ecat: configuration: PORT ${port} on 127.0.0.1 is already in use (EADDRINUSE)`,
       );
     } finally {
-      await new Promise<void>((resolve) => busy.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        busy.close(() => {
+          resolve();
+        }),
+      );
       await deletePrefix(busyPrefix);
     }
   });

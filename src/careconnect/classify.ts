@@ -29,6 +29,10 @@ export const classifiableEndpoint = z.looseObject({
   extension: z.array(z.looseObject({ url: z.string() })).optional(),
 });
 
+/** An Endpoint as directories send it: the schema above lets payloadType and connectionType be absent. */
+type ClassifiableEndpoint = Omit<Endpoint, 'payloadType' | 'connectionType'> &
+  Partial<Pick<Endpoint, 'payloadType' | 'connectionType'>>;
+
 /** The system the DoS Search API codes every payloadType in (its endpoint_mapper.py). */
 export const ENDPOINT_PAYLOAD_TYPE_SYSTEM = 'http://hl7.org/fhir/ValueSet/endpoint-payload-type';
 export const ENDPOINT_CONNECTION_SYSTEM =
@@ -48,7 +52,7 @@ const GPCONNECT_ADDRESS = /^ODS:[A-Za-z0-9]+$/;
 const PREFIXED = /^(ASID|ODS):/i;
 
 /** payloadType `scheduling`, in the spec's system (a coding without a system is taken as it). */
-export function isSchedulingEndpoint(endpoint: Endpoint): boolean {
+export function isSchedulingEndpoint(endpoint: ClassifiableEndpoint): boolean {
   return (endpoint.payloadType ?? []).some((concept) =>
     (concept.coding ?? []).some(
       (coding) =>
@@ -58,11 +62,11 @@ export function isSchedulingEndpoint(endpoint: Endpoint): boolean {
   );
 }
 
-function extensionNamed(endpoint: Endpoint, name: string) {
+function extensionNamed(endpoint: ClassifiableEndpoint, name: string) {
   return (endpoint.extension ?? []).find((ext) => ext.url.endsWith(name));
 }
 
-function businessScenario(endpoint: Endpoint): string | undefined {
+function businessScenario(endpoint: ClassifiableEndpoint): string | undefined {
   const extension = extensionNamed(endpoint, BUSINESS_SCENARIO);
   return (
     extension?.valueCode ??
@@ -73,12 +77,12 @@ function businessScenario(endpoint: Endpoint): string | undefined {
 }
 
 /** DoS's order for an organisation's endpoints; those without one go last. */
-function orderOf(endpoint: Endpoint): number {
+function orderOf(endpoint: ClassifiableEndpoint): number {
   return extensionNamed(endpoint, ENDPOINT_ORDER)?.valueInteger ?? Number.MAX_SAFE_INTEGER;
 }
 
 /** What stops a single scheduling endpoint from working, in words that finish "an endpoint …". */
-function problemsOf(endpoint: Endpoint, address: string): string[] {
+function problemsOf(endpoint: ClassifiableEndpoint, address: string): string[] {
   const problems: string[] = [];
   if (!CARECONNECT_ADDRESS.test(address) && !GPCONNECT_ADDRESS.test(address)) {
     problems.push(
@@ -134,7 +138,7 @@ function alsoFound(gpConnect: string[], broken: Judged[]): string {
 }
 
 export function classifySchedulingEndpoints(
-  endpoints: Endpoint[],
+  endpoints: ClassifiableEndpoint[],
   source: string,
   /** "organisation Y02494" when the directory answered per organisation; else this service. */
   subject?: string,

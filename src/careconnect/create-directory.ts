@@ -18,15 +18,20 @@ export async function createDirectory(
   const byEnvironment = {} as Record<Environment, Directory>;
   for (const environment of ['INT', 'PROD'] as const) {
     const baseUrl = config.urls[environment];
-    byEnvironment[environment] = baseUrl
-      ? createFhirDirectory({
-          baseUrl,
-          environment,
-          timeoutMs: config.timeoutMs,
-          credentials,
-          ...(log === undefined ? {} : { log }),
-        })
-      : snapshot!;
+    if (baseUrl) {
+      byEnvironment[environment] = createFhirDirectory({
+        baseUrl,
+        environment,
+        timeoutMs: config.timeoutMs,
+        credentials,
+        ...(log === undefined ? {} : { log }),
+      });
+    } else if (snapshot) {
+      byEnvironment[environment] = snapshot;
+    } else {
+      // Cannot happen: an environment without a URL is what makes needsSnapshot true.
+      throw new Error(`no ${environment} directory URL and no snapshot loaded`);
+    }
   }
   return {
     schedulingEndpoints: (query) => byEnvironment[query.environment].schedulingEndpoints(query),

@@ -77,14 +77,15 @@ export function createSnapshotDirectory(value: unknown, name = 'the DoS snapshot
     }
   }
   return {
-    async schedulingEndpoints(query) {
+    schedulingEndpoints(query) {
       // Prefer the service itself (a snapshot can hold it); else its organisation, as DoS Search answers.
       const service = services.find((candidate) =>
         hasIdentifier(candidate.identifier, DOS_SERVICE_ID_SYSTEM, query.dosServiceId),
       );
-      if (service) return { endpoints: endpointsOfService(bundle, service), source };
+      if (service)
+        return Promise.resolve({ endpoints: endpointsOfService(bundle, service), source });
       const endpoints = endpointsOfOrganisation(bundle, query.odsCode);
-      return { endpoints, source, subject: `organisation ${query.odsCode}` };
+      return Promise.resolve({ endpoints, source, subject: `organisation ${query.odsCode}` });
     },
   };
 }

@@ -47,7 +47,9 @@ function readBody(response: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk);
     });
-    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('end', () => {
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     response.on('error', reject);
   });
 }

@@ -12,12 +12,13 @@ export function createCatalogue(
   credentials: ApimCredentials,
   now: () => Date,
 ): Catalogue {
-  const environments = ENVIRONMENTS.filter((environment) => config.urls[environment]);
   return Object.fromEntries(
-    environments.map((environment) => [
-      environment,
-      createCatalogueClient({ baseUrl: config.urls[environment]!, environment, credentials }, now),
-    ]),
+    ENVIRONMENTS.flatMap((environment) => {
+      const baseUrl = config.urls[environment];
+      return baseUrl
+        ? [[environment, createCatalogueClient({ baseUrl, environment, credentials }, now)]]
+        : [];
+    }),
   );
 }
 

@@ -39,7 +39,8 @@ export function targetIdentifier(dosServiceId: string): string {
 
 interface HttpFailure {
   response?: { status?: number; data?: unknown };
-  config?: { headers?: Headers };
+  // What fhir-kit-client throws is untyped: only what is read here, `get` checked before use.
+  config?: { headers?: { get?: (name: string) => string | null } };
 }
 
 const DEFAULT_RETRY_AFTER_MS = 60_000;

@@ -8,8 +8,8 @@ import { withRuntime } from './with-runtime.ts';
 export function statusCommand(to: RequestStatus, event: string, reason: string): Command {
   return async (args, io) => {
     const { positional } = parseArgs(args, {});
-    if (positional.length !== 1) throw new UsageError('give one request id');
-    const id = positional[0]!;
+    const [id] = positional;
+    if (positional.length !== 1 || id === undefined) throw new UsageError('give one request id');
     return withRuntime(io, async (runtime) => {
       const result = await changeStatusByHand(runtime, {
         id,

@@ -101,7 +101,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 function waitForStop(): Promise<string> {
   return new Promise((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => resolve(signal));
+      process.once(signal, () => {
+        resolve(signal);
+      });
     }
   });
 }
@@ -129,6 +131,8 @@ export async function main(argv: string[]): Promise<void> {
     stderr: process.stderr,
     env: process.env,
     waitForStop,
+    // @types/node says boolean, but isTTY is undefined when stderr is not a terminal.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- see above
     isTTY: Boolean(process.stderr.isTTY),
   };
   try {

@@ -43,15 +43,15 @@ export function parseArgs(
   const positional: string[] = [];
   const flags = new Set<string>();
   const options = new Map<string, string>();
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i]!;
+  const rest = [...args];
+  for (let arg = rest.shift(); arg !== undefined; arg = rest.shift()) {
     if (arg === '-' || !arg.startsWith('-')) {
       positional.push(arg);
     } else if (known.flags?.includes(arg)) {
       flags.add(arg);
-    } else if (known.options?.includes(arg.split('=')[0]!)) {
+    } else if (known.options?.includes(arg.replace(/=.*/s, ''))) {
       const [name, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
-      const value = inline ?? args[(i += 1)];
+      const value = inline ?? rest.shift();
       if (value === undefined) throw new UsageError(`${name} needs a value`);
       options.set(name, value);
     } else {
@@ -62,6 +62,9 @@ export function parseArgs(
 }
 
 export function onePath(positional: string[]): string {
-  if (positional.length !== 1) throw new UsageError('give one FILE, or - for standard input');
-  return positional[0]!;
+  const [path] = positional;
+  if (positional.length !== 1 || path === undefined) {
+    throw new UsageError('give one FILE, or - for standard input');
+  }
+  return path;
 }

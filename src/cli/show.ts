@@ -7,8 +7,8 @@ import { withRuntime } from './with-runtime.ts';
 
 export const run: Command = async (args, io) => {
   const { positional, flags } = parseArgs(args, { flags: ['--json'] });
-  if (positional.length !== 1) throw new UsageError('give one request id');
-  const id = positional[0]!;
+  const [id] = positional;
+  if (positional.length !== 1 || id === undefined) throw new UsageError('give one request id');
   return withRuntime(io, async ({ store, foundation }) => {
     const stored = await store.get(id);
     if (!stored) {

@@ -187,7 +187,8 @@ function createSmtpMailer(smtpUrl: string, maxConnections: number): Mailer {
         rejectedErrors?: RecipientFailure[];
       };
       try {
-        info = await transport.sendMail(toMailOptions(email));
+        // nodemailer types the result `any`; these are the fields an SMTP send answers with.
+        info = (await transport.sendMail(toMailOptions(email))) as typeof info;
       } catch (error) {
         throw envelopeError(email, error) ?? classifySmtpError(error);
       }
@@ -201,8 +202,9 @@ function createSmtpMailer(smtpUrl: string, maxConnections: number): Mailer {
       if (primary.length > 0) throw primaryRefusalError(primary);
       return { messageId: info.messageId, response: info.response, refusedCopies: copies };
     },
-    async close() {
+    close() {
       transport.close();
+      return Promise.resolve();
     },
   };
 }

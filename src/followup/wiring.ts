@@ -45,8 +45,12 @@ export function createFollowUps(
     catalogue: Object.keys(catalogue).length > 0,
     mailQueue: runtime.queue,
   }).then(
-    () => log.info(`follow-ups: chasers, overdue sweep; ${describeCatalogue(catalogue)}`),
-    (error: unknown) => log.error({ err: String(error) }, 'follow-up sweeps not registered'),
+    () => {
+      log.info(`follow-ups: chasers, overdue sweep; ${describeCatalogue(catalogue)}`);
+    },
+    (error: unknown) => {
+      log.error({ err: String(error) }, 'follow-up sweeps not registered');
+    },
   );
   return { deps, handlers: followUpHandlers(deps), ready };
 }

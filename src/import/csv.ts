@@ -43,7 +43,7 @@ export function parseCsv(input: string): CsvRecord[] {
   };
 
   while (i < text.length) {
-    const char = text[i]!;
+    const char = text.charAt(i);
     if (char === '"' && cell === '') {
       // A quoted cell: runs to the next quote that is not doubled.
       const openedOn = line;
@@ -51,7 +51,7 @@ export function parseCsv(input: string): CsvRecord[] {
       i += 1;
       for (;;) {
         if (i >= text.length) throw new CsvSyntaxError(openedOn, 'a quoted cell is never closed');
-        const inner = text[i]!;
+        const inner = text.charAt(i);
         if (inner === '"') {
           if (text[i + 1] === '"') {
             cell += '"';

@@ -34,11 +34,11 @@ const describe = (errors: FieldError[]) =>
 
 async function inPool<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
-  let next = 0;
+  // One iterator shared by the runners: each takes the next item not yet taken.
+  const queue = items.entries();
   const runners = Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
+    for (const [index, item] of queue) {
+      results[index] = await work(item);
     }
   });
   await Promise.all(runners);
@@ -85,7 +85,7 @@ export async function importRows(
   type Created = { row: CsvRecord; record: RequestRecord; assessment: AcceptedAssessment }[];
   const settleChunk = (assessed: Assessed[], created: Created, results: CreateResult[]) => {
     const resultOf = new Map(
-      created.map((entry, i) => [entry.row, { ...entry, result: results[i]! }]),
+      created.map((entry, i) => [entry.row, { ...entry, result: results[i] }]),
     );
     for (const item of assessed) {
       const { line, cells } = item.record;
@@ -93,7 +93,12 @@ export async function importRows(
         settle({ line, outcome: 'refused', reasons: item.refused, cells });
         continue;
       }
-      const { record, assessment, result } = resultOf.get(item.record)!;
+      const settled = resultOf.get(item.record);
+      const result = settled?.result;
+      if (settled === undefined || result === undefined) {
+        throw new Error(`line ${line}: the store gave no result for it`);
+      }
+      const { record, assessment } = settled;
       if (result.ok) {
         lineOf.set(record.id, line);
         settle({
@@ -144,7 +149,9 @@ export async function importRows(
     );
     writing.catch(() => undefined);
     await settling;
-    settling = writing.then((results) => settleChunk(assessed, created, results));
+    settling = writing.then((results) => {
+      settleChunk(assessed, created, results);
+    });
   }
   await settling;
   return outcomes;

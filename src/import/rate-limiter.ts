@@ -28,13 +28,17 @@ export function createRateLimiter(
   async function admit(): Promise<void> {
     for (;;) {
       const now = time.now();
-      while (starts.length > 0 && now - starts[0]! >= windowMs) starts.shift();
-      if (starts.length < perSecond) {
+      let oldest = starts[0];
+      while (oldest !== undefined && now - oldest >= windowMs) {
+        starts.shift();
+        oldest = starts[0];
+      }
+      if (oldest === undefined || starts.length < perSecond) {
         starts.push(now);
         return;
       }
       // +1 ms: timers may fire a fraction early, and the window must have fully passed.
-      await time.sleep(windowMs - (now - starts[0]!) + 1);
+      await time.sleep(windowMs - (now - oldest) + 1);
     }
   }
 

@@ -87,7 +87,9 @@ export async function addJobToTransaction(
   const commands = multi as unknown as Record<string, (args: unknown[]) => unknown>;
   const transaction = Object.assign(multi, {
     runCommand(command: string, args: unknown[]) {
-      commands[command]!(args);
+      const send = commands[command];
+      if (send === undefined) throw new TypeError(`Redis has no command ${command}`);
+      send.call(multi, args);
       return transaction;
     },
   });

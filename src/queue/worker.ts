@@ -87,26 +87,28 @@ export function createSendWorker(
         : { maxStalledCount: options.maxStalledCount }),
     },
   );
-  worker.on('error', (error) => deps.log.error({ err: error }, 'worker error'));
+  worker.on('error', (error) => {
+    deps.log.error({ err: error }, 'worker error');
+  });
   worker.on('failed', (job, error) => {
     deps.log.warn(
       { jobId: job?.id, requestId: job?.data.requestId, attempt: job?.attemptsMade },
       `${job?.name ?? 'job'} failed: ${error.message}`,
     );
     if (!job) return;
-    recordFinalFailure(job, error, deps).catch((problem: unknown) =>
-      deps.log.error({ err: problem, jobId: job.id }, 'could not record a failed send job'),
-    );
+    recordFinalFailure(job, error, deps).catch((problem: unknown) => {
+      deps.log.error({ err: problem, jobId: job.id }, 'could not record a failed send job');
+    });
   });
-  worker.on('completed', (job, result) =>
+  worker.on('completed', (job, result) => {
     deps.log.info(
       { jobId: job.id, requestId: job.data.requestId },
       `${job.name} done: ${String(result)}`,
-    ),
-  );
-  worker.on('stalled', (jobId) =>
-    deps.log.warn({ jobId }, 'job stalled: its worker went away; it runs again or fails'),
-  );
+    );
+  });
+  worker.on('stalled', (jobId) => {
+    deps.log.warn({ jobId }, 'job stalled: its worker went away; it runs again or fails');
+  });
   return worker;
 }
 
@@ -129,10 +131,12 @@ export function createFollowUpWorker(
     },
     { connection, prefix: options.prefix, concurrency: 1 },
   );
-  worker.on('error', (error) => log.error({ err: error }, 'follow-up worker error'));
-  worker.on('failed', (job, error) =>
-    log.warn({ jobId: job?.id }, `${job?.name ?? 'job'} failed: ${error.message}`),
-  );
+  worker.on('error', (error) => {
+    log.error({ err: error }, 'follow-up worker error');
+  });
+  worker.on('failed', (job, error) => {
+    log.warn({ jobId: job?.id }, `${job?.name ?? 'job'} failed: ${error.message}`);
+  });
   return worker;
 }
 
@@ -140,7 +144,9 @@ export function createFollowUpWorker(
 export async function closeWithin(worker: Worker, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+    timer = setTimeout(() => {
+      resolve(false);
+    }, ms);
   });
   const closed = worker.close().then(
     () => true as const,

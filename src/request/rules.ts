@@ -30,19 +30,19 @@ export function endpointWarnings(
   const url = new URL(endpoint);
   const warnings: string[] = [];
   const firstLabel = url.hostname.split('.')[0] ?? '';
-  const convention = NAMING_CONVENTION.exec(firstLabel);
-  if (!convention) {
+  const [, hostMarker, hostCode] = NAMING_CONVENTION.exec(firstLabel) ?? [];
+  if (hostMarker === undefined || hostCode === undefined) {
     warnings.push(
       `The endpoint host '${url.hostname}' does not follow the BaRS naming convention BaRS-${environment}-<ODS>.<supplier>.thirdparty.nhs.uk.`,
     );
   } else {
-    const marker = convention[1]!.toUpperCase();
+    const marker = hostMarker.toUpperCase();
     if (marker !== environment) {
       warnings.push(
         `The endpoint host says ${marker} but the request is for ${environment}: check the endpoint is the ${environment} one.`,
       );
     }
-    const hostOds = convention[2]!.toUpperCase();
+    const hostOds = hostCode.toUpperCase();
     if (hostOds !== odsCode) {
       warnings.push(
         `The endpoint host names ODS code ${hostOds} but the request gives ${odsCode}.`,

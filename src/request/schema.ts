@@ -33,7 +33,8 @@ export function escapeControls(text: string): string {
 
 /** Show a received value in a message without letting it run on or break the line. */
 export function quote(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // JSON.stringify gives undefined for undefined, functions and symbols, whatever its type says.
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) as string | undefined);
   const shown = escapeControls(text ?? String(value));
   return `'${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}'`;
 }
@@ -121,8 +122,9 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u;
 /** The host as typed: plain ASCII letters, digits, dots and hyphens, and an optional port. */
 const PLAIN_AUTHORITY = /^[A-Za-z0-9.-]+(:\d*)?$/;
 
+// `char` is one matched character, so it always has a code point.
 function codePoint(char: string): string {
-  return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /** The host part of the URL as typed (after the scheme, up to the path). */

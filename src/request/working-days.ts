@@ -79,7 +79,8 @@ export function calendarFromFeed(feed: unknown, options: CalendarOptions = {}): 
     while (low < high) {
       step();
       const middle = (low + high) >>> 1;
-      if (weekdayHolidays[middle]! <= day) low = middle + 1;
+      const holiday = weekdayHolidays[middle];
+      if (holiday !== undefined && holiday <= day) low = middle + 1;
       else high = middle;
     }
     return low;

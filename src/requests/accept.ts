@@ -87,8 +87,9 @@ export function createAccept(redis: Redis, keys: RequestKeys, scripts: RequestSc
         multi.exec(),
       ]);
       if (outcome === null) {
-        existing.forEach((id, i) => {
-          if (id !== null) holders.set(guarded[i]!, id);
+        guarded.forEach((key, i) => {
+          const id = existing[i];
+          if (id !== null && id !== undefined) holders.set(key, id);
         });
         continue;
       }
@@ -96,12 +97,12 @@ export function createAccept(redis: Redis, keys: RequestKeys, scripts: RequestSc
       // wrong type): take the records back out, so no request stays queued without its job. A
       // record whose own step was refused wrote nothing, and withdrawing it changes nothing. A
       // job left without its record finds no request when it runs and does nothing.
-      const failed = outcome.find(([error]) => error !== null);
+      const failed = outcome.find(([error]) => error !== null)?.[0];
       if (failed) {
         await Promise.all(
           created.map((record) => scripts.ecatWithdrawRequest(...withdrawArgs(keys, record))),
         );
-        throw failed[0];
+        throw failed;
       }
       return results;
     }

@@ -73,12 +73,12 @@ export function createChanges(
   }
 
   return {
-    async transition(
+    transition: async (
       id: string,
       to: RequestStatus,
       entry: NewEntry,
       patch?: RecordPatch,
-    ): Promise<TransitionResult> {
+    ): Promise<TransitionResult> => {
       for (;;) {
         const json = await redis.get(keys.record(id));
         const record = parseRecord(json);
@@ -96,12 +96,12 @@ export function createChanges(
       }
     },
 
-    async note(
+    note: async (
       id: string,
       entry: NewEntry,
       patch?: RecordPatch,
       onlyIf?: (record: RequestRecord) => boolean,
-    ): Promise<RequestRecord | undefined> {
+    ): Promise<RequestRecord | undefined> => {
       for (;;) {
         const json = await redis.get(keys.record(id));
         const record = parseRecord(json);

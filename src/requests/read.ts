@@ -13,26 +13,26 @@ export interface RequestPage {
 
 export function createReads(redis: Redis, keys: RequestKeys) {
   return {
-    async get(id: string): Promise<RequestRecord | undefined> {
+    get: async (id: string): Promise<RequestRecord | undefined> => {
       return parseRecord(await redis.get(keys.record(id)));
     },
-    async count(filter: ListFilter): Promise<number> {
+    count: async (filter: ListFilter): Promise<number> => {
       return redis.zcard(keys.index(filter));
     },
-    async overdueIds(today: string): Promise<string[]> {
+    overdueIds: async (today: string): Promise<string[]> => {
       return redis.zrangebyscore(keys.byTestDate, '-inf', String(testDateScore(today)));
     },
-    async countGroup(environment: string, urgency: string): Promise<number> {
+    countGroup: async (environment: string, urgency: string): Promise<number> => {
       return redis.zcard(keys.group(environment, urgency));
     },
-    async counters(): Promise<{ sent: number; failed: number }> {
+    counters: async (): Promise<{ sent: number; failed: number }> => {
       const values = await redis.hmget(keys.counters, 'sent', 'failed');
       return { sent: Number(values[0] ?? 0), failed: Number(values[1] ?? 0) };
     },
-    async list(
+    list: async (
       filter: ListFilter,
       options: { limit?: number; cursor?: string } = {},
-    ): Promise<RequestPage> {
+    ): Promise<RequestPage> => {
       const limit = Math.max(1, Math.min(options.limit ?? 50, 500));
       const offset = Math.max(0, Number.parseInt(options.cursor ?? '0', 10) || 0);
       const index = keys.index(filter);
@@ -40,7 +40,7 @@ export function createReads(redis: Redis, keys: RequestKeys) {
         redis.zrange(index, String(offset), String(offset + limit - 1)),
         redis.zcard(index),
       ]);
-      const documents = ids.length === 0 ? [] : await redis.mget(ids.map(keys.record));
+      const documents = ids.length === 0 ? [] : await redis.mget(ids.map((id) => keys.record(id)));
       const items = documents.map(parseRecord).filter((r): r is RequestRecord => r !== undefined);
       const next = offset + ids.length;
       return { items, total, ...(next < total ? { nextCursor: String(next) } : {}) };

@@ -85,7 +85,8 @@ export function createRequestStore(redis: Redis, prefix: string, now: () => Date
     create: classified(
       async (record: RequestRecord, alsoInTransaction: NewRecord['alsoInTransaction']) => {
         const [result] = await accept([{ record, alsoInTransaction }]);
-        return result!;
+        if (result === undefined) throw new Error(`the store gave no result for ${record.id}`);
+        return result;
       },
     ),
     createMany: classified(accept),

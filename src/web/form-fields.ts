@@ -209,7 +209,7 @@ export function anchorFor(path: string): string {
   const field =
     ALL_FIELDS.find((candidate) => candidate.path === path) ??
     ALL_FIELDS.find((candidate) => path.startsWith(`${candidate.path}.`));
-  if (!field) return FORM_FIELDS[0]!.name;
+  if (!field) return FORM_FIELDS[0]?.name ?? '';
   const target = field.children?.[0] ?? field;
   return target.control === 'date' ? `${target.name}-day` : target.name;
 }

@@ -45,7 +45,7 @@ export async function apiStateChangeGuard(request: FastifyRequest, reply: Fastif
       .code(403)
       .send(errorBody(`the API does not take state-changing calls from a ${site} page`));
   }
-  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = (request.headers['content-type'] ?? '').replace(/;.*/s, '').trim().toLowerCase();
   if (type !== 'application/json') {
     return reply
       .code(415)
@@ -69,7 +69,8 @@ export function emptyTolerantJson(app: FastifyInstance): void {
         done(null, undefined);
         return;
       }
-      parse(request, text, done);
+      // The default parser is the callback kind: it answers through `done` and returns nothing.
+      void parse(request, text, done);
     },
   );
 }

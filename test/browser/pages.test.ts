@@ -19,9 +19,10 @@ const NHS_BLUE = 'rgb(0, 94, 184)';
 // Needs Debian's Chromium (`apt-get install chromium`); playwright never downloads a browser here.
 describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
   const prefix = uniquePrefix('browser');
-  let runtime: Runtime;
-  let app: FastifyInstance;
-  let browser: Browser;
+  // Undefined until beforeAll gets that far: afterAll closes what was opened.
+  let runtime: Runtime | undefined;
+  let app: FastifyInstance | undefined;
+  let browser: Browser | undefined;
   let base: string;
 
   beforeAll(async () => {
@@ -45,7 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
   async function signedIn(
     options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {},
   ): Promise<BrowserContext> {
-    const context = await browser.newContext({
+    const context = await browser!.newContext({
       httpCredentials: { username: 'admin', password: PASSWORD },
       viewport: { width: 1100, height: 900 },
       ...options,

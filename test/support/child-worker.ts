@@ -24,11 +24,17 @@ function start(args: string[], env: Record<string, string>): Child {
   const listeners = new Set<() => void>();
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
-    listeners.forEach((listener) => listener());
+    listeners.forEach((listener) => {
+      listener();
+    });
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      resolve(code);
+    }),
+  );
   return {
     process: child,
     output: () => output,
@@ -45,10 +51,9 @@ function start(args: string[], env: Record<string, string>): Child {
         const check = () => {
           if (seen()) done();
         };
-        const timer = setTimeout(
-          () => done(new Error(`no "${String(text)}" within ${timeoutMs} ms; output:\n${output}`)),
-          timeoutMs,
-        );
+        const timer = setTimeout(() => {
+          done(new Error(`no "${String(text)}" within ${timeoutMs} ms; output:\n${output}`));
+        }, timeoutMs);
         listeners.add(check);
         void exit.then(() => {
           if (!seen()) done(new Error(`exited before "${String(text)}"; output:\n${output}`));

@@ -111,7 +111,9 @@ export function useDelivery(): Delivery {
       return last!;
     },
     sentRequestIds() {
-      return delivery.sink.messages.map((mail) => String(mail.headers.get('x-ecat-request-id')));
+      return delivery.sink.messages.map((mail) =>
+        String(mail.headers.get('x-ecat-request-id') as string | undefined),
+      );
     },
   };
   return delivery;

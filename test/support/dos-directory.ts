@@ -218,7 +218,9 @@ const passedChecks = new WeakMap<DosDirectoryState, number>();
 
 /** Back to a fresh state, in place (handlers keep their reference). */
 export function resetDosState(state: DosDirectoryState, to: Partial<DosDirectoryState> = {}): void {
-  for (const key of ['organisations', 'tokens', 'respond'] as const) delete state[key];
+  delete state.organisations;
+  delete state.tokens;
+  delete state.respond;
   Object.assign(state, dosState(to));
   passedChecks.delete(state);
 }
@@ -449,7 +451,10 @@ export async function startDosSearchServer(
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
+        server.close((error) => {
+          if (error) reject(error);
+          else resolve();
+        });
       }),
   };
 }

@@ -14,7 +14,9 @@ export async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -65,7 +67,9 @@ export async function createTestRedis(): Promise<TestRedis> {
       const running = child;
       if (!running || running.exitCode !== null) return;
       await new Promise<void>((resolve) => {
-        running.once('exit', () => resolve());
+        running.once('exit', () => {
+          resolve();
+        });
         running.kill(signal);
       });
     },

@@ -62,7 +62,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       }
       return sink.messages;
     },
-    close: async () => undefined,
+    close: () => Promise.resolve(undefined),
   };
   const server = new SMTPServer({
     authOptional: true,
@@ -92,7 +92,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
             setTimeout(() => {
               sink.messages.push(mail);
               callback();
-              waiters.splice(0).forEach((wake) => wake());
+              waiters.splice(0).forEach((wake) => {
+                wake();
+              });
             }, answer.ms);
             return;
           }
@@ -103,9 +105,13 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           }
           sink.messages.push(mail);
           callback();
-          waiters.splice(0).forEach((wake) => wake());
+          waiters.splice(0).forEach((wake) => {
+            wake();
+          });
         },
-        (error: Error) => callback(error),
+        (error: unknown) => {
+          callback(error as Error);
+        },
       );
     },
   });
@@ -123,7 +129,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   sink.close = () =>
     new Promise<void>((resolve) => {
       for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
+      server.close(() => {
+        resolve();
+      });
     });
   return sink;
 }

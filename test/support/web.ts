@@ -49,3 +49,13 @@ export function formFields(overrides: Record<string, string> = {}): Record<strin
 export function csrfOf(html: string): string {
   return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 }
+
+/** The API's JSON answers, in the parts the tests read. */
+export interface ApiBody {
+  id: string;
+  status: string;
+  existingId: string;
+  next: string;
+  items: unknown[];
+  errors: { path?: string; message: string }[];
+}
