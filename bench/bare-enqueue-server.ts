@@ -5,6 +5,7 @@ import Fastify from 'fastify';
 import { createQueue, SEND_JOB } from '../src/queue/queue.ts';
 import { connectCommandRedis } from '../src/redis.ts';
 import { RAW_JOB_OPTIONS, rawJobData } from './payload.ts';
+import { serveUntilStdinEnds } from './serve-until-stdin-ends.ts';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = process.env.QUEUE_PREFIX ?? 'ecat-bench-bare';
@@ -18,14 +19,8 @@ app.post('/enqueue', async (request, reply) => {
   await queue.add(SEND_JOB, rawJobData(n, request.body as object), RAW_JOB_OPTIONS);
   return reply.code(202).send({ id: `req-${n}` });
 });
-const address = await app.listen({ port: 0, host: '127.0.0.1' });
-process.stdout.write(`${address}\n`);
-process.stdin.resume();
-process.stdin.on('end', () => {
-  void (async () => {
-    await app.close();
-    await queue.close();
-    redis.disconnect();
-    process.exit(0);
-  })();
+serveUntilStdinEnds(await app.listen({ port: 0, host: '127.0.0.1' }), async () => {
+  await app.close();
+  await queue.close();
+  redis.disconnect();
 });

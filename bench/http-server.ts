@@ -5,19 +5,14 @@ import { pino } from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { openRuntime } from '../src/runtime.ts';
 import { buildServer } from '../src/web/server.ts';
+import { serveUntilStdinEnds } from './serve-until-stdin-ends.ts';
 
 const runtime = await openRuntime(loadConfig(process.env));
 const app = await buildServer(runtime, {
   logger: pino({ level: 'silent' }),
   rateLimits: { api: 1e9 },
 });
-const address = await app.listen({ port: 0, host: '127.0.0.1' });
-process.stdout.write(`${address}\n`);
-process.stdin.resume();
-process.stdin.on('end', () => {
-  void (async () => {
-    await app.close();
-    await runtime.close();
-    process.exit(0);
-  })();
+serveUntilStdinEnds(await app.listen({ port: 0, host: '127.0.0.1' }), async () => {
+  await app.close();
+  await runtime.close();
 });
