@@ -2,6 +2,7 @@
 // Commands take this instead of reaching for process.*, so tests run them in-process.
 import type { Readable, Writable } from 'node:stream';
 import { EcatError } from '../errors.ts';
+import { escapeControls } from '../request/schema.ts';
 
 export interface CliIo {
   stdin: Readable;
@@ -25,19 +26,11 @@ export class UsageError extends EcatError {
   override readonly retryable = false;
 }
 
-// Control characters other than tab and line feed (C0, DEL, C1): a stored value holding ESC or
-// CSI would otherwise drive the reader's terminal.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const TERMINAL_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-
 /**
- * Everything the CLI prints goes through here, written as \uXXXX where it would act on a
+ * Everything the CLI prints goes through here, its control characters but tab and line feed
+ * written as \uXXXX: a stored value holding ESC or CSI would otherwise drive the reader's
  * terminal. Inside a JSON string that is the same character, so `--json` output stays exact.
  */
 export function writeLine(stream: Writable, line = ''): void {
-  const safe = line.replace(
-    TERMINAL_CONTROL,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-  stream.write(`${safe}\n`);
+  stream.write(`${escapeControls(line, { keepLayout: true })}\n`);
 }
