@@ -44,7 +44,7 @@ export async function connectCommandRedis(url: string): Promise<Redis> {
  * purpose). On a cold cache — a new or restarted Redis, a failover — the next intake MULTI would
  * then commit its record and fail its job with NOSCRIPT: a request queued with no job.
  */
-export async function cacheScripts(redis: Redis): Promise<void> {
+async function cacheScripts(redis: Redis): Promise<void> {
   const scripts = Object.values<{ lua: string }>(redis.scriptsSet);
   await Promise.all(scripts.map((script) => redis.script('LOAD', script.lua)));
 }

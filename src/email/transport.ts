@@ -17,6 +17,11 @@ export interface DeliveryReceipt {
   refusedCopies: RefusedRecipient[];
 }
 
+/** The addresses of refused recipients, as a history entry's details give them ("a@b, c@d"). */
+export function refusedAddresses(refused: readonly RefusedRecipient[]): string {
+  return refused.map((recipient) => recipient.address).join(', ');
+}
+
 /** A history reason, then each refused copy: "…; the copy to x@y was refused: 550 …". */
 export function withRefusedCopies(reason: string, receipt: DeliveryReceipt): string {
   return [

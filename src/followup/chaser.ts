@@ -5,7 +5,7 @@ import type { Job } from 'bullmq';
 import { PermanentMailError, TemporaryMailError } from '../email/errors.ts';
 import { renderChaserEmail } from '../email/follow-up.ts';
 import type { OutgoingEmail } from '../email/message.ts';
-import { withRefusedCopies, type DeliveryReceipt } from '../email/transport.ts';
+import { refusedAddresses, withRefusedCopies, type DeliveryReceipt } from '../email/transport.ts';
 import { londonDate } from '../request/dates.ts';
 import { isOutstanding } from '../requests/record.ts';
 import type { FollowUpDeps } from './deps.ts';
@@ -83,7 +83,7 @@ export async function runChaser(job: Job<ChaserJobData>, deps: FollowUpDeps): Pr
       template: email.headers['X-Ecat-Template'] ?? '',
       sendOn: plan.sendOn,
       ...(receipt.refusedCopies.length > 0
-        ? { refusedCopies: receipt.refusedCopies.map((copy) => copy.address).join(', ') }
+        ? { refusedCopies: refusedAddresses(receipt.refusedCopies) }
         : {}),
     },
   });

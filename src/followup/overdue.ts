@@ -2,7 +2,7 @@
 // is marked overdue, with a history entry, and its requester alone is told, once.
 import { PermanentMailError } from '../email/errors.ts';
 import { renderOverdueEmail } from '../email/follow-up.ts';
-import { withRefusedCopies } from '../email/transport.ts';
+import { refusedAddresses, withRefusedCopies } from '../email/transport.ts';
 import { formatLongDate, londonDate } from '../request/dates.ts';
 import { isOutstanding, type RequestRecord } from '../requests/record.ts';
 import { followUpKeys, type FollowUpDeps } from './deps.ts';
@@ -21,7 +21,7 @@ const notified = (record: RequestRecord) =>
 
 /** " to a@b" when the server refused the notice's recipient by name (RCPT TO), else nothing. */
 const refusedTo = (error: PermanentMailError) =>
-  error.refused.length > 0 ? ` to ${error.refused.map((r) => r.address).join(', ')}` : '';
+  error.refused.length > 0 ? ` to ${refusedAddresses(error.refused)}` : '';
 
 async function notify(record: RequestRecord, deps: FollowUpDeps): Promise<boolean> {
   const email = renderOverdueEmail(record, deps.mail, deps.renderer);

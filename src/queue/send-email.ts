@@ -9,7 +9,7 @@ import type { Directory } from '../careconnect/directory.ts';
 import { isRefusingFinding, needsRecheck } from '../careconnect/finding.ts';
 import { PermanentMailError, TemporaryMailError, type RefusedRecipient } from '../email/errors.ts';
 import { renderConfigurationEmail, type TemplateRenderer } from '../email/render.ts';
-import { withRefusedCopies, type Mailer } from '../email/transport.ts';
+import { refusedAddresses, withRefusedCopies, type Mailer } from '../email/transport.ts';
 import { EcatError } from '../errors.ts';
 import { londonDate } from '../request/dates.ts';
 import type { HistoryEntry, RequestRecord } from '../requests/record.ts';
@@ -136,7 +136,7 @@ async function deliver(record: RequestRecord, attempt: Attempt, deps: SendDeps) 
       attempt: attempt.number,
       ...(receipt.location ? { location: receipt.location } : {}),
       ...(receipt.refusedCopies.length > 0
-        ? { refusedCopies: receipt.refusedCopies.map((copy) => copy.address).join(', ') }
+        ? { refusedCopies: refusedAddresses(receipt.refusedCopies) }
         : {}),
     },
   };
@@ -153,7 +153,7 @@ async function deliver(record: RequestRecord, attempt: Attempt, deps: SendDeps) 
 
 /** The To recipients a failure was about, when the server refused them one by one. */
 function refusedDetails(refused: readonly RefusedRecipient[]): Record<string, string> {
-  return refused.length > 0 ? { refused: refused.map((r) => r.address).join(', ') } : {};
+  return refused.length > 0 ? { refused: refusedAddresses(refused) } : {};
 }
 
 /** Facts about a failed attempt worth keeping in the history. */
@@ -216,7 +216,7 @@ export async function sendRequestEmail(job: Job<SendJobData>, deps: SendDeps): P
         details: failureDetails(error, attempt),
       });
     }
-    // BullMQ needs a real Error to retry on (LIBRARIES.md).
-    throw error instanceof Error ? error : new Error(message);
+    // The worker's edge (worker.ts) turns this into a retry or a final failure.
+    throw error;
   }
 }

@@ -13,11 +13,9 @@ import { createReads, type RequestPage } from './read.ts';
 import type { RequestRecord, RequestStatus } from './record.ts';
 import { defineRequestScripts } from './scripts.ts';
 
-export { requestKeys, testDateScore } from './keys.ts';
-export type { ListFilter, RequestKeys } from './keys.ts';
-export type { CreateResult, NewRecord } from './accept.ts';
+export type { ListFilter } from './keys.ts';
+export type { CreateResult } from './accept.ts';
 export type { TransitionResult } from './change.ts';
-export type { RequestPage } from './read.ts';
 
 export interface RequestStore {
   readonly keys: RequestKeys;
