@@ -44,6 +44,9 @@ const ROUTES: { method: 'GET' | 'POST'; url: string; headers?: Record<string, st
   { method: 'POST', url: '/api/requests', headers: json },
   { method: 'POST', url: '/api/requests/req-x/cancel', headers: json },
   { method: 'GET', url: '/no-such-page' },
+  // Percent-encoded paths the router decodes: judged as the route that answers them.
+  { method: 'GET', url: '/%61pi/requests' },
+  { method: 'GET', url: '/%6detrics' },
 ];
 
 async function listening(
@@ -86,12 +89,16 @@ describe('bound to every interface with one credential set', () => {
     const { server, base, log } = await listening({ HOST: '0.0.0.0', ADMIN_PASSWORD: PASSWORD });
     try {
       await expectClosedButHealth(base);
-      // The API stays closed with the admin password too, and says what would open it.
-      const api = await statusOf(base, { method: 'GET', url: '/api/requests' }, basic);
-      expect(api.status).toBe(401);
-      expect((JSON.parse(api.body) as ApiBody).errors[0]!.message).toMatch(
-        /Set API_TOKEN to open it/,
-      );
+      // The API stays closed with the admin password too, and says what would open it, however
+      // its path is spelt; /metrics needs a token, which the admin password is not.
+      for (const url of ['/api/requests', '/%61pi/requests']) {
+        const api = await statusOf(base, { method: 'GET', url }, basic);
+        expect(api.status).toBe(401);
+        expect((JSON.parse(api.body) as ApiBody).errors[0]!.message).toMatch(
+          /Set API_TOKEN to open it/,
+        );
+      }
+      expect((await statusOf(base, { method: 'GET', url: '/%6detrics' }, basic)).status).toBe(401);
       expect((await statusOf(base, { method: 'GET', url: '/requests' }, basic)).status).toBe(200);
       const text = log.join('');
       expect(text).toMatch(/access on 0\.0\.0\.0: API closed \(set API_TOKEN\); pages and/);

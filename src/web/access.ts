@@ -16,8 +16,7 @@ export type Area = 'health' | 'api' | 'metrics' | 'pages';
 
 const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
 
-export function areaOf(url: string): Area {
-  const path = url.split('?')[0] ?? '';
+function areaOf(path: string): Area {
   if (HEALTH_PATHS.has(path)) return 'health';
   if (path === '/metrics') return 'metrics';
   if (path === '/api' || path.startsWith('/api/')) return 'api';
@@ -45,10 +44,22 @@ type Decision = { allowed: true } | { allowed: false; status: 401 | 403; message
 
 const ALLOWED: Decision = { allowed: true };
 
+/**
+ * The area of the route that will answer, as the router matched it: its pattern, after the path
+ * was decoded (`/%61pi/requests` is the API). The raw URL only for a path no route matches.
+ */
+function areaOfRequest(request: FastifyRequest): Area {
+  return areaOf(request.routeOptions.url ?? request.url.split('?')[0] ?? '');
+}
+
 /** What a request may do in its area; the message names what would open a closed one. */
-export function decide(request: FastifyRequest, settings: AccessSettings): Decision {
-  const area = areaOf(request.url);
-  const local = isLocalMode(settings);
+function decide(
+  request: FastifyRequest,
+  area: Area,
+  settings: AccessSettings,
+  local: boolean,
+  metricsTokens: string[],
+): Decision {
   if (local && !isLoopbackHost(request.headers.host)) {
     return {
       allowed: false,
@@ -71,14 +82,13 @@ export function decide(request: FastifyRequest, settings: AccessSettings): Decis
         ? ALLOWED
         : unauthorised('A valid Authorization: Bearer token (API_TOKEN) is required.');
     case 'metrics': {
-      const tokens = [settings.metricsToken, settings.apiToken].filter((t) => t !== undefined);
       if (local && settings.metricsToken === undefined) return ALLOWED;
-      if (tokens.length === 0) {
+      if (metricsTokens.length === 0) {
         return unauthorised(
           'Metrics are closed: this server has no METRICS_TOKEN or API_TOKEN. Set one to open them.',
         );
       }
-      return hasBearer(request, tokens)
+      return hasBearer(request, metricsTokens)
         ? ALLOWED
         : unauthorised(
             'A valid Authorization: Bearer token (METRICS_TOKEN or API_TOKEN) is required.',
@@ -101,12 +111,7 @@ function unauthorised(message: string): Decision {
   return { allowed: false, status: 401, message };
 }
 
-function answer(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  decision: Exclude<Decision, { allowed: true }>,
-) {
-  const area = areaOf(request.url);
+function answer(reply: FastifyReply, area: Area, decision: Exclude<Decision, { allowed: true }>) {
   reply.code(decision.status);
   if (decision.status === 401) {
     reply.header(
@@ -121,9 +126,12 @@ function answer(
 
 /** Registers the one gate every request passes, 404s included. */
 export function accessControl(app: FastifyInstance, settings: AccessSettings): void {
+  const local = isLocalMode(settings);
+  const metricsTokens = [settings.metricsToken, settings.apiToken].filter((t) => t !== undefined);
   app.addHook('onRequest', async (request, reply) => {
-    const decision = decide(request, settings);
-    if (!decision.allowed) return answer(request, reply, decision);
+    const area = areaOfRequest(request);
+    const decision = decide(request, area, settings, local, metricsTokens);
+    if (!decision.allowed) return answer(reply, area, decision);
   });
 }
 
