@@ -14,8 +14,11 @@ export interface Csrf {
   verify(request: FastifyRequest, token: string | undefined, now: number): boolean;
 }
 
-/** A browser says where a form came from; a post that says another site is refused. */
-function fromOurSite(request: FastifyRequest): boolean {
+/**
+ * A browser says where a post came from (Sec-Fetch-Site, Origin); one that says another site is
+ * refused. A client that is not a browser says neither, and passes. The form and the API use it.
+ */
+export function fromOurSite(request: FastifyRequest): boolean {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = request.headers.origin;

@@ -4,6 +4,7 @@ import formBody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { fromOurSite } from './csrf.ts';
 import { errorBody } from './errors.ts';
 
 /** CONTRACT.md: a body over 64 KiB is refused with 413. */
@@ -39,11 +40,10 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export async function apiStateChangeGuard(request: FastifyRequest, reply: FastifyReply) {
   if (!STATE_CHANGING.has(request.method)) return;
-  const site = request.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') {
+  if (!fromOurSite(request)) {
     return reply
       .code(403)
-      .send(errorBody(`the API does not take state-changing calls from a ${site} page`));
+      .send(errorBody("the API does not take state-changing calls from another site's page"));
   }
   const type = (request.headers['content-type'] ?? '').replace(/;.*/s, '').trim().toLowerCase();
   if (type !== 'application/json') {

@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import { ConfigError } from '../config.ts';
 import { londonDate } from '../request/dates.ts';
 import type { Runtime } from '../runtime.ts';
-import { accessControl, accessWarnings, describeAccess } from './access.ts';
+import { accessControl, accessWarnings, describeAccess, isLocalMode } from './access.ts';
 import { apiRoutes } from './api.ts';
 import { frontendAssets } from './assets.ts';
 import { createCsrf } from './csrf.ts';
@@ -119,8 +119,8 @@ export function bindAddress(config: ServerDeps['config']): {
   protectedByCredentials: boolean;
   ignoredHost?: string;
 } {
-  const { host, apiToken, adminPassword } = config.http;
-  if (apiToken || adminPassword) {
+  const { host } = config.http;
+  if (!isLocalMode(config.http)) {
     return { host: host ?? '0.0.0.0', protectedByCredentials: true };
   }
   if (host !== undefined && LOOPBACK.test(host)) return { host, protectedByCredentials: false };
@@ -148,7 +148,7 @@ export async function startHttpServer(
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   const app = await buildServer(deps, { logger: log, ...options });
-  const { host, protectedByCredentials, ignoredHost } = bindAddress(deps.config);
+  const { host, ignoredHost } = bindAddress(deps.config);
   let url: string;
   try {
     url = await app.listen({ port: deps.config.http.port, host });
@@ -161,7 +161,7 @@ export async function startHttpServer(
       `PORT ${deps.config.http.port} on ${host} ${LISTEN_PROBLEMS[code]} (${code})`,
     );
   }
-  if (!protectedByCredentials && ignoredHost) {
+  if (ignoredHost) {
     log.warn(
       `HOST=${ignoredHost} ignored: without API_TOKEN or ADMIN_PASSWORD ecat listens on ${host} only`,
     );

@@ -3,8 +3,8 @@
 import type { FastifyReply } from 'fastify';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
+import { packagePath } from '../config.ts';
 import { formatLongDate } from '../request/dates.ts';
 
 /** nhsuk-frontend's dist folder: `nhsuk/` holds the macros, the compiled CSS and JS. */
@@ -14,7 +14,7 @@ export const FRONTEND_DIR = join(
 );
 
 /** Found from this file, not the working directory, so `npx ecat serve` works from anywhere. */
-export const PAGE_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/web', import.meta.url));
+export const PAGE_TEMPLATES_DIR = packagePath('templates/web');
 
 const shortDate = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'UTC',
