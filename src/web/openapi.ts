@@ -122,7 +122,9 @@ const json = (description: string, schema: unknown = { $ref: '#/components/schem
 
 const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const common = {
-  '401': json('Missing or wrong Bearer token (when API_TOKEN is set)'),
+  '401': json(
+    'Missing or wrong Bearer token (API_TOKEN); or the API is closed because only ADMIN_PASSWORD is set',
+  ),
   '503': json('Redis unreachable; nothing was stored'),
 };
 
@@ -133,7 +135,9 @@ export function openApiDocument(): Record<string, unknown> {
     responses: {
       '200': json('The request in its new state', { $ref: '#/components/schemas/Request' }),
       '404': json('No request with this id'),
+      '403': json("Sent from another site's page"),
       '409': json('The change is not allowed from the current status'),
+      '415': json('Without Content-Type: application/json (a body of {} or none)'),
       ...common,
     },
   });
@@ -172,7 +176,9 @@ export function openApiDocument(): Record<string, unknown> {
             }),
             '413': json('Body over 64 KiB'),
             '415': json('Not application/json'),
-            '422': json('Well-formed but refused (CareConnect, past test date, PROD without TCC)'),
+            '422': json(
+              'Well-formed but refused (CareConnect, a test date past or more than 24 months ahead, PROD without TCC)',
+            ),
             '429': json('Too many submissions; try again shortly'),
             ...common,
           },
@@ -224,6 +230,6 @@ export function openApiDocument(): Record<string, unknown> {
 // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: kept async so a throw while registering rejects its promise, which avvio reports (it does not catch a synchronous throw)
 export async function openApiRoute(app: FastifyInstance): Promise<void> {
   const document = openApiDocument();
-  // Outside the API plugin, so served without credentials: it describes the API, holds no data.
+  // Outside the API plugin (it takes no JSON body); behind the API's credential like all of /api.
   app.get('/api/openapi.json', () => Promise.resolve(document));
 }
