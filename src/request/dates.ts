@@ -7,7 +7,7 @@
 export type IsoDate = string;
 
 export const FIRST_ISO_DATE: IsoDate = '0000-01-01';
-export const LAST_ISO_DATE: IsoDate = '9999-12-31';
+const LAST_ISO_DATE: IsoDate = '9999-12-31';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 

@@ -16,7 +16,7 @@ export interface RuleFindings {
 }
 
 /** No onboarding is planned further out than this (DOMAIN.md "Urgency", CONTRACT.md). */
-export const MAX_MONTHS_AHEAD = 24;
+const MAX_MONTHS_AHEAD = 24;
 
 // BaRS-INT-<ODS>.<Supplier>.thirdparty.nhs.uk, BaRS-PROD-<ODS>.<Supplier|Provider>…nhs.uk
 const NAMING_CONVENTION = /^bars-(int|prod)-([a-z0-9]+)$/i;

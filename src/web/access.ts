@@ -12,7 +12,7 @@ export interface AccessSettings {
   metricsToken?: string;
 }
 
-export type Area = 'health' | 'api' | 'metrics' | 'pages';
+type Area = 'health' | 'api' | 'metrics' | 'pages';
 
 const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -34,7 +34,7 @@ export function isLocalMode(settings: AccessSettings): boolean {
 const LOOPBACK_HOST = /^(localhost|[a-z0-9-]+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 /** True when a Host header names this machine's loopback: localhost, 127.x.x.x or [::1]. */
-export function isLoopbackHost(hostHeader: string | undefined): boolean {
+function isLoopbackHost(hostHeader: string | undefined): boolean {
   if (hostHeader === undefined) return false;
   const host = hostHeader.replace(/:\d{1,5}$/, '');
   return LOOPBACK_HOST.test(host);
