@@ -34,9 +34,7 @@ type ClassifiableEndpoint = Omit<Endpoint, 'payloadType' | 'connectionType'> &
   Partial<Pick<Endpoint, 'payloadType' | 'connectionType'>>;
 
 /** The system the DoS Search API codes every payloadType in (its endpoint_mapper.py). */
-export const ENDPOINT_PAYLOAD_TYPE_SYSTEM = 'http://hl7.org/fhir/ValueSet/endpoint-payload-type';
-export const ENDPOINT_CONNECTION_SYSTEM =
-  'https://fhir.nhs.uk/England/CodeSystem/England-EndpointConnection';
+const ENDPOINT_PAYLOAD_TYPE_SYSTEM = 'http://hl7.org/fhir/ValueSet/endpoint-payload-type';
 /** DoS's format "FHIR" is sent as `application/fhir`; the spec's dictionary lists the other two. */
 const FHIR_MIME_TYPES = new Set([
   'application/fhir',

@@ -20,7 +20,7 @@ import {
 } from './directory.ts';
 
 /** The DoS Search API takes ODS codes of 5 to 12 letters or digits (its `identifier` pattern). */
-export const DOS_SEARCH_ODS_CODE = /^[A-Za-z0-9]{5,12}$/;
+const MIN_DOS_SEARCH_ODS_CODE = 5;
 /** The only `_revinclude` the API takes, and it is mandatory. */
 const REVINCLUDE = 'Endpoint:organization';
 /** The major version of the API we speak: the mandatory `version` header. */
@@ -160,7 +160,7 @@ export function createFhirDirectory(options: FhirDirectoryOptions): Directory {
             cause: error,
           });
         }
-        const retryable = status === 429 || (status !== undefined && status >= 500);
+        const retryable = error instanceof HttpStatusError && error.retryable;
         const wait = retryable ? retryAfterMs(error, attempt) : 0;
         if (!retryable || attempt >= retries || performance.now() + wait >= deadline) {
           options.log?.warn(
@@ -196,8 +196,9 @@ export function createFhirDirectory(options: FhirDirectoryOptions): Directory {
 
   return {
     async schedulingEndpoints(query: DirectoryQuery) {
+      // The request's schema allows 3–12 letters or digits; DoS Search takes 5–12.
       const odsCode = query.odsCode.trim().toUpperCase();
-      if (!DOS_SEARCH_ODS_CODE.test(odsCode)) {
+      if (odsCode.length < MIN_DOS_SEARCH_ODS_CODE) {
         // Never sent: the API is bound to refuse it (400), and asking again changes nothing.
         throw new DirectoryCannotAnswerError(
           `CareConnect is not verified: DoS Search only looks organisations up by ODS codes of 5 to 12 letters or digits, and ${odsCode} has ${odsCode.length}, so ecat cannot see the scheduling endpoints DoS holds for it (${source}). It will not be checked again: please make sure the service's scheduling endpoint in DoS has an ASID: (CareConnect) or ODS: (GP Connect) address.`,

@@ -18,17 +18,17 @@ import type { IsoDate } from '../request/dates.ts';
 import type { ConfigurationRequest } from '../request/schema.ts';
 
 /** The guide's system for the receiver product's (hexadecimal) ID, `http`, as the guide writes it. */
-export const PRODUCT_ID_SYSTEM = 'http://fhir.nhs.uk/Id/product-id';
+const PRODUCT_ID_SYSTEM = 'http://fhir.nhs.uk/Id/product-id';
 
 /** The profiles the guide's tables name for each resource's `meta.profile`. */
-export const UK_CORE_PROFILES = {
+const UK_CORE_PROFILES = {
   Organization: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-Organization',
   HealthcareService: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-HealthcareService',
   Endpoint: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-Endpoint',
 } as const;
 
 /** The guide's connection type for a BaRS endpoint (a Coding in R4, not the table's CodeableConcept). */
-export const BARS_CONNECTION_TYPE = {
+const BARS_CONNECTION_TYPE = {
   system: 'https://fhir.nhs.uk/CodeSystem/ConnectionTypes',
   code: 'BARS',
   display: 'Booking And Referrals Standard',
@@ -37,7 +37,7 @@ export const BARS_CONNECTION_TYPE = {
 // R4 requires a payloadType and the guide leaves it to UK Core, which binds none of its own; there
 // is no "bars" code anywhere. `any` from HL7's endpoint-payload-type code system is real and true:
 // one BaRS endpoint takes bookings, referrals and validation requests alike.
-export const PAYLOAD_TYPE_ANY = {
+const PAYLOAD_TYPE_ANY = {
   system: 'http://terminology.hl7.org/CodeSystem/endpoint-payload-type',
   code: 'any',
   display: 'Any',
@@ -69,7 +69,7 @@ function uuidFor(requestId: string, resourceType: string): string {
 }
 
 /** The name the guide's example gives an Endpoint: the service's name, then "BaRS Endpoint". */
-export function catalogueEndpointName(request: ConfigurationRequest): string {
+function catalogueEndpointName(request: ConfigurationRequest): string {
   return `${request.serviceName ?? `DoS service ${request.dosServiceId}`} - BaRS Endpoint`;
 }
 

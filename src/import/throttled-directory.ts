@@ -1,8 +1,9 @@
 // The directory as a bulk import asks it: at most N requests a second (the DoS Search API allows
 // 10 and answers 429 beyond), and one lookup per ODS code and environment. The cache key is the
 // ODS code because the DoS Search API answers by organisation (DOMAIN.md: lookup by service ID is
-// on its roadmap, not live); many services of one trust then cost one request. Each lookup is
-// exactly one request (no /metadata), so one token of the limiter pays for it.
+// on its roadmap, not live); many services of one trust then cost one request. A lookup is one
+// request (no /metadata), so one token of the limiter pays for it; the adapter's retries of a 429
+// or 5xx within the lookup take no token of their own.
 import type { Directory, DirectoryLookup } from '../careconnect/directory.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
