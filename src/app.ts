@@ -1,7 +1,7 @@
 // The composition root: builds every adapter from the configuration and hands them in.
 // Nothing below this file reads configuration or chooses an adapter by itself.
 import { readFile } from 'node:fs/promises';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import {
   apimCredentialsFromConfig,
   NO_CREDENTIALS,
@@ -54,6 +54,11 @@ function asConfigError(variable: string) {
   };
 }
 
+export function createLogger(level: string): Logger {
+  // Logs go to stderr so command output on stdout stays clean for scripts.
+  return pino({ level, base: { app: 'ecat' } }, pino.destination(2));
+}
+
 export async function createFoundation(
   config: Config,
   now: Clock = systemClock,
@@ -62,11 +67,9 @@ export async function createFoundation(
   const [calendar, directory] = await Promise.all([
     loadCalendar(config.bankHolidaysFile).catch(asConfigError('BANK_HOLIDAYS_FILE')),
     // DoS Search refusals (400 diagnostics, 401/403) go to the log on stderr, as runtime.ts's do.
-    createDirectory(
-      config.directory,
-      apim,
-      pino({ level: config.logLevel, base: { app: 'ecat' } }, pino.destination(2)),
-    ).catch(asConfigError('DIRECTORY_FILE')),
+    createDirectory(config.directory, apim, createLogger(config.logLevel)).catch(
+      asConfigError('DIRECTORY_FILE'),
+    ),
   ]);
   return {
     config,

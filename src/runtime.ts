@@ -1,7 +1,7 @@
 // Wiring for the commands that need Redis: the foundation plus the command connection, the queue,
 // the record store and, for the worker, the mailer. Built from configuration once.
 import type { Queue } from 'bullmq';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createFoundation, systemClock, type Clock, type Foundation } from './app.ts';
 import type { Config } from './config.ts';
 import { createMailer } from './email/transport.ts';
@@ -27,11 +27,6 @@ import {
   type Redis,
 } from './redis.ts';
 import { createRequestStore, type RequestStore } from './requests/store.ts';
-
-export function createLogger(level: string): Logger {
-  // Logs go to stderr so command output on stdout stays clean for scripts.
-  return pino({ level, base: { app: 'ecat' } }, pino.destination(2));
-}
 
 export interface Runtime {
   config: Config;

@@ -1,5 +1,5 @@
 // `ecat serve`: the HTTP server alone (API, form, outstanding page, dashboard, metrics).
-import { createLogger } from '../runtime.ts';
+import { createLogger } from '../app.ts';
 import { startHttpServer } from '../web/server.ts';
 import { EXIT, UsageError, type Command } from './io.ts';
 import { parseArgs } from './read-input.ts';

@@ -2,7 +2,8 @@
 // configured or answering, then runs everything until SIGINT/SIGTERM and drains.
 import { loadConfig } from '../config.ts';
 import { answersOn, startPrivateRedis, type PrivateRedis } from '../redis-launcher.ts';
-import { createLogger, startWorker } from '../runtime.ts';
+import { createLogger } from '../app.ts';
+import { startWorker } from '../runtime.ts';
 import { startHttpServer } from '../web/server.ts';
 import { EXIT, UsageError, type Command } from './io.ts';
 import { parseArgs } from './read-input.ts';

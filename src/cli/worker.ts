@@ -1,5 +1,6 @@
 // `ecat worker`: sends the queued emails until SIGINT/SIGTERM, then finishes the job in hand.
-import { createLogger, startWorker } from '../runtime.ts';
+import { createLogger } from '../app.ts';
+import { startWorker } from '../runtime.ts';
 import { EXIT, UsageError, type Command } from './io.ts';
 import { parseArgs } from './read-input.ts';
 import { withRuntime } from './with-runtime.ts';
