@@ -2,8 +2,8 @@
 // the posted body, with the send job's options, and nothing else (no validation, record, security
 // hooks or rate limit). Prints its address, then serves until stdin closes, as bench/http-server.ts.
 import Fastify from 'fastify';
-import { createQueue, SEND_JOB } from '../src/queue/queue.ts';
-import { connectCommandRedis } from '../src/redis.ts';
+import { createQueue, SEND_JOB } from '../src/adapters/queues/queues.ts';
+import { connectCommandRedis } from '../src/adapters/redis/connection.ts';
 import { RAW_JOB_OPTIONS, rawJobData } from './payload.ts';
 import { serveUntilStdinEnds } from './serve-until-stdin-ends.ts';
 

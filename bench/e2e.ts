@@ -5,14 +5,14 @@
 import { Worker } from 'bullmq';
 import nodemailer from 'nodemailer';
 import { pino } from 'pino';
-import { loadConfig } from '../src/config.ts';
-import type { OutgoingEmail } from '../src/email/message.ts';
-import { renderConfigurationEmail } from '../src/email/render.ts';
-import { submitRequest } from '../src/intake.ts';
-import { createQueue, QUEUE_NAME, SEND_JOB } from '../src/queue/queue.ts';
-import { connectCommandRedis, createWorkerRedis } from '../src/redis.ts';
-import type { RequestRecord } from '../src/requests/record.ts';
-import { openRuntime, startWorker } from '../src/runtime.ts';
+import { loadConfig } from '../src/wiring/config.ts';
+import type { OutgoingEmail } from '../src/domain/email/message.ts';
+import { renderConfigurationEmail } from '../src/adapters/mail/render.ts';
+import { submitRequest } from '../src/use-cases/submit.ts';
+import { createQueue, QUEUE_NAME, SEND_JOB } from '../src/adapters/queues/queues.ts';
+import { connectCommandRedis, createWorkerRedis } from '../src/adapters/redis/connection.ts';
+import type { RequestRecord } from '../src/domain/request/record.ts';
+import { openRuntime, startWorker } from '../src/wiring/runtime.ts';
 import {
   benchPrefix,
   dropPrefix,

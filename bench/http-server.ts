@@ -2,9 +2,9 @@
 // prints its address, then serves until stdin closes. The POST rate limit is lifted (a benchmark
 // from one address would otherwise measure the limiter).
 import { pino } from 'pino';
-import { loadConfig } from '../src/config.ts';
-import { openRuntime } from '../src/runtime.ts';
-import { buildServer } from '../src/web/server.ts';
+import { loadConfig } from '../src/wiring/config.ts';
+import { openRuntime } from '../src/wiring/runtime.ts';
+import { buildServer } from '../src/adapters/http/server.ts';
 import { serveUntilStdinEnds } from './serve-until-stdin-ends.ts';
 
 const runtime = await openRuntime(loadConfig(process.env));

@@ -6,8 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import type { CliIo } from '../src/cli/io.ts';
-import { runCli } from '../src/cli/main.ts';
+import type { CliIo } from '../src/adapters/cli/io.ts';
+import { runCli } from '../src/adapters/cli/main.ts';
 import {
   dosState,
   operationOutcome,

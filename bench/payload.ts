@@ -1,6 +1,6 @@
 // What every bench step submits: one request body per index, and the send job the raw baselines
 // queue in its place (the same payload and job options as intake queues).
-import { DEFAULT_RETRY, sendJobOptions } from '../src/queue/queue.ts';
+import { DEFAULT_RETRY, sendJobOptions } from '../src/adapters/queues/queues.ts';
 
 /** A valid request for service `1,000,000,000 + i` (unique per index, so never a duplicate). */
 export const body = (i: number, odsCode = 'Y02494') => ({

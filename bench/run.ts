@@ -10,16 +10,16 @@ import { PassThrough, Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { pino } from 'pino';
-import type { CliIo } from '../src/cli/io.ts';
-import { runCli } from '../src/cli/main.ts';
-import { loadConfig } from '../src/config.ts';
-import type { OutgoingEmail } from '../src/email/message.ts';
-import { renderConfigurationEmail } from '../src/email/render.ts';
-import { submitRequest } from '../src/intake.ts';
-import { createQueue, SEND_JOB } from '../src/queue/queue.ts';
-import { connectCommandRedis } from '../src/redis.ts';
-import type { RequestRecord } from '../src/requests/record.ts';
-import { openRuntime, startWorker } from '../src/runtime.ts';
+import type { CliIo } from '../src/adapters/cli/io.ts';
+import { runCli } from '../src/adapters/cli/main.ts';
+import { loadConfig } from '../src/wiring/config.ts';
+import type { OutgoingEmail } from '../src/domain/email/message.ts';
+import { renderConfigurationEmail } from '../src/adapters/mail/render.ts';
+import { submitRequest } from '../src/use-cases/submit.ts';
+import { createQueue, SEND_JOB } from '../src/adapters/queues/queues.ts';
+import { connectCommandRedis } from '../src/adapters/redis/connection.ts';
+import type { RequestRecord } from '../src/domain/request/record.ts';
+import { openRuntime, startWorker } from '../src/wiring/runtime.ts';
 import {
   dosState,
   schedulingEndpoint,

@@ -1,8 +1,8 @@
 // Runs the worker until `count` requests under the prefix are sent, then prints its memory once it
 // has settled: `{"rss": bytes, "heapUsed": bytes}`.
 import { pino } from 'pino';
-import { loadConfig } from '../src/config.ts';
-import { openRuntime, startWorker } from '../src/runtime.ts';
+import { loadConfig } from '../src/wiring/config.ts';
+import { openRuntime, startWorker } from '../src/wiring/runtime.ts';
 
 const count = Number(process.argv[2]);
 const runtime = await openRuntime(loadConfig(process.env));

@@ -1,14 +1,14 @@
 // The CareConnect rules on hand-built DoS Endpoints, and what the check makes of the directory's answer.
 import type { Endpoint } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
-import { checkCareConnect } from '../src/careconnect/check.ts';
-import { classifySchedulingEndpoints } from '../src/careconnect/classify.ts';
+import { checkCareConnect } from '../src/use-cases/check-careconnect.ts';
+import { classifySchedulingEndpoints } from '../src/domain/careconnect/classify.ts';
 import {
   DirectoryCannotAnswerError,
   DirectoryUnavailableError,
   type Directory,
   type DirectoryQuery,
-} from '../src/careconnect/directory.ts';
+} from '../src/ports/directory.ts';
 import { schedulingEndpoint } from './support/dos-directory.ts';
 
 /** A DoS Search scheduling Endpoint (the shared fixture), its business scenario given or none. */

@@ -3,13 +3,16 @@
 // API failing in each way it can.
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFoundation } from '../src/app.ts';
-import { ApimAuthError, apimCredentialsFromConfig } from '../src/apim-credentials.ts';
-import { checkCareConnect } from '../src/careconnect/check.ts';
-import { createDirectory } from '../src/careconnect/create-directory.ts';
-import type { DirectoryQuery } from '../src/careconnect/directory.ts';
-import { createFhirDirectory, type DirectoryLog } from '../src/careconnect/fhir-directory.ts';
-import { loadConfig } from '../src/config.ts';
+import { createFoundation } from '../src/wiring/foundation.ts';
+import { ApimAuthError, apimCredentialsFromConfig } from '../src/adapters/apim-credentials.ts';
+import { checkCareConnect } from '../src/use-cases/check-careconnect.ts';
+import { createDirectory } from '../src/adapters/dos-search/create-directory.ts';
+import type { DirectoryQuery } from '../src/ports/directory.ts';
+import {
+  createFhirDirectory,
+  type DirectoryLog,
+} from '../src/adapters/dos-search/dos-search-directory.ts';
+import { loadConfig } from '../src/wiring/config.ts';
 import {
   DOS_BASE as BASE,
   dosDirectory,

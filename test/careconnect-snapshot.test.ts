@@ -4,12 +4,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCareConnect } from '../src/careconnect/check.ts';
-import type { Directory } from '../src/careconnect/directory.ts';
+import { checkCareConnect } from '../src/use-cases/check-careconnect.ts';
+import type { Directory } from '../src/ports/directory.ts';
 import {
   createSnapshotDirectory,
   loadSnapshotDirectory,
-} from '../src/careconnect/snapshot-directory.ts';
+} from '../src/adapters/dos-search/snapshot-directory.ts';
 
 const SNAPSHOT = 'config/directory.json';
 

@@ -7,17 +7,17 @@ import type { Bundle, Endpoint, FhirResource, HealthcareService, Organization } 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AssessedRequest } from '../src/assess.ts';
-import { catalogueBundle } from '../src/email/catalogue-bundle.ts';
-import { createTemplateRenderer, renderConfigurationEmail } from '../src/email/render.ts';
-import { CSV_COLUMNS } from '../src/import/columns.ts';
+import type { AssessedRequest } from '../src/use-cases/assess.ts';
+import { catalogueBundle } from '../src/domain/email/catalogue-bundle.ts';
+import { createTemplateRenderer, renderConfigurationEmail } from '../src/adapters/mail/render.ts';
+import { CSV_COLUMNS } from '../src/domain/csv/columns.ts';
 import {
   parseConfigurationRequest,
   type ConfigurationRequest,
   type FieldError,
-} from '../src/request/schema.ts';
-import { FORM_FIELDS } from '../src/web/form-fields.ts';
-import { openApiDocument } from '../src/web/openapi.ts';
+} from '../src/domain/request/schema.ts';
+import { FORM_FIELDS } from '../src/adapters/http/form-fields.ts';
+import { openApiDocument } from '../src/adapters/http/openapi.ts';
 
 const require = createRequire(import.meta.url);
 const readJson = (id: string) => JSON.parse(readFileSync(require.resolve(id), 'utf8')) as unknown;

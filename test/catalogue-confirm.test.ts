@@ -5,13 +5,17 @@ import { setupServer } from 'msw/node';
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMailer } from '../src/email/transport.ts';
-import { sweepCatalogue } from '../src/followup/catalogue-check.ts';
-import { CATALOGUE_CHECK_JOB, chaserJobId, OVERDUE_SWEEP_JOB } from '../src/followup/jobs.ts';
-import { createFollowUps, type FollowUps } from '../src/followup/wiring.ts';
-import { submitRequest } from '../src/intake.ts';
-import type { RequestRecord } from '../src/requests/record.ts';
-import { openRuntime, startWorker, type Runtime } from '../src/runtime.ts';
+import { createMailer } from '../src/adapters/mail/transport.ts';
+import { sweepCatalogue } from '../src/use-cases/follow-ups/catalogue-check.ts';
+import {
+  CATALOGUE_CHECK_JOB,
+  chaserJobId,
+  OVERDUE_SWEEP_JOB,
+} from '../src/adapters/queues/follow-up-jobs.ts';
+import { createFollowUps, type FollowUps } from '../src/wiring/follow-ups.ts';
+import { submitRequest } from '../src/use-cases/submit.ts';
+import type { RequestRecord } from '../src/domain/request/record.ts';
+import { openRuntime, startWorker, type Runtime } from '../src/wiring/runtime.ts';
 import { proxyNotFound, statement } from './catalogue-fixtures.ts';
 import { deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';

@@ -2,9 +2,12 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apimCredentialsFromConfig } from '../src/apim-credentials.ts';
-import { createCatalogueClient, targetIdentifier } from '../src/catalogue/proxy-client.ts';
-import { ConfigError } from '../src/config.ts';
+import { apimCredentialsFromConfig } from '../src/adapters/apim-credentials.ts';
+import {
+  createCatalogueClient,
+  targetIdentifier,
+} from '../src/adapters/bars-proxy/proxy-client.ts';
+import { ConfigError } from '../src/wiring/config.ts';
 import { proxyNotFound, statement } from './catalogue-fixtures.ts';
 
 const BASE = 'https://int.api.service.nhs.uk/booking-and-referral/FHIR/R4';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, formatLongDate, londonDate } from '../src/request/dates.ts';
+import { addDays, formatLongDate, londonDate } from '../src/domain/dates.ts';
 import { ecat as runEcat } from './support/ecat.ts';
 
 // No Redis on purpose: validate and preview must not need it.

@@ -5,9 +5,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
-import type { RequestRecord } from '../src/requests/record.ts';
-import { openRuntime } from '../src/runtime.ts';
+import { loadConfig } from '../src/wiring/config.ts';
+import type { RequestRecord } from '../src/domain/request/record.ts';
+import { openRuntime } from '../src/wiring/runtime.ts';
 import { spawnEcat, type Child } from './support/child-worker.ts';
 import {
   countKeys,

@@ -2,10 +2,10 @@
 // and job together or not at all; duplicates are answered with the existing id; status changes
 // follow canTransition; listing pages through the indexes.
 import { afterAll, describe, expect, it } from 'vitest';
-import { assessRequest } from '../src/assess.ts';
-import { newRequestRecord, submitRequest } from '../src/intake.ts';
-import { PRIORITY, QUEUE_NAME, SEND_JOB, sendJobId } from '../src/queue/queue.ts';
-import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { assessRequest } from '../src/use-cases/assess.ts';
+import { newRequestRecord, submitRequest } from '../src/use-cases/submit.ts';
+import { PRIORITY, QUEUE_NAME, SEND_JOB, sendJobId } from '../src/adapters/queues/queues.ts';
+import { openRuntime, type Runtime } from '../src/wiring/runtime.ts';
 import {
   countKeys,
   deletePrefix,

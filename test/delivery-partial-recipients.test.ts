@@ -2,7 +2,7 @@
 // refusing one recipient (RCPT TO) at a time. A refused copy leaves the request sent, with the
 // refusal in its history; a refused BaRS mailbox fails it (5xx) or is retried (4xx).
 import { describe, expect, it } from 'vitest';
-import { chaserJobId } from '../src/followup/jobs.ts';
+import { chaserJobId } from '../src/adapters/queues/follow-up-jobs.ts';
 import { ecat, requestBody, testEnv } from './support/ecat.ts';
 import { until, useDelivery } from './support/delivery.ts';
 import type { RecipientAnswer } from './support/smtp-sink.ts';

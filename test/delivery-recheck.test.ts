@@ -4,7 +4,7 @@
 // stand-in (msw).
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SEND_UNVERIFIED_FROM_ATTEMPT } from '../src/queue/send-email.ts';
+import { SEND_UNVERIFIED_FROM_ATTEMPT } from '../src/use-cases/send-request-email.ts';
 import { requestBody } from './support/ecat.ts';
 import { useDelivery } from './support/delivery.ts';
 import {

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answersOn, NoRedisError, startPrivateRedis } from '../src/redis-launcher.ts';
+import { answersOn, NoRedisError, startPrivateRedis } from '../src/adapters/redis/launcher.ts';
 import { freePort } from './support/redis-server.ts';
 
 const cleanups: (() => Promise<void>)[] = [];

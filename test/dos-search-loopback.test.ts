@@ -2,11 +2,11 @@
 // server on loopback (no msw), so what goes on the wire — every header Node's fetch adds too — is
 // what the API's checks see.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apimCredentialsFromConfig } from '../src/apim-credentials.ts';
-import { getJson, HttpStatusError } from '../src/careconnect/strict-get.ts';
-import { checkCareConnect } from '../src/careconnect/check.ts';
-import type { DirectoryQuery } from '../src/careconnect/directory.ts';
-import { createFhirDirectory } from '../src/careconnect/fhir-directory.ts';
+import { apimCredentialsFromConfig } from '../src/adapters/apim-credentials.ts';
+import { getJson, HttpStatusError } from '../src/adapters/dos-search/strict-get.ts';
+import { checkCareConnect } from '../src/use-cases/check-careconnect.ts';
+import type { DirectoryQuery } from '../src/ports/directory.ts';
+import { createFhirDirectory } from '../src/adapters/dos-search/dos-search-directory.ts';
 import {
   dosState,
   invalidOdsCode,

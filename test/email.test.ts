@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle } from 'fhir/r4.js';
-import type { AssessedRequest } from '../src/assess.ts';
-import { PermanentMailError, TemporaryMailError } from '../src/email/errors.ts';
-import { catalogueBundle } from '../src/email/catalogue-bundle.ts';
+import type { AssessedRequest } from '../src/use-cases/assess.ts';
+import { PermanentMailError, TemporaryMailError } from '../src/adapters/mail/mail-errors.ts';
+import { catalogueBundle } from '../src/domain/email/catalogue-bundle.ts';
 import {
   createTemplateRenderer,
   messageIdFor,
   renderConfigurationEmail,
-} from '../src/email/render.ts';
-import { createMailer } from '../src/email/transport.ts';
+} from '../src/adapters/mail/render.ts';
+import { createMailer } from '../src/adapters/mail/transport.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 
 const renderer = createTemplateRenderer('templates');

@@ -4,20 +4,17 @@ import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { ApimAuthError } from '../src/apim-credentials.ts';
-import {
-  DirectoryCannotAnswerError,
-  DirectoryUnavailableError,
-} from '../src/careconnect/directory.ts';
-import { HttpNetworkError, HttpStatusError } from '../src/careconnect/strict-get.ts';
-import { UsageError } from '../src/cli/io.ts';
-import { ConfigError } from '../src/config.ts';
-import { PermanentMailError, TemporaryMailError } from '../src/email/errors.ts';
-import { EcatError, isUnavailable, type ErrorKind } from '../src/errors.ts';
-import { CsvSyntaxError } from '../src/import/csv.ts';
-import { jobFailure } from '../src/queue/worker.ts';
-import { NoRedisError } from '../src/redis-launcher.ts';
-import { DependencyUnavailableError } from '../src/redis.ts';
+import { ApimAuthError } from '../src/adapters/apim-credentials.ts';
+import { DirectoryCannotAnswerError, DirectoryUnavailableError } from '../src/ports/directory.ts';
+import { HttpNetworkError, HttpStatusError } from '../src/adapters/dos-search/strict-get.ts';
+import { UsageError } from '../src/adapters/cli/io.ts';
+import { ConfigError } from '../src/wiring/config.ts';
+import { PermanentMailError, TemporaryMailError } from '../src/adapters/mail/mail-errors.ts';
+import { EcatError, isUnavailable, type ErrorKind } from '../src/domain/errors.ts';
+import { CsvSyntaxError } from '../src/domain/csv/csv.ts';
+import { jobFailure } from '../src/adapters/queues/workers.ts';
+import { NoRedisError } from '../src/adapters/redis/launcher.ts';
+import { DependencyUnavailableError } from '../src/adapters/redis/connection.ts';
 
 const KINDS: readonly ErrorKind[] = ['invalid', 'unavailable', 'refused', 'bug'];
 

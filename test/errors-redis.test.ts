@@ -3,14 +3,14 @@
 // stops under it, and real replies from the real Redis.
 import { Redis, ReplyError, type RedisOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EcatError } from '../src/errors.ts';
+import { EcatError } from '../src/domain/errors.ts';
 import {
   classifyRedisFailure,
   connectCommandRedis,
   DependencyUnavailableError,
   onRedis,
-} from '../src/redis.ts';
-import { createRequestStore } from '../src/requests/store.ts';
+} from '../src/adapters/redis/connection.ts';
+import { createRequestStore } from '../src/adapters/redis/ledger/request-ledger.ts';
 import { deletePrefix, REDIS_URL, uniquePrefix } from './support/ecat.ts';
 import { createTestRedis, freePort, type TestRedis } from './support/redis-server.ts';
 

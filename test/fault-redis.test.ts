@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitRequest } from '../src/intake.ts';
-import { DependencyUnavailableError } from '../src/redis.ts';
-import { sendJobId } from '../src/queue/queue.ts';
-import { openRuntime, startWorker, type Runtime } from '../src/runtime.ts';
+import { submitRequest } from '../src/use-cases/submit.ts';
+import { DependencyUnavailableError } from '../src/adapters/redis/connection.ts';
+import { sendJobId } from '../src/adapters/queues/queues.ts';
+import { openRuntime, startWorker, type Runtime } from '../src/wiring/runtime.ts';
 import { requestBody, testConfig, uniquePrefix, acceptMany } from './support/ecat.ts';
 import { until } from './support/delivery.ts';
 import { createTestRedis, type TestRedis } from './support/redis-server.ts';

@@ -1,10 +1,15 @@
 import { setupServer } from 'msw/node';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apimCredentialsFromConfig } from '../src/apim-credentials.ts';
-import { createFhirDirectory } from '../src/careconnect/fhir-directory.ts';
-import { submitRequest } from '../src/intake.ts';
-import { openRuntime, startWorker, type RunningWorker, type Runtime } from '../src/runtime.ts';
+import { apimCredentialsFromConfig } from '../src/adapters/apim-credentials.ts';
+import { createFhirDirectory } from '../src/adapters/dos-search/dos-search-directory.ts';
+import { submitRequest } from '../src/use-cases/submit.ts';
+import {
+  openRuntime,
+  startWorker,
+  type RunningWorker,
+  type Runtime,
+} from '../src/wiring/runtime.ts';
 import { deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
 import {
   DOS_BASE,

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRuntime, startWorker } from '../src/runtime.ts';
+import { openRuntime, startWorker } from '../src/wiring/runtime.ts';
 import { deletePrefix, testConfig, testEnv, uniquePrefix, acceptMany } from './support/ecat.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 

@@ -3,12 +3,21 @@
 import type { ParsedMail } from 'mailparser';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chaserJobId, OVERDUE_SWEEP_JOB, rescheduleChaser } from '../src/followup/jobs.ts';
-import { submitRequest } from '../src/intake.ts';
-import { PRIORITY } from '../src/queue/queue.ts';
-import type { RequestRecord } from '../src/requests/record.ts';
-import { openRuntime, startWorker, type RunningWorker, type Runtime } from '../src/runtime.ts';
-import { buildServer } from '../src/web/server.ts';
+import {
+  chaserJobId,
+  OVERDUE_SWEEP_JOB,
+  rescheduleChaser,
+} from '../src/adapters/queues/follow-up-jobs.ts';
+import { submitRequest } from '../src/use-cases/submit.ts';
+import { PRIORITY } from '../src/adapters/queues/queues.ts';
+import type { RequestRecord } from '../src/domain/request/record.ts';
+import {
+  openRuntime,
+  startWorker,
+  type RunningWorker,
+  type Runtime,
+} from '../src/wiring/runtime.ts';
+import { buildServer } from '../src/adapters/http/server.ts';
 import {
   deletePrefix,
   ecat,

@@ -5,8 +5,8 @@ import {
   chaserPlan,
   isCatalogueCheckDue,
   londonInstant,
-} from '../src/followup/schedule.ts';
-import { calendarFromFeed } from '../src/request/working-days.ts';
+} from '../src/domain/follow-up-schedule.ts';
+import { calendarFromFeed } from '../src/domain/working-days.ts';
 
 const calendar = calendarFromFeed(JSON.parse(readFileSync('config/bank-holidays.json', 'utf8')));
 const settings = { workingDaysBeforeUrgent: 3, workingDaysBeforeRoutine: 5 };

@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, resolveHeader, rowToInput } from '../src/import/columns.ts';
-import { CsvSyntaxError, formatCsv, parseCsv } from '../src/import/csv.ts';
-import { importRows } from '../src/import/import-requests.ts';
-import { createProgress } from '../src/import/progress.ts';
-import { submitRequest } from '../src/intake.ts';
-import { configurationRequestSchema } from '../src/request/schema.ts';
-import { openRuntime } from '../src/runtime.ts';
+import { CSV_COLUMNS, resolveHeader, rowToInput } from '../src/domain/csv/columns.ts';
+import { CsvSyntaxError, formatCsv, parseCsv } from '../src/domain/csv/csv.ts';
+import { importRows } from '../src/use-cases/import/import-requests.ts';
+import { createProgress } from '../src/adapters/cli/progress.ts';
+import { submitRequest } from '../src/use-cases/submit.ts';
+import { configurationRequestSchema } from '../src/domain/request/schema.ts';
+import { openRuntime } from '../src/wiring/runtime.ts';
 import {
   deletePrefix,
   ecat,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isRealIsoDate } from '../src/request/dates.ts';
-import { parseConfigurationRequest } from '../src/request/schema.ts';
+import { isRealIsoDate } from '../src/domain/dates.ts';
+import { parseConfigurationRequest } from '../src/domain/request/schema.ts';
 
 // FC_SEED=<n> replays a run; the seed is printed either way.
 const seed = Number(process.env.FC_SEED ?? 20261124);

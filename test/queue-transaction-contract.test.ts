@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { addJobToTransaction } from '../src/queue/queue.ts';
+import { addJobToTransaction } from '../src/adapters/queues/queues.ts';
 import { deletePrefix, REDIS_URL, uniquePrefix } from './support/ecat.ts';
 import { createTestRedis } from './support/redis-server.ts';
 

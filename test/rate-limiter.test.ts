@@ -1,7 +1,7 @@
 // The import's rate limiter on a clock of the test's own: at most N starts in any window, in
 // arrival order, whatever the number of callers (DoS Search allows 10 requests a second).
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter, type LimiterTime } from '../src/import/rate-limiter.ts';
+import { createRateLimiter, type LimiterTime } from '../src/use-cases/rate-limiter.ts';
 
 /** A clock that moves only when the limiter waits, so every start time is exact. */
 function fakeTime(): LimiterTime & { at: number } {

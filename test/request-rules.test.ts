@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkRules } from '../src/request/rules.ts';
-import type { ConfigurationRequest } from '../src/request/schema.ts';
-import { calendarFromFeed } from '../src/request/working-days.ts';
+import { checkRules } from '../src/domain/request/rules.ts';
+import type { ConfigurationRequest } from '../src/domain/request/schema.ts';
+import { calendarFromFeed } from '../src/domain/working-days.ts';
 
 const calendar = calendarFromFeed(JSON.parse(readFileSync('config/bank-holidays.json', 'utf8')));
 const context = { today: '2026-11-24', calendar };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfigurationRequest, type FieldError } from '../src/request/schema.ts';
+import { parseConfigurationRequest, type FieldError } from '../src/domain/request/schema.ts';
 
 const valid = {
   dosServiceId: '2000072489',

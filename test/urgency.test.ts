@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_URGENCY_THRESHOLDS, rateUrgency } from '../src/request/urgency.ts';
-import { calendarFromFeed } from '../src/request/working-days.ts';
+import { DEFAULT_URGENCY_THRESHOLDS, rateUrgency } from '../src/domain/urgency.ts';
+import { calendarFromFeed } from '../src/domain/working-days.ts';
 
 const calendar = calendarFromFeed(JSON.parse(readFileSync('config/bank-holidays.json', 'utf8')));
 const today = '2026-11-24'; // a Tuesday

@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRuntime, type Runtime } from '../src/runtime.ts';
-import { buildServer, startHttpServer, type RunningServer } from '../src/web/server.ts';
+import { openRuntime, type Runtime } from '../src/wiring/runtime.ts';
+import { buildServer, startHttpServer, type RunningServer } from '../src/adapters/http/server.ts';
 import { deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
 import type { ApiBody } from './support/web.ts';
 

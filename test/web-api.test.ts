@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRuntime, type Runtime } from '../src/runtime.ts';
-import { buildServer } from '../src/web/server.ts';
+import { openRuntime, type Runtime } from '../src/wiring/runtime.ts';
+import { buildServer } from '../src/adapters/http/server.ts';
 import type { ApiBody } from './support/web.ts';
 import {
   countKeys,

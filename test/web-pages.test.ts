@@ -2,10 +2,10 @@
 // refusal comes back as the NHS.UK error summary with the input kept, the outstanding and request
 // pages, the admin password, security headers and the NHS.UK assets.
 import { describe, expect, it } from 'vitest';
-import { londonDate } from '../src/request/dates.ts';
-import { configurationRequestSchema } from '../src/request/schema.ts';
-import { openRuntime } from '../src/runtime.ts';
-import { buildServer } from '../src/web/server.ts';
+import { londonDate } from '../src/domain/dates.ts';
+import { configurationRequestSchema } from '../src/domain/request/schema.ts';
+import { openRuntime } from '../src/wiring/runtime.ts';
+import { buildServer } from '../src/adapters/http/server.ts';
 import { deletePrefix, testConfig, uniquePrefix } from './support/ecat.ts';
 import { csrfOf, formFields, useServer, type ApiBody } from './support/web.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { calendarFromFeed } from '../src/request/working-days.ts';
+import { calendarFromFeed } from '../src/domain/working-days.ts';
 
 // The calendar against a day-by-day walk written here on Date's millisecond arithmetic (exact for
 // every year from 0000 to 9999, unlike Date.UTC), so the two share no date code.

@@ -8,8 +8,8 @@ import {
   fromDayNumber,
   isRealIsoDate,
   LAST_DAY_NUMBER,
-} from '../src/request/dates.ts';
-import { calendarFromFeed } from '../src/request/working-days.ts';
+} from '../src/domain/dates.ts';
+import { calendarFromFeed } from '../src/domain/working-days.ts';
 
 const feed: unknown = JSON.parse(readFileSync('config/bank-holidays.json', 'utf8'));
 const calendar = calendarFromFeed(feed);

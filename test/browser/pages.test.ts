@@ -6,9 +6,9 @@ import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { londonDate } from '../../src/request/dates.ts';
-import { openRuntime, type Runtime } from '../../src/runtime.ts';
-import { buildServer } from '../../src/web/server.ts';
+import { londonDate } from '../../src/domain/dates.ts';
+import { openRuntime, type Runtime } from '../../src/wiring/runtime.ts';
+import { buildServer } from '../../src/adapters/http/server.ts';
 import { deletePrefix, testConfig, uniquePrefix } from '../support/ecat.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -3,11 +3,16 @@
 // the record instead of sleeping. Call useDelivery() at the top of a test file.
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { submitRequest } from '../../src/intake.ts';
-import type { RetryPolicy } from '../../src/queue/queue.ts';
-import type { WorkerOptions } from '../../src/queue/worker.ts';
-import type { RequestRecord, RequestStatus } from '../../src/requests/record.ts';
-import { openRuntime, startWorker, type RunningWorker, type Runtime } from '../../src/runtime.ts';
+import { submitRequest } from '../../src/use-cases/submit.ts';
+import type { RetryPolicy } from '../../src/adapters/queues/queues.ts';
+import type { WorkerOptions } from '../../src/adapters/queues/workers.ts';
+import type { RequestRecord, RequestStatus } from '../../src/domain/request/record.ts';
+import {
+  openRuntime,
+  startWorker,
+  type RunningWorker,
+  type Runtime,
+} from '../../src/wiring/runtime.ts';
 import { deletePrefix, requestBody, testConfig, uniquePrefix } from './ecat.ts';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
 

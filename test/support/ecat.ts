@@ -3,12 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { runCli } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/io.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
-import { submitRequest } from '../../src/intake.ts';
-import { addDays, londonDate } from '../../src/request/dates.ts';
-import type { Runtime } from '../../src/runtime.ts';
+import { runCli } from '../../src/adapters/cli/main.ts';
+import type { CliIo } from '../../src/adapters/cli/io.ts';
+import { loadConfig, type Config } from '../../src/wiring/config.ts';
+import { submitRequest } from '../../src/use-cases/submit.ts';
+import { addDays, londonDate } from '../../src/domain/dates.ts';
+import type { Runtime } from '../../src/wiring/runtime.ts';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { answersOn } from '../../src/redis-launcher.ts';
+import { answersOn } from '../../src/adapters/redis/launcher.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -2,8 +2,8 @@
 // builds the Fastify app around it (torn down after the file), and a valid answer to the form.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import { openRuntime, type Runtime } from '../../src/runtime.ts';
-import { buildServer, type ServerOptions } from '../../src/web/server.ts';
+import { openRuntime, type Runtime } from '../../src/wiring/runtime.ts';
+import { buildServer, type ServerOptions } from '../../src/adapters/http/server.ts';
 import { deletePrefix, testConfig, uniquePrefix } from './ecat.ts';
 
 export interface WebFixture {

@@ -3,8 +3,8 @@
 // child-worker.ts; prints "ready" once started and "stopped" after a SIGTERM/SIGINT drain.
 // ECAT_TEST_LOCK_MS / ECAT_TEST_STALLED_MS override the lock (2 s) and stalled check (1 s).
 import { pino } from 'pino';
-import { loadConfig } from '../../src/config.ts';
-import { openRuntime, startWorker } from '../../src/runtime.ts';
+import { loadConfig } from '../../src/wiring/config.ts';
+import { openRuntime, startWorker } from '../../src/wiring/runtime.ts';
 
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 

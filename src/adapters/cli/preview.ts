@@ -1,0 +1,64 @@
+// `ecat preview FILE|-`: prints the email a request would become. Needs no Redis and sends nothing.
+import { randomUUID } from 'node:crypto';
+import type { OutgoingEmail } from '../../domain/email/message.ts';
+import { londonDate } from '../../domain/dates.ts';
+import { messageIdFor, renderConfigurationEmail } from '../mail/render.ts';
+import { renderRawMessage } from '../mail/transport.ts';
+import { EXIT, writeLine, type Command } from './io.ts';
+import { assessFile } from './assess-file.ts';
+import { onePath, parseArgs } from './read-input.ts';
+import { describeAssessment } from './report.ts';
+
+function readable(email: OutgoingEmail): string {
+  const headers: [string, string | undefined][] = [
+    ['From', email.from],
+    ['To', email.to],
+    ['Cc', email.cc],
+    ['Reply-To', email.replyTo],
+    ['Subject', email.subject],
+    ['Message-ID', email.messageId],
+    ['Importance', email.priority === 'high' ? 'high' : undefined],
+    ...Object.entries(email.headers),
+  ];
+  return [
+    ...headers
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => `${name}: ${value}`),
+    ...email.attachments.map((a) => `Attachment: ${a.filename} (${a.contentType})`),
+    '',
+    email.text,
+  ].join('\n');
+}
+
+export const run: Command = async (args, io) => {
+  const { positional, flags } = parseArgs(args, { flags: ['--raw'] });
+  const assessed = await assessFile(onePath(positional), io);
+  if (!assessed) return EXIT.refused;
+  const { assessment, foundation } = assessed;
+  const { config } = foundation;
+  if (assessment.outcome !== 'accepted') {
+    for (const line of describeAssessment(assessment)) writeLine(io.stderr, line);
+    return EXIT.refused;
+  }
+  // A preview has no stored request: it gets an id of its own so the email reads as the real one.
+  const id = `req-${randomUUID()}`;
+  const email = renderConfigurationEmail(
+    {
+      id,
+      messageId: messageIdFor(id, config.mail.from),
+      assessed: assessment,
+      today: londonDate(foundation.now()),
+      requestedAt: foundation.now().toISOString(),
+    },
+    { from: config.mail.from, to: config.mail.to },
+    foundation.renderer,
+  );
+  if (flags.has('--raw')) {
+    // The MIME message as SMTP carries it, CRLFs and all: its parts are encoded, so nothing in it
+    // can act on a terminal.
+    io.stdout.write(`${await renderRawMessage(email)}\n`);
+  } else {
+    writeLine(io.stdout, readable(email));
+  }
+  return EXIT.ok;
+};

@@ -1,0 +1,43 @@
+// `ecat show ID [--json]`: one request, its findings and its history.
+import { londonDate } from '../../domain/dates.ts';
+import { presentRecord } from '../../domain/request/record.ts';
+import { EXIT, UsageError, writeLine, type Command } from './io.ts';
+import { parseArgs } from './read-input.ts';
+import { withRuntime } from './with-runtime.ts';
+
+export const run: Command = async (args, io) => {
+  const { positional, flags } = parseArgs(args, { flags: ['--json'] });
+  const [id] = positional;
+  if (positional.length !== 1 || id === undefined) throw new UsageError('give one request id');
+  return withRuntime(io, async ({ store, foundation }) => {
+    const stored = await store.get(id);
+    if (!stored) {
+      writeLine(io.stderr, `ecat show: no request ${id}`);
+      return EXIT.refused;
+    }
+    const record = presentRecord(stored, londonDate(foundation.now()));
+    if (flags.has('--json')) {
+      writeLine(io.stdout, JSON.stringify(record, null, 2));
+      return EXIT.ok;
+    }
+    const { request } = record;
+    const lines = [
+      `${record.id}: ${record.status}${record.overdue ? ' (OVERDUE)' : ''}`,
+      `  DoS service ${request.dosServiceId} (${request.environment})${request.serviceName ? `, ${request.serviceName}` : ''}, ODS ${request.odsCode}`,
+      `  endpoint: ${request.endpoint}`,
+      `  urgency: ${record.urgency.level} (${record.urgency.reason})`,
+      `  CareConnect: ${record.careConnect.status}${record.careConnect.address ? ` ${record.careConnect.address}` : ''}`,
+      `  requester: ${request.requester.name} <${request.requester.email}>`,
+      `  Message-ID: ${record.messageId}`,
+      ...record.warnings.map((warning) => `  warning: ${warning}`),
+      // Each line of the notes indented under its heading, so none can pass for ecat's own.
+      ...(request.notes === undefined
+        ? []
+        : ['  notes:', ...request.notes.split(/\r\n|\n|\r/).map((line) => `    ${line}`)]),
+      'history:',
+      ...record.history.map((entry) => `  ${entry.at}  ${entry.event.padEnd(10)} ${entry.reason}`),
+    ];
+    for (const line of lines) writeLine(io.stdout, line);
+    return EXIT.ok;
+  });
+};

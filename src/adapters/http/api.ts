@@ -1,0 +1,120 @@
+// The JSON API (CONTRACT.md "HTTP"): submit, read, list, confirm and cancel requests.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { changeStatusByHand } from '../../use-cases/change-status.ts';
+import { submitRequest, type IntakeDeps } from '../../use-cases/submit.ts';
+import { londonDate } from '../../domain/dates.ts';
+import {
+  presentRecord,
+  REQUEST_STATUSES,
+  type RequestStatus,
+} from '../../domain/request/record.ts';
+import type { ListFilter, RequestStore } from '../redis/ledger/request-ledger.ts';
+import { errorBody } from './errors.ts';
+import { apiStateChangeGuard, emptyTolerantJson } from './security.ts';
+
+export interface ApiDeps {
+  store: RequestStore;
+  intake: IntakeDeps;
+  /** Seconds each intake took, for the metrics. */
+  observeIntake?: (seconds: number) => void;
+  /** Submissions per minute from one address. */
+  submitRateLimit?: number;
+}
+
+export const LIST_FILTERS: readonly ListFilter[] = ['outstanding', 'all', ...REQUEST_STATUSES];
+const DEFAULT_PAGE = 50;
+
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+// eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: kept async so a throw while registering rejects its promise, which avvio reports (it does not catch a synchronous throw)
+export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  // Credentials are checked before this, for every route (access.ts): a caller without them
+  // learns nothing, not even 413 or 415.
+  app.addHook('onRequest', apiStateChangeGuard);
+  app.removeContentTypeParser('application/json');
+  emptyTolerantJson(app);
+  const today = () => londonDate(deps.intake.now());
+
+  app.post(
+    '/requests',
+    { config: { rateLimit: { max: deps.submitRateLimit ?? 120, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const started = performance.now();
+      const result = await submitRequest(request.body, { ...deps.intake, channel: 'api' });
+      deps.observeIntake?.((performance.now() - started) / 1000);
+      switch (result.outcome) {
+        case 'accepted':
+          request.log.info({ requestId: result.id, urgency: result.urgency.level }, 'accepted');
+          return reply.code(202).header('location', `/api/requests/${result.id}`).send({
+            id: result.id,
+            status: result.status,
+            urgency: result.urgency.level,
+            urgencyReason: result.urgency.reason,
+            careConnect: result.careConnect,
+            warnings: result.warnings,
+          });
+        case 'invalid':
+          return reply.code(400).send({ errors: result.errors });
+        case 'refused':
+          return reply.code(422).send({ errors: result.errors, warnings: result.warnings });
+        case 'duplicate':
+          return reply.code(409).send({ errors: result.errors, existingId: result.existingId });
+      }
+    },
+  );
+
+  app.get('/requests/:id', async (request: IdRequest, reply) => {
+    const record = await deps.store.get(request.params.id);
+    if (!record) return reply.code(404).send(errorBody(`no request ${request.params.id}`));
+    return presentRecord(record, today());
+  });
+
+  app.get<{ Querystring: { status?: string; cursor?: string; limit?: string } }>(
+    '/requests',
+    async (request, reply) => {
+      const { status = 'outstanding', cursor, limit = String(DEFAULT_PAGE) } = request.query;
+      if (!LIST_FILTERS.includes(status as ListFilter)) {
+        const message = `must be one of ${LIST_FILTERS.join(', ')}, got '${status}'`;
+        return reply.code(400).send(errorBody(message, 'status'));
+      }
+      if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 500) {
+        return reply.code(400).send(errorBody('must be a whole number from 1 to 500', 'limit'));
+      }
+      if (cursor !== undefined && !/^\d{1,9}$/.test(cursor)) {
+        return reply
+          .code(400)
+          .send(errorBody('must be the nextCursor of a previous page', 'cursor'));
+      }
+      const page = await deps.store.list(status as ListFilter, { limit: Number(limit), cursor });
+      const day = today();
+      const next =
+        page.nextCursor === undefined
+          ? undefined
+          : `/api/requests?status=${status}&limit=${limit}&cursor=${page.nextCursor}`;
+      return {
+        items: page.items.map((record) => presentRecord(record, day)),
+        total: page.total,
+        ...(next ? { nextCursor: page.nextCursor, next } : {}),
+      };
+    },
+  );
+
+  const change =
+    (to: RequestStatus, reason: string) => async (request: IdRequest, reply: FastifyReply) => {
+      const result = await changeStatusByHand(
+        { store: deps.store, queue: deps.intake.queue },
+        { id: request.params.id, to, event: to, reason, by: 'hand (api)' },
+      );
+      if (result.ok) {
+        request.log.info({ requestId: request.params.id, status: to }, 'changed by hand');
+        return presentRecord(result.record, today());
+      }
+      if (result.reason === 'not-found') {
+        return reply.code(404).send(errorBody(`no request ${request.params.id}`));
+      }
+      const message = `the request is ${result.record.status}; it cannot become ${to}`;
+      return reply.code(409).send(errorBody(message, 'status'));
+    };
+  app.post('/requests/:id/confirm', change('configured', 'confirmed in the catalogue by hand'));
+  app.post('/requests/:id/cancel', change('cancelled', 'cancelled by hand'));
+}

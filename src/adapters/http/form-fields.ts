@@ -1,0 +1,241 @@
+// The web form's fields, derived from the request schema: its keys, nesting and which fields are
+// optional come from zod; only the wording and the kind of control live here, typed against the
+// schema's keys so a field added to the schema without its wording fails the typecheck.
+import type { z } from 'zod';
+import {
+  configurationRequestSchema,
+  ENVIRONMENTS,
+  type ConfigurationRequestInput,
+  type Environment,
+  type FieldError,
+} from '../../domain/request/schema.ts';
+
+type RequestField = keyof ConfigurationRequestInput;
+type RequesterField = keyof ConfigurationRequestInput['requester'];
+type TestDateField = keyof NonNullable<ConfigurationRequestInput['testDates']>;
+
+export type Control = 'text' | 'radios' | 'dates' | 'textarea' | 'group' | 'date';
+
+interface Wording {
+  label: string;
+  hint?: string;
+  control?: Control;
+  /** NHS.UK input width class, e.g. `nhsuk-input--width-10`. */
+  classes?: string;
+  type?: string;
+  autocomplete?: string;
+  /** Optional in the schema but required by a domain rule: no "(optional)" after the label. */
+  conditional?: boolean;
+}
+
+const WORDING = {
+  dosServiceId: {
+    label: 'DoS Service ID',
+    hint: 'Digits only, as shown in DoS, for example 2000072489',
+    classes: 'nhsuk-input--width-10',
+  },
+  environment: {
+    label: 'Environment',
+    hint: 'INT for provider testing, Prod for go-live',
+    control: 'radios',
+  },
+  endpoint: {
+    label: 'Endpoint URL',
+    hint: 'The receiver’s FHIR R4 base URL, https and under nhs.uk, for example https://BaRS-INT-Y02494.supplier.thirdparty.nhs.uk/fhir/R4',
+    type: 'url',
+  },
+  odsCode: {
+    label: 'ODS code',
+    hint: 'The provider organisation’s ODS code',
+    classes: 'nhsuk-input--width-10',
+  },
+  serviceName: { label: 'Service name' },
+  supplier: { label: 'Supplier', hint: 'The system supplier hosting the endpoint' },
+  productId: {
+    label: 'Product ID',
+    hint: 'The receiver product’s ID from its assurance, in hexadecimal, for example AAA000',
+    classes: 'nhsuk-input--width-20',
+  },
+  testDates: {
+    label: 'Proposed test dates',
+    hint: 'For Prod, the Technical Go Live dates. They set the urgency.',
+    control: 'dates',
+  },
+  tccReference: {
+    label: 'TCC reference',
+    hint: 'Required for Prod: the Technical Conformance Certificate reference from Solution Assurance',
+    conditional: true,
+  },
+  requester: { label: 'Your details', hint: 'The BaRS team will reply to you', control: 'group' },
+  notes: { label: 'Notes', control: 'textarea' },
+  careConnectWaiver: {
+    label: 'CareConnect waiver',
+    hint: 'Only if the service’s CareConnect booking is missing or wrong in DoS and that is expected: say why',
+    control: 'textarea',
+  },
+} satisfies Record<RequestField, Wording>;
+
+const REQUESTER_WORDING = {
+  name: { label: 'Full name', autocomplete: 'name' },
+  email: { label: 'Email address', type: 'email', autocomplete: 'email' },
+  organisation: { label: 'Organisation', autocomplete: 'organization' },
+  phone: {
+    label: 'Phone',
+    type: 'tel',
+    autocomplete: 'tel',
+    classes: 'nhsuk-input--width-20',
+  },
+} satisfies Record<RequesterField, Wording>;
+
+const TEST_DATE_WORDING = {
+  from: { label: 'First test date', hint: 'For example, 15 3 2027', control: 'date' },
+  to: { label: 'Last test date', control: 'date' },
+} satisfies Record<TestDateField, Wording>;
+
+const ENVIRONMENT_CHOICES = {
+  INT: 'INT (integration testing)',
+  PROD: 'Prod (production)',
+} satisfies Record<Environment, string>;
+
+export interface FormField {
+  /** The schema path, e.g. `requester.email`. */
+  path: string;
+  /** The control's name and id: the schema path; a date's boxes are `<path with ->-day` etc. */
+  name: string;
+  label: string;
+  hint?: string;
+  control: Control;
+  optional: boolean;
+  classes?: string;
+  type?: string;
+  autocomplete?: string;
+  choices?: { value: string; text: string }[];
+  children?: FormField[];
+}
+
+function fieldFrom(path: string, schema: z.ZodType, wording: Wording): FormField {
+  const optional = schema.safeParse(undefined).success;
+  const suffix = optional && !wording.conditional ? ' (optional)' : '';
+  return {
+    ...wording,
+    path,
+    name: wording.control === 'date' ? path.replaceAll('.', '-') : path,
+    label: `${wording.label}${suffix}`,
+    control: wording.control ?? 'text',
+    optional,
+  };
+}
+
+function deriveFields(): FormField[] {
+  const shape = configurationRequestSchema.shape;
+  return (Object.keys(shape) as RequestField[]).map((key) => {
+    const field = fieldFrom(key, shape[key], WORDING[key]);
+    if (key === 'environment') {
+      field.choices = ENVIRONMENTS.map((value) => ({ value, text: ENVIRONMENT_CHOICES[value] }));
+    } else if (key === 'requester') {
+      const nested = shape.requester.shape;
+      field.children = (Object.keys(nested) as RequesterField[]).map((part) =>
+        fieldFrom(`requester.${part}`, nested[part], REQUESTER_WORDING[part]),
+      );
+    } else if (key === 'testDates') {
+      const nested = shape.testDates.unwrap().shape;
+      field.children = (Object.keys(nested) as TestDateField[]).map((part) =>
+        fieldFrom(`testDates.${part}`, nested[part], TEST_DATE_WORDING[part]),
+      );
+    }
+    return field;
+  });
+}
+
+/** Every field of a configuration request, in the schema's order. */
+export const FORM_FIELDS: readonly FormField[] = deriveFields();
+
+const ALL_FIELDS = FORM_FIELDS.flatMap((field) => [field, ...(field.children ?? [])]);
+
+export type FormValues = Record<string, string>;
+
+/** The posted body as flat strings: a repeated name keeps its last value, anything else is dropped. */
+export function formValues(body: unknown): FormValues {
+  const values: FormValues = {};
+  if (body === null || typeof body !== 'object') return values;
+  for (const [name, value] of Object.entries(body)) {
+    const last: unknown = Array.isArray(value) ? value.at(-1) : value;
+    if (typeof last === 'string') values[name] = last;
+  }
+  return values;
+}
+
+function filled(values: FormValues, name: string): string | undefined {
+  const value = values[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** Day, month and year boxes to YYYY-MM-DD; all empty is no date; the schema judges the rest. */
+function dateFrom(values: FormValues, name: string): string | undefined {
+  const [day, month, year] = ['day', 'month', 'year'].map((part) =>
+    filled(values, `${name}-${part}`)?.trim(),
+  );
+  if (day === undefined && month === undefined && year === undefined) return undefined;
+  const pad = (text: string | undefined) => (text ?? '').padStart(2, '0');
+  return `${year ?? ''}-${pad(month)}-${pad(day)}`;
+}
+
+/** The form's flat fields to the request's shape; blank fields are left out for the schema. */
+export function requestFromForm(values: FormValues): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const field of FORM_FIELDS) {
+    if (field.control === 'group' || field.control === 'dates') {
+      const nested: Record<string, string> = {};
+      for (const child of field.children ?? []) {
+        const key = child.path.slice(field.path.length + 1);
+        const value =
+          child.control === 'date' ? dateFrom(values, child.name) : filled(values, child.name);
+        if (value !== undefined) nested[key] = value;
+      }
+      // A group the schema requires is sent even when empty, so its own fields are reported.
+      if (Object.keys(nested).length > 0 || !field.optional) input[field.path] = nested;
+      continue;
+    }
+    const value = filled(values, field.name);
+    if (value !== undefined) input[field.path] = value;
+  }
+  return input;
+}
+
+/** The id of the control an error belongs to (the day box for a date, NHS.UK pattern). */
+export function anchorFor(path: string): string {
+  // The CareConnect finding is not a field: the waiver is what the user can change.
+  if (path === 'careConnect') return 'careConnectWaiver';
+  const field =
+    ALL_FIELDS.find((candidate) => candidate.path === path) ??
+    ALL_FIELDS.find((candidate) => path.startsWith(`${candidate.path}.`));
+  if (!field) return FORM_FIELDS[0]?.name ?? '';
+  const target = field.children?.[0] ?? field;
+  return target.control === 'date' ? `${target.name}-day` : target.name;
+}
+
+/** The words an error message starts with: the field's label, without "(optional)". */
+export function labelFor(path: string): string {
+  if (path === 'careConnect') return 'CareConnect';
+  const field = ALL_FIELDS.find((candidate) => candidate.path === path);
+  return field ? field.label.replace(' (optional)', '') : 'The request';
+}
+
+export interface FormErrors {
+  /** Inline messages by control name (a date's by its `-day` box). */
+  byName: Record<string, string>;
+  /** The NHS.UK error summary's list; a problem with no field has no link. */
+  summary: { text: string; href?: string }[];
+}
+
+export function formErrors(errors: readonly FieldError[]): FormErrors {
+  const byName: Record<string, string> = {};
+  const summary = errors.map((error) => {
+    if (error.path === '') return { text: error.message };
+    const anchor = anchorFor(error.path);
+    const text = `${labelFor(error.path)} ${error.message}`;
+    byName[anchor] ??= text;
+    return { text, href: `#${anchor}` };
+  });
+  return { byName, summary };
+}

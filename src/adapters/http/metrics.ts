@@ -1,0 +1,96 @@
+// Prometheus metrics for the people watching outstanding configurations. Gauges are read from
+// Redis at scrape time, so they agree across processes (the worker counts what it sends there).
+import type { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { onRedis, type Redis } from '../redis/connection.ts';
+import { ENVIRONMENTS } from '../../domain/request/schema.ts';
+import { URGENCY_LEVELS } from '../../domain/urgency.ts';
+import type { RequestStore } from '../redis/ledger/request-ledger.ts';
+
+export interface Metrics {
+  registry: Registry;
+  observeIntake: (seconds: number) => void;
+}
+
+export function createMetrics(
+  { store, queue, redis }: { store: RequestStore; queue: Queue; redis: Redis },
+  today: () => string,
+): Metrics {
+  const registry = new Registry();
+  new Gauge({
+    name: 'ecat_outstanding_requests',
+    help: 'Requests queued, sent or failed and not yet configured, by environment and urgency',
+    labelNames: ['environment', 'urgency'],
+    registers: [registry],
+    async collect() {
+      const groups = ENVIRONMENTS.flatMap((environment) =>
+        URGENCY_LEVELS.map((urgency) => ({ environment, urgency })),
+      );
+      const counts = await Promise.all(
+        groups.map((group) => store.countGroup(group.environment, group.urgency)),
+      );
+      groups.forEach((group, i) => {
+        this.set(group, counts[i] ?? 0);
+      });
+    },
+  });
+  new Gauge({
+    name: 'ecat_overdue_requests',
+    help: 'Outstanding requests whose earliest test date has come',
+    registers: [registry],
+    async collect() {
+      this.set((await store.overdueIds(today())).length);
+    },
+  });
+  // A counter kept in Redis by the worker (another process, perhaps), copied here at each scrape.
+  new Counter({
+    name: 'ecat_emails_total',
+    help: 'Configuration emails accepted by the mail server (sent) or given up on (failed)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const counters = await store.counters();
+      this.reset();
+      this.inc({ outcome: 'sent' }, counters.sent);
+      this.inc({ outcome: 'failed' }, counters.failed);
+    },
+  });
+  new Gauge({
+    name: 'ecat_queue_jobs',
+    help: 'Jobs in the BullMQ queue by state',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      // The queue shares the command connection: Redis away is a 503, as for the store's reads.
+      const counts = await onRedis(redis, () =>
+        queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'),
+      );
+      this.set({ state: 'waiting' }, (counts.waiting ?? 0) + (counts.prioritized ?? 0));
+      for (const state of ['active', 'delayed', 'failed'] as const) {
+        this.set({ state }, counts[state] ?? 0);
+      }
+    },
+  });
+  const intake = new Histogram({
+    name: 'ecat_intake_duration_seconds',
+    help: 'Time to assess, check, record and enqueue one request',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observeIntake: (seconds) => {
+      intake.observe(seconds);
+    },
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: kept async so a throw while registering rejects its promise, which avvio reports (it does not catch a synchronous throw)
+export async function metricsRoute(app: FastifyInstance, metrics: Metrics): Promise<void> {
+  // Scraped every few seconds: only warnings are logged, as for the health probes.
+  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
+    const body = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(body);
+  });
+}

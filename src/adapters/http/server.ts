@@ -1,0 +1,179 @@
+// The HTTP server (CONTRACT.md "HTTP"): one Fastify app built from injected dependencies, one
+// plugin per concern. `ecat serve` and `ecat start` listen with it; the tests inject into it.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import { ConfigError } from '../../wiring/config.ts';
+import { londonDate } from '../../domain/dates.ts';
+import type { Runtime } from '../../wiring/runtime.ts';
+import { accessControl, accessWarnings, describeAccess, isLocalMode } from './access.ts';
+import { apiRoutes } from './api.ts';
+import { frontendAssets } from './assets.ts';
+import { createCsrf } from './csrf.ts';
+import { dashboardRoutes } from './dashboard.ts';
+import { registerErrorHandler } from './errors.ts';
+import { healthRoutes } from './health.ts';
+import { createMetrics, metricsRoute } from './metrics.ts';
+import { openApiRoute } from './openapi.ts';
+import { pageRoutes } from './pages.ts';
+import { BODY_LIMIT, security } from './security.ts';
+import { createViews } from './views.ts';
+
+/** What the server touches; a Runtime has it all, a test can build it around any Redis. */
+export type ServerDeps = Pick<
+  Runtime,
+  'config' | 'redis' | 'queue' | 'followUpQueue' | 'store' | 'intakeDeps'
+>;
+
+export interface ServerOptions {
+  /** Defaults to a pino logger on stderr at `logLevel` (default: the configured level). */
+  logger?: Logger;
+  logLevel?: string;
+  /** Per minute and address: POST /api/requests (120) and the form (60). */
+  rateLimits?: { api?: number; form?: number };
+}
+
+// A caller's own request id is kept when it is a plain token, so logs can be joined across hops.
+const INCOMING_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export async function buildServer(
+  deps: ServerDeps,
+  options: ServerOptions = {},
+): Promise<FastifyInstance> {
+  const { config, store, queue, redis } = deps;
+  const base =
+    options.logger ??
+    pino(
+      { level: options.logLevel ?? config.logLevel, base: { app: 'ecat' } },
+      pino.destination(2),
+    );
+  const logger: FastifyBaseLogger = base.child(
+    { component: 'http' },
+    {
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+      },
+    },
+  );
+  const { limits } = config.http;
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    // Slow or idle clients are cut off (node checks the header timeout every interval; its default
+    // of 30 s would hold a slow client that long whatever the timeout says).
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs / 2),
+    },
+    genReqId: (raw) => {
+      const given = raw.headers['x-request-id'];
+      return typeof given === 'string' && INCOMING_ID.test(given) ? given : randomUUID();
+    },
+    // No personal data in the logs: method and path, never the address, body or credentials.
+    loggerInstance: logger,
+  });
+  app.server.maxConnections = limits.maxConnections;
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandler(app);
+  // Before every route and parser: who may reach what (access.ts).
+  accessControl(app, config.http);
+  // Called, not registered: its hooks and parsers must reach every route, not one child scope.
+  await security(app);
+
+  const intake = deps.intakeDeps('api');
+  const metrics = createMetrics({ store, queue, redis }, () => londonDate(intake.now()));
+  await app.register(frontendAssets);
+  await app.register(healthRoutes, { redis });
+  await app.register(metricsRoute, metrics);
+  await app.register(openApiRoute);
+  await app.register(apiRoutes, {
+    prefix: '/api',
+    store,
+    intake,
+    observeIntake: metrics.observeIntake,
+    submitRateLimit: options.rateLimits?.api,
+  });
+  await app.register(pageRoutes, {
+    store,
+    intake,
+    csrf: createCsrf(),
+    views: createViews(),
+    observeIntake: metrics.observeIntake,
+    formRateLimit: options.rateLimits?.form,
+  });
+  await app.register(dashboardRoutes, { queue, followUpQueue: deps.followUpQueue });
+  return app;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/**
+ * Where to listen (CONTRACT.md): without API_TOKEN or ADMIN_PASSWORD nothing protects the server,
+ * so it stays on loopback whatever HOST says; with credentials HOST (default all interfaces) wins.
+ */
+export function bindAddress(config: ServerDeps['config']): {
+  host: string;
+  protectedByCredentials: boolean;
+  ignoredHost?: string;
+} {
+  const { host } = config.http;
+  if (!isLocalMode(config.http)) {
+    return { host: host ?? '0.0.0.0', protectedByCredentials: true };
+  }
+  if (host !== undefined && LOOPBACK.test(host)) return { host, protectedByCredentials: false };
+  return {
+    host: '127.0.0.1',
+    protectedByCredentials: false,
+    ...(host !== undefined ? { ignoredHost: host } : {}),
+  };
+}
+
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: 'is already in use',
+  EACCES: 'needs privileges this process does not have',
+  EADDRNOTAVAIL: 'is not an address of this machine',
+};
+
+export interface RunningServer {
+  url: string;
+  stop(): Promise<boolean>;
+}
+
+export async function startHttpServer(
+  deps: ServerDeps,
+  log: Logger,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
+  const app = await buildServer(deps, { logger: log, ...options });
+  const { host, ignoredHost } = bindAddress(deps.config);
+  let url: string;
+  try {
+    url = await app.listen({ port: deps.config.http.port, host });
+  } catch (error) {
+    await app.close();
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (!LISTEN_PROBLEMS[code]) throw error;
+    // The address is configuration: say so in one line, as for any other bad setting.
+    throw new ConfigError(
+      `PORT ${deps.config.http.port} on ${host} ${LISTEN_PROBLEMS[code]} (${code})`,
+    );
+  }
+  if (ignoredHost) {
+    log.warn(
+      `HOST=${ignoredHost} ignored: without API_TOKEN or ADMIN_PASSWORD ecat listens on ${host} only`,
+    );
+  }
+  log.info(describeAccess(deps.config.http, host));
+  for (const warning of accessWarnings(deps.config.http)) log.warn(warning);
+  log.info(`HTTP server on ${url}: form /, outstanding /requests, queue /admin/queues, API /api`);
+  return {
+    url,
+    async stop() {
+      await app.close();
+      return true;
+    },
+  };
+}

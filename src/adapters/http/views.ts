@@ -1,0 +1,63 @@
+// Page rendering: Nunjucks over our templates/web and nhsuk-frontend's component macros, with the
+// CSP nonce the NHS.UK page template needs for its one inline script.
+import type { FastifyReply } from 'fastify';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import nunjucks from 'nunjucks';
+import { packagePath } from '../../wiring/config.ts';
+import { formatLongDate } from '../../domain/dates.ts';
+
+/** nhsuk-frontend's dist folder: `nhsuk/` holds the macros, the compiled CSS and JS. */
+export const FRONTEND_DIR = join(
+  dirname(createRequire(import.meta.url).resolve('nhsuk-frontend/package.json')),
+  'dist',
+);
+
+/** Found from this file, not the working directory, so `npx ecat serve` works from anywhere. */
+export const PAGE_TEMPLATES_DIR = packagePath('templates/web');
+
+const shortDate = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'UTC',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+});
+
+const londonTime = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  dateStyle: 'medium',
+  timeStyle: 'short',
+});
+
+export interface Views {
+  /** Sends the page as HTML with the given status. */
+  send(
+    reply: FastifyReply,
+    template: string,
+    context: Record<string, unknown>,
+    status?: number,
+  ): FastifyReply;
+}
+
+export function createViews(templatesDir = PAGE_TEMPLATES_DIR): Views {
+  const env = new nunjucks.Environment(
+    new nunjucks.FileSystemLoader([templatesDir, FRONTEND_DIR]),
+    { autoescape: true },
+  );
+  env.addFilter('longDate', (date: unknown) =>
+    typeof date === 'string' ? formatLongDate(date) : '',
+  );
+  env.addFilter('shortDate', (date: unknown) =>
+    typeof date === 'string' ? shortDate.format(new Date(`${date}T00:00:00Z`)) : '',
+  );
+  env.addFilter('londonTime', (instant: unknown) =>
+    typeof instant === 'string' ? londonTime.format(new Date(instant)) : '',
+  );
+  return {
+    send(reply, template, context, status = 200) {
+      const cspNonce = (reply as { cspNonce?: { script?: string } }).cspNonce?.script;
+      const html = env.render(template, { ...context, cspNonce });
+      return reply.code(status).type('text/html; charset=utf-8').send(html);
+    },
+  };
+}

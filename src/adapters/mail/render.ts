@@ -1,0 +1,191 @@
+// Renders emails from the Nunjucks templates in templates/: a typed view model in, an
+// OutgoingEmail out. A template that reads a missing value is a fault, as GOV.UK Notify refuses a
+// message with missing personalisation.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nunjucks from 'nunjucks';
+import type { AssessedRequest } from '../../use-cases/assess.ts';
+import { DOS_SERVICE_ID_SYSTEM } from '../../domain/careconnect/dos-bundle.ts';
+import type { CareConnectStatus } from '../../domain/careconnect/finding.ts';
+import { formatLongDate, type IsoDate } from '../../domain/dates.ts';
+import type { UrgencyLevel } from '../../domain/urgency.ts';
+import { catalogueBundle } from '../../domain/email/catalogue-bundle.ts';
+import type { OutgoingEmail } from '../../domain/email/message.ts';
+
+export interface TemplateRenderer {
+  /** Renders `templates/<name>` (e.g. `configuration-request.text.njk`); throws on a missing value. */
+  render(name: string, view: object): string;
+  /** A short hash of a template family's files, kept with every email it produced. */
+  version(family: string): string;
+}
+
+export function createTemplateRenderer(dir: string): TemplateRenderer {
+  const options = { throwOnUndefined: true, trimBlocks: false, lstripBlocks: false };
+  const loader = () => new nunjucks.FileSystemLoader(dir, { noCache: false });
+  const html = new nunjucks.Environment(loader(), { ...options, autoescape: true });
+  const text = new nunjucks.Environment(loader(), { ...options, autoescape: false });
+  const versions = new Map<string, string>();
+  return {
+    render(name, view) {
+      const environment = name.endsWith('.html.njk') ? html : text;
+      try {
+        return environment.render(name, view);
+      } catch (error) {
+        throw new Error(`template ${name} could not be rendered: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    },
+    version(family) {
+      let version = versions.get(family);
+      if (version === undefined) {
+        const hash = createHash('sha256');
+        for (const part of ['subject', 'text', 'html']) {
+          hash.update(readFileSync(join(dir, `${family}.${part}.njk`)));
+        }
+        version = hash.digest('hex').slice(0, 12);
+        versions.set(family, version);
+      }
+      return version;
+    },
+  };
+}
+
+/** `<requestId@domain>`, the domain taken from the From address so it reads as ours. */
+export function messageIdFor(requestId: string, fromAddress: string): string {
+  const domain = /@([^\s<>@]+?)>?$/.exec(fromAddress.trim())?.[1] ?? 'ecat.local';
+  return `<${requestId}@${domain}>`;
+}
+
+/** `"Name" <address>`, quoted so a name can never add a header or another recipient. */
+export function mailbox(name: string, address: string): string {
+  return `"${name.replace(/["\\]/g, '\\$&')}" <${address}>`;
+}
+
+const URGENCY_WORDS: Record<UrgencyLevel, { prefix: string | null; label: string }> = {
+  urgent: { prefix: 'URGENT', label: 'Urgent' },
+  high: { prefix: 'HIGH', label: 'High' },
+  routine: { prefix: null, label: 'Routine' },
+};
+
+const CARECONNECT_WORDS: Record<CareConnectStatus, string> = {
+  careconnect: 'CareConnect configured',
+  gpconnect: 'GP Connect only (no CareConnect ASID: endpoint)',
+  missing: 'No scheduling endpoint in DoS',
+  malformed: 'Scheduling endpoint present but malformed',
+  unverified: 'Not verified in DoS',
+  waived: 'Not configured: waived by the requester',
+};
+
+/** The BaRS proxy's source addresses a receiver must allow (DOMAIN.md). */
+export const PROXY_SOURCE_ADDRESSES = {
+  INT: ['35.197.254.55', '35.246.55.143'],
+  PROD: ['34.89.0.111', '34.89.69.6'],
+} as const;
+
+export interface ConfigurationEmailInput {
+  id: string;
+  messageId: string;
+  assessed: AssessedRequest;
+  /** The day the attached Endpoint's period starts when no test date was given (London). */
+  today: IsoDate;
+  /**
+   * When the request was made (an instant, e.g. the record's createdAt): the attachment's
+   * `meta.lastUpdated`. Without it, the start of `today` (UTC) stands in.
+   */
+  requestedAt?: string;
+}
+
+// Findings stored before the snapshot stopped naming its file ("DoS snapshot config/directory.json")
+// still carry a path on our server; the BaRS team has no use for it, so the email names the source.
+const SNAPSHOT_SOURCE = /\(DoS snapshot [^()]+\)/g;
+
+function withoutServerPaths(text: string): string {
+  return text.replace(SNAPSHOT_SOURCE, '(DoS snapshot)');
+}
+
+export function renderConfigurationEmail(
+  input: ConfigurationEmailInput,
+  settings: { from: string; to: string },
+  renderer: TemplateRenderer,
+): OutgoingEmail {
+  const { request, urgency, careConnect } = input.assessed;
+  const family = 'configuration-request';
+  const attachmentName = `endpoint-${request.dosServiceId}-${request.environment}.json`;
+  const dates = request.testDates;
+  const careConnectDetail = withoutServerPaths(careConnect.detail);
+  // A waived or unverified finding is also a warning; the CareConnect section states it once.
+  const warnings = input.assessed.warnings
+    .map(withoutServerPaths)
+    .filter((warning) => warning !== careConnectDetail);
+  const view = {
+    id: input.id,
+    request: {
+      ...request,
+      serviceName: request.serviceName ?? null,
+      supplier: request.supplier ?? null,
+      productId: request.productId ?? null,
+      tccReference: request.tccReference ?? null,
+      notes: request.notes ?? null,
+      requester: {
+        ...request.requester,
+        organisation: request.requester.organisation ?? null,
+        phone: request.requester.phone ?? null,
+      },
+    },
+    environmentName: request.environment === 'PROD' ? 'Production (Prod)' : 'Integration (INT)',
+    testDatesText: !dates
+      ? 'none proposed yet'
+      : dates.to && dates.to !== dates.from
+        ? `${formatLongDate(dates.from)} to ${formatLongDate(dates.to)}`
+        : formatLongDate(dates.from),
+    urgency: { ...URGENCY_WORDS[urgency.level], level: urgency.level, reason: urgency.reason },
+    // What the BaRS engineer types into the catalogue: the proxy routes by system + value to the
+    // base URL (DOMAIN.md). The endpoint is already the parsed URL written back out.
+    routing: {
+      system: DOS_SERVICE_ID_SYSTEM,
+      serviceId: request.dosServiceId,
+      baseUrl: request.endpoint,
+    },
+    // The receiver's certificate is issued for its FQDN: CN = the endpoint's host.
+    endpointHost: new URL(request.endpoint).hostname,
+    careConnect: {
+      label: CARECONNECT_WORDS[careConnect.status],
+      address: careConnect.address ?? null,
+      detail: careConnectDetail,
+    },
+    warnings,
+    proxyAddresses: PROXY_SOURCE_ADDRESSES[request.environment],
+    attachmentName,
+  };
+  const subject = renderer.render(`${family}.subject.njk`, view).replace(/\s+/g, ' ').trim();
+  const bundle = catalogueBundle(request, {
+    id: input.id,
+    today: input.today,
+    requestedAt: input.requestedAt ?? `${input.today}T00:00:00Z`,
+  });
+  const requester = mailbox(request.requester.name, request.requester.email);
+  return {
+    messageId: input.messageId,
+    from: settings.from,
+    to: settings.to,
+    cc: requester,
+    replyTo: requester,
+    subject,
+    text: renderer.render(`${family}.text.njk`, view),
+    html: renderer.render(`${family}.html.njk`, { ...view, subject }),
+    priority: urgency.level === 'urgent' ? 'high' : 'normal',
+    headers: {
+      'X-Ecat-Request-Id': input.id,
+      'X-Ecat-Template': `${family}@${renderer.version(family)}`,
+    },
+    attachments: [
+      {
+        filename: attachmentName,
+        contentType: 'application/fhir+json',
+        content: `${JSON.stringify(bundle, null, 2)}\n`,
+      },
+    ],
+  };
+}

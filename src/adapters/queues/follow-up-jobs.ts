@@ -1,0 +1,154 @@
+// The follow-up jobs: the chaser and the "you are live" notice on the mail queue (they send mail),
+// the two repeating sweeps on the follow-up queue as BullMQ job schedulers (v6 has no repeat
+// jobs). Readable names and ids derived from the request id (LIBRARIES.md), a priority on every
+// job, bounded retention per kind.
+import type { JobsOptions, Queue } from 'bullmq';
+import type { ChainableCommander } from 'ioredis';
+import { addJobToTransaction, PRIORITY } from './queues.ts';
+import type { RequestRecord } from '../../domain/request/record.ts';
+import type { WorkingCalendar } from '../../domain/working-days.ts';
+import {
+  chaserPlan,
+  type ChaserPlan,
+  type ChaserSettings,
+} from '../../domain/follow-up-schedule.ts';
+
+export const CHASER_JOB = 'chaser';
+export const OVERDUE_SWEEP_JOB = 'overdue-sweep';
+export const CATALOGUE_CHECK_JOB = 'catalogue-check';
+export const CONFIGURED_NOTICE_JOB = 'configured-notice';
+
+export interface ChaserJobData {
+  requestId: string;
+  /** The day it was planned for: a job whose plan no longer holds is stale and does nothing. */
+  sendOn: string;
+}
+
+export interface NoticeJobData {
+  requestId: string;
+}
+
+export const chaserJobId = (requestId: string) => `chaser-${requestId}`;
+export const configuredNoticeJobId = (requestId: string) => `configured-${requestId}`;
+
+export const OVERDUE_SWEEP_EVERY_MS = 5 * 60_000;
+/** Each sweep asks only about the requests whose own interval has passed (schedule.ts). */
+export const CATALOGUE_SWEEP_EVERY_MS = 60_000;
+
+const RETAIN = {
+  removeOnComplete: { age: 30 * 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+};
+const MAIL_RETRIES = { attempts: 6, backoff: { type: 'exponential', delay: 60_000 } };
+
+export function chaserJobOptions(
+  record: Pick<RequestRecord, 'urgency'>,
+  plan: ChaserPlan,
+  now: Date,
+): JobsOptions {
+  return {
+    priority: PRIORITY[record.urgency.level],
+    // Relative to when it is added: BullMQ keeps its own time, and an injected clock (tests)
+    // then moves only our side of it.
+    delay: Math.max(1, plan.at.getTime() - now.getTime()),
+    ...MAIL_RETRIES,
+    ...RETAIN,
+  };
+}
+
+/** Adds the chaser inside the intake MULTI, so a request and its reminder land together. */
+export async function addChaserToTransaction(
+  queue: Queue,
+  multi: ChainableCommander,
+  record: RequestRecord,
+  calendar: WorkingCalendar,
+  settings: ChaserSettings,
+  now: Date,
+): Promise<ChaserPlan | undefined> {
+  const plan = chaserPlan(record, calendar, settings);
+  if (!plan) return undefined;
+  const data: ChaserJobData = { requestId: record.id, sendOn: plan.sendOn };
+  await addJobToTransaction(
+    queue,
+    multi,
+    CHASER_JOB,
+    data,
+    chaserJobOptions(record, plan, now),
+    chaserJobId(record.id),
+  );
+  return plan;
+}
+
+/** Removes a request's chaser unless a worker holds it (the handler then finds it stale). */
+export async function removeChaser(queue: Queue, requestId: string): Promise<void> {
+  const job = await queue.getJob(chaserJobId(requestId));
+  if (job && !(await job.isActive())) await job.remove();
+}
+
+/**
+ * Plans the chaser again from the record as it is now: for a request whose test dates or urgency
+ * changed. Adding an id that exists is silently ignored by BullMQ, so the old job goes first.
+ */
+export async function rescheduleChaser(
+  queue: Queue,
+  record: RequestRecord,
+  calendar: WorkingCalendar,
+  settings: ChaserSettings,
+  now: Date,
+): Promise<ChaserPlan | undefined> {
+  await removeChaser(queue, record.id);
+  const plan = chaserPlan(record, calendar, settings);
+  if (!plan) return undefined;
+  const data: ChaserJobData = { requestId: record.id, sendOn: plan.sendOn };
+  await queue.add(CHASER_JOB, data, {
+    ...chaserJobOptions(record, plan, now),
+    jobId: chaserJobId(record.id),
+  });
+  return plan;
+}
+
+export async function addConfiguredNotice(queue: Queue, requestId: string): Promise<void> {
+  const data: NoticeJobData = { requestId };
+  await queue.add(CONFIGURED_NOTICE_JOB, data, {
+    jobId: configuredNoticeJobId(requestId),
+    priority: PRIORITY.high,
+    ...MAIL_RETRIES,
+    ...RETAIN,
+  });
+}
+
+/** Sweeps run every few minutes: the last hundred are plenty to read in the dashboard. */
+export const SWEEP_OPTIONS = {
+  priority: PRIORITY.high,
+  removeOnComplete: { count: 100 },
+  removeOnFail: { count: 100 },
+};
+
+/**
+ * Registers the repeating sweeps on the follow-up queue (idempotent: every worker start upserts
+ * them). The catalogue check exists only while some CATALOGUE_URL_<ENV> is set; otherwise a stale
+ * one is removed. Sweeps registered on the mail queue before the queues were split are removed
+ * there: their `count: 100` retention would trim the send jobs too.
+ */
+export async function ensureFollowUpSchedulers(
+  queue: Queue,
+  options: { catalogue: boolean; mailQueue: Queue },
+): Promise<void> {
+  await Promise.all(
+    [OVERDUE_SWEEP_JOB, CATALOGUE_CHECK_JOB].map((id) => options.mailQueue.removeJobScheduler(id)),
+  );
+  await queue.upsertJobScheduler(
+    OVERDUE_SWEEP_JOB,
+    { every: OVERDUE_SWEEP_EVERY_MS },
+    { name: OVERDUE_SWEEP_JOB, data: {}, opts: SWEEP_OPTIONS },
+  );
+  if (options.catalogue) {
+    await queue.upsertJobScheduler(
+      CATALOGUE_CHECK_JOB,
+      { every: CATALOGUE_SWEEP_EVERY_MS },
+      { name: CATALOGUE_CHECK_JOB, data: {}, opts: SWEEP_OPTIONS },
+    );
+  } else {
+    await queue.removeJobScheduler(CATALOGUE_CHECK_JOB);
+  }
+}

@@ -1,0 +1,110 @@
+// Accepting new requests: each record, its indexes and its jobs land in one MULTI, or nothing does.
+// The duplicate guard is WATCH on the duplicate keys; find-duplicates.lua reports who holds one and
+// touches it so the EXEC aborts; accept-request.lua files each record inside the MULTI.
+import type { ChainableCommander } from 'ioredis';
+import type { Redis } from '../connection.ts';
+import { recordPlaces, recordFiling, type RequestKeys } from './keys.ts';
+import { REQUEST_STATUSES, type RequestRecord } from '../../../domain/request/record.ts';
+import { inTransaction, type RequestScripts } from './scripts.ts';
+
+export type CreateResult = { ok: true } | { ok: false; existingId: string };
+
+export interface NewRecord {
+  record: RequestRecord;
+  alsoInTransaction: (multi: ChainableCommander) => Promise<unknown>;
+}
+
+/** KEYS and ARGV of accept-request.lua for one record. */
+function acceptArgs(keys: RequestKeys, record: RequestRecord): string[] {
+  const places = recordPlaces(keys, record);
+  const filing = recordFiling(record);
+  return [
+    places.record,
+    places.duplicate,
+    keys.index(record.status),
+    places.all,
+    places.outstanding,
+    places.group,
+    places.byTestDate,
+    record.id,
+    JSON.stringify(record),
+    filing.createdAt,
+    filing.testDate,
+    filing.outstanding,
+  ];
+}
+
+/** numberOfKeys, KEYS and ARGV of withdraw-request.lua: every index, whatever the status now. */
+function withdrawArgs(keys: RequestKeys, record: RequestRecord): [number, ...string[]] {
+  const places = recordPlaces(keys, record);
+  const indexes = [
+    ...REQUEST_STATUSES.map((status) => keys.index(status)),
+    places.all,
+    places.outstanding,
+    places.group,
+    places.byTestDate,
+  ];
+  return [2 + indexes.length, places.record, places.duplicate, ...indexes, record.id];
+}
+
+export function createAccept(redis: Redis, keys: RequestKeys, scripts: RequestScripts) {
+  /**
+   * Writes new records, their indexes and what each adds (the jobs) in one MULTI, unless their
+   * service and environment has an outstanding request; of two in `entries` the earlier wins.
+   *
+   * WATCH on the duplicate keys, find-duplicates.lua, then MULTI…EXEC are written together in one
+   * synchronous step, so no other command of this shared connection comes between them (a
+   * round trip between WATCH and EXEC would let another caller's EXEC clear the WATCH). EXEC thus
+   * aborts, writing nothing, if any of those services has an outstanding request or gets one
+   * meanwhile; the script's answer says which, and the transaction is built again without them.
+   */
+  return async function accept(entries: readonly NewRecord[]): Promise<CreateResult[]> {
+    const holders = new Map<string, string>();
+    for (;;) {
+      const holder = new Map(holders);
+      const results: CreateResult[] = [];
+      const created: RequestRecord[] = [];
+      const guarded: string[] = [];
+      const multi = redis.multi();
+      for (const { record, alsoInTransaction } of entries) {
+        const duplicate = keys.duplicate(record.request.dosServiceId, record.request.environment);
+        const existingId = holder.get(duplicate);
+        if (existingId !== undefined) {
+          results.push({ ok: false, existingId });
+          continue;
+        }
+        holder.set(duplicate, record.id);
+        guarded.push(duplicate);
+        inTransaction(multi).ecatAcceptRequest(...acceptArgs(keys, record));
+        await alsoInTransaction(multi);
+        created.push(record);
+        results.push({ ok: true });
+      }
+      if (created.length === 0) return results;
+      const [, existing, outcome] = await Promise.all([
+        redis.watch(...guarded),
+        scripts.ecatFindDuplicates(guarded.length, ...guarded),
+        multi.exec(),
+      ]);
+      if (outcome === null) {
+        guarded.forEach((key, i) => {
+          const id = existing[i];
+          if (id !== null && id !== undefined) holders.set(key, id);
+        });
+        continue;
+      }
+      // A step that fails inside EXEC does not undo the others (a job script, or a key of the
+      // wrong type): take the records back out, so no request stays queued without its job. A
+      // record whose own step was refused wrote nothing, and withdrawing it changes nothing. A
+      // job left without its record finds no request when it runs and does nothing.
+      const failed = outcome.find(([error]) => error !== null)?.[0];
+      if (failed) {
+        await Promise.all(
+          created.map((record) => scripts.ecatWithdrawRequest(...withdrawArgs(keys, record))),
+        );
+        throw failed;
+      }
+      return results;
+    }
+  };
+}

@@ -1,0 +1,63 @@
+// Where a request lives in Redis: the names of its keys, how a record is filed in the indexes, and
+// its JSON. The Lua scripts take these keys in KEYS, so each script names everything it touches.
+import {
+  isOutstanding,
+  type RequestRecord,
+  type RequestStatus,
+} from '../../../domain/request/record.ts';
+
+export type ListFilter = RequestStatus | 'outstanding' | 'all';
+
+export interface RequestKeys {
+  record(id: string): string;
+  index(filter: ListFilter): string;
+  /** Outstanding requests of one environment and urgency, for the metrics. */
+  group(environment: string, urgency: string): string;
+  /** Outstanding requests scored by earliest test date (YYYYMMDD): overdue is a range count. */
+  byTestDate: string;
+  /** Emails sent and failed, counted where every process can see them. */
+  counters: string;
+  duplicate(dosServiceId: string, environment: string): string;
+}
+
+export function requestKeys(prefix: string): RequestKeys {
+  return {
+    record: (id) => `${prefix}:request:${id}`,
+    index: (filter) => `${prefix}:requests:${filter}`,
+    group: (environment, urgency) => `${prefix}:requests:outstanding:${environment}:${urgency}`,
+    byTestDate: `${prefix}:requests:outstanding:by-test-date`,
+    counters: `${prefix}:counters`,
+    duplicate: (dosServiceId, environment) => `${prefix}:open:${dosServiceId}:${environment}`,
+  };
+}
+
+export function testDateScore(date: string): number {
+  return Number(date.replaceAll('-', ''));
+}
+
+/** The keys one record is filed under whatever its status, in the order the scripts take them. */
+export function recordPlaces(keys: RequestKeys, record: RequestRecord) {
+  const { dosServiceId, environment } = record.request;
+  return {
+    record: keys.record(record.id),
+    all: keys.index('all'),
+    outstanding: keys.index('outstanding'),
+    group: keys.group(environment, record.urgency.level),
+    byTestDate: keys.byTestDate,
+    duplicate: keys.duplicate(dosServiceId, environment),
+  };
+}
+
+/** How a record is filed: its scores (acceptance time, earliest test date or ''), and whether it
+ * is outstanding ('1') or not ('0'), as the scripts take them in ARGV. */
+export function recordFiling(record: RequestRecord) {
+  return {
+    createdAt: String(Date.parse(record.createdAt)),
+    testDate: record.earliestTestDate ? String(testDateScore(record.earliestTestDate)) : '',
+    outstanding: isOutstanding(record.status) ? '1' : '0',
+  };
+}
+
+export function parseRecord(json: string | null): RequestRecord | undefined {
+  return json === null ? undefined : (JSON.parse(json) as RequestRecord);
+}

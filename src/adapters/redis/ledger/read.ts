@@ -1,0 +1,49 @@
+// Reading requests: one record, a page of an index, and the counts the dashboard and metrics show.
+// Plain reads, no scripts: a page is read from its index, then its records in one MGET.
+import type { Redis } from '../connection.ts';
+import { parseRecord, testDateScore, type ListFilter, type RequestKeys } from './keys.ts';
+import type { RequestRecord } from '../../../domain/request/record.ts';
+
+export interface RequestPage {
+  items: RequestRecord[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+  total: number;
+}
+
+export function createReads(redis: Redis, keys: RequestKeys) {
+  return {
+    get: async (id: string): Promise<RequestRecord | undefined> => {
+      return parseRecord(await redis.get(keys.record(id)));
+    },
+    count: async (filter: ListFilter): Promise<number> => {
+      return redis.zcard(keys.index(filter));
+    },
+    overdueIds: async (today: string): Promise<string[]> => {
+      return redis.zrangebyscore(keys.byTestDate, '-inf', String(testDateScore(today)));
+    },
+    countGroup: async (environment: string, urgency: string): Promise<number> => {
+      return redis.zcard(keys.group(environment, urgency));
+    },
+    counters: async (): Promise<{ sent: number; failed: number }> => {
+      const values = await redis.hmget(keys.counters, 'sent', 'failed');
+      return { sent: Number(values[0] ?? 0), failed: Number(values[1] ?? 0) };
+    },
+    list: async (
+      filter: ListFilter,
+      options: { limit?: number; cursor?: string } = {},
+    ): Promise<RequestPage> => {
+      const limit = Math.max(1, Math.min(options.limit ?? 50, 500));
+      const offset = Math.max(0, Number.parseInt(options.cursor ?? '0', 10) || 0);
+      const index = keys.index(filter);
+      const [ids, total] = await Promise.all([
+        redis.zrange(index, String(offset), String(offset + limit - 1)),
+        redis.zcard(index),
+      ]);
+      const documents = ids.length === 0 ? [] : await redis.mget(ids.map((id) => keys.record(id)));
+      const items = documents.map(parseRecord).filter((r): r is RequestRecord => r !== undefined);
+      const next = offset + ids.length;
+      return { items, total, ...(next < total ? { nextCursor: String(next) } : {}) };
+    },
+  };
+}

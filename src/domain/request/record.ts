@@ -1,0 +1,67 @@
+// The request record: what ecat keeps about a request from acceptance until it is configured,
+// including its history. Status names and "outstanding" are fixed by CONTRACT.md ("Statuses").
+import type { AssessedRequest } from '../../use-cases/assess.ts';
+import type { IsoDate } from '../dates.ts';
+
+export const REQUEST_STATUSES = ['queued', 'sent', 'configured', 'failed', 'cancelled'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export const OUTSTANDING_STATUSES: readonly RequestStatus[] = ['queued', 'sent', 'failed'];
+
+export function isOutstanding(status: RequestStatus): boolean {
+  return OUTSTANDING_STATUSES.includes(status);
+}
+
+/** Which status changes are allowed; anything else is refused (HTTP 409, CLI exit 1). */
+const TRANSITIONS: Record<RequestStatus, readonly RequestStatus[]> = {
+  queued: ['sent', 'failed', 'configured', 'cancelled'],
+  sent: ['configured', 'cancelled', 'failed'],
+  failed: ['queued', 'configured', 'cancelled'],
+  configured: [],
+  cancelled: [],
+};
+
+export function canTransition(from: RequestStatus, to: RequestStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export interface HistoryEntry {
+  /** ISO 8601 instant. */
+  at: string;
+  /** The status after this event (unchanged for events such as a chaser or a re-check). */
+  status: RequestStatus;
+  /** What happened: 'queued', 'sent', 'failed', 'configured', 'cancelled', 'retry', 'chaser', 'overdue', … */
+  event: string;
+  /** In words, for people: "accepted by smtp.example: 250 OK id=…", "550 mailbox unavailable". */
+  reason: string;
+  /** Facts worth keeping: SMTP code and response, Message-ID, who confirmed, template version. */
+  details?: Record<string, string | number | boolean>;
+}
+
+export interface RequestRecord extends AssessedRequest {
+  /** `req-<uuid>`: never all digits and no colon, so it is a valid BullMQ job id base. */
+  id: string;
+  status: RequestStatus;
+  /** Fixed at acceptance, so every send of this request carries the same Message-ID. */
+  messageId: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The earliest proposed test date, when given: drives overdue and chasers. */
+  earliestTestDate?: IsoDate;
+  overdue: boolean;
+  history: HistoryEntry[];
+}
+
+/** CONTRACT.md: outstanding and its earliest test date has come (London's today). */
+export function isOverdue(record: RequestRecord, today: IsoDate): boolean {
+  return (
+    isOutstanding(record.status) &&
+    record.earliestTestDate !== undefined &&
+    record.earliestTestDate <= today
+  );
+}
+
+/** The record as users see it: `overdue` derived at reading time, so it is never stale. */
+export function presentRecord(record: RequestRecord, today: IsoDate): RequestRecord {
+  return { ...record, overdue: record.overdue || isOverdue(record, today) };
+}

@@ -1,0 +1,29 @@
+// The one path for a status change by hand (CLI and API alike): the change itself, then the
+// request's reminder taken off the queue once the request is no longer outstanding, so the
+// dashboard does not show a chaser that can only come to nothing.
+import type { Queue } from 'bullmq';
+import { removeChaser } from '../adapters/queues/follow-up-jobs.ts';
+import { isOutstanding, type RequestStatus } from '../domain/request/record.ts';
+import type { RequestStore, TransitionResult } from '../adapters/redis/ledger/request-ledger.ts';
+
+export interface ChangeByHandDeps {
+  store: RequestStore;
+  queue: Queue;
+}
+
+export async function changeStatusByHand(
+  deps: ChangeByHandDeps,
+  change: { id: string; to: RequestStatus; event: string; reason: string; by: string },
+): Promise<TransitionResult> {
+  const result = await deps.store.transition(change.id, change.to, {
+    event: change.event,
+    reason: change.reason,
+    details: { by: change.by },
+  });
+  // The status is what counts and it has changed: a chaser left behind checks the status when it
+  // runs and sends nothing, so failing to remove it must not turn this change into an error.
+  if (result.ok && !isOutstanding(change.to)) {
+    await removeChaser(deps.queue, change.id).catch(() => undefined);
+  }
+  return result;
+}

@@ -1,0 +1,178 @@
+// The catalogue check (a repeating job): asks the BaRS proxy about each outstanding request whose
+// email has gone, each at its own pace (schedule.ts). A CapabilityStatement makes it `configured`
+// (by: catalogue) and queues the "you are live" notice; 404 PROXY_NOT_FOUND changes nothing; 429
+// pauses that environment for Retry-After; any other failure is logged and asked again later.
+import type { Job } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { renderConfiguredEmail } from '../../adapters/mail/follow-up-emails.ts';
+import { withRefusedCopies } from '../../adapters/mail/transport.ts';
+import type { CatalogueAnswer, CatalogueClient } from '../../adapters/bars-proxy/proxy-client.ts';
+import { londonDate } from '../../domain/dates.ts';
+import type { RequestRecord } from '../../domain/request/record.ts';
+import { sendFromJob } from './chaser.ts';
+import { followUpKeys, type FollowUpDeps } from './deps.ts';
+import {
+  addConfiguredNotice,
+  CATALOGUE_CHECK_JOB,
+  removeChaser,
+  type NoticeJobData,
+} from '../../adapters/queues/follow-up-jobs.ts';
+import { catalogueCheckIntervalMs, isCatalogueCheckDue } from '../../domain/follow-up-schedule.ts';
+import { withSweepLock } from '../../adapters/redis/sweep-lock.ts';
+
+/** Bounds one sweep's work; whatever is left is due again at the next sweep a minute later. */
+export const MAX_CHECKS_PER_SWEEP = 60;
+
+export type CatalogueSweepResult = Record<CatalogueAnswer['kind'] | 'skipped', string[]>;
+
+/** Outstanding requests whose email has gone (the BaRS team cannot act before), by environment. */
+async function candidates(deps: FollowUpDeps): Promise<RequestRecord[]> {
+  const found: RequestRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.list('outstanding', { limit: 500, cursor });
+    found.push(
+      ...page.items.filter(
+        (record) =>
+          (record.status === 'sent' || record.status === 'failed') &&
+          deps.catalogue[record.request.environment] !== undefined,
+      ),
+    );
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return found;
+}
+
+async function confirm(
+  record: RequestRecord,
+  client: CatalogueClient,
+  answer: Extract<CatalogueAnswer, { kind: 'live' }>,
+  deps: FollowUpDeps,
+): Promise<boolean> {
+  const moved = await deps.store.transition(
+    record.id,
+    'configured',
+    {
+      event: 'configured',
+      reason: `confirmed in the BaRS Endpoint Catalogue (${client.environment}): ${answer.detail}`,
+      details: { by: 'catalogue', environment: client.environment },
+    },
+    { overdue: false },
+  );
+  if (!moved.ok) return false;
+  // Its own job, so a mail server that is down delays the notice but never repeats the check.
+  await addConfiguredNotice(deps.queue, record.id);
+  await removeChaser(deps.queue, record.id);
+  return true;
+}
+
+export async function sweepCatalogue(
+  deps: FollowUpDeps,
+): Promise<CatalogueSweepResult | undefined> {
+  const keys = followUpKeys(deps.prefix);
+  return withSweepLock(deps.redis, keys.lock(CATALOGUE_CHECK_JOB), 10 * 60_000, async () => {
+    const result: CatalogueSweepResult = {
+      live: [],
+      absent: [],
+      throttled: [],
+      unavailable: [],
+      skipped: [],
+    };
+    const now = deps.now();
+    const today = londonDate(now);
+    const checked = await deps.redis.hgetall(keys.catalogueChecked);
+    const outstanding = await candidates(deps);
+    // Requests confirmed or cancelled by other means leave their check time behind: drop it.
+    const current = new Set(outstanding.map((record) => record.id));
+    const gone = Object.keys(checked).filter((id) => !current.has(id));
+    if (gone.length > 0) await deps.redis.hdel(keys.catalogueChecked, ...gone);
+    const due = outstanding
+      .filter((record) =>
+        isCatalogueCheckDue(
+          checked[record.id],
+          catalogueCheckIntervalMs(record.earliestTestDate, today, deps.calendar),
+          now,
+        ),
+      )
+      // Nearest testing first: they matter most if a sweep cannot ask about everyone.
+      .sort((a, b) => (a.earliestTestDate ?? '9999').localeCompare(b.earliestTestDate ?? '9999'))
+      .slice(0, MAX_CHECKS_PER_SWEEP);
+
+    const stopped = new Set<string>();
+    for (const environment of Object.keys(deps.catalogue)) {
+      if ((await deps.redis.exists(keys.cataloguePaused(environment))) === 1) {
+        stopped.add(environment);
+      }
+    }
+    const correlationId = randomUUID();
+    for (const record of due) {
+      const environment = record.request.environment;
+      const client = deps.catalogue[environment];
+      if (!client || stopped.has(environment)) {
+        result.skipped.push(record.id);
+        continue;
+      }
+      await deps.catalogueLimiter.take();
+      const answer = await client.lookup(record.request.dosServiceId, correlationId);
+      result[answer.kind].push(record.id);
+      if (answer.kind === 'throttled') {
+        await deps.redis.set(
+          keys.cataloguePaused(environment),
+          '1',
+          'PX',
+          answer.retryAfterMs || 1,
+        );
+        stopped.add(environment);
+        deps.log.warn(
+          `BaRS proxy (${environment}): ${answer.detail}; pausing ${answer.retryAfterMs} ms`,
+        );
+        continue;
+      }
+      await deps.redis.hset(keys.catalogueChecked, record.id, now.toISOString());
+      if (answer.kind === 'live') {
+        if (await confirm(record, client, answer, deps)) {
+          await deps.redis.hdel(keys.catalogueChecked, record.id);
+        }
+      } else if (answer.kind === 'unavailable') {
+        deps.log.warn(
+          { requestId: record.id, correlationId },
+          `BaRS proxy (${environment}) check failed, will ask again later: ${answer.detail}`,
+        );
+        // The proxy itself is out of reach: asking about the others now would fail the same way.
+        if (!answer.reachable) stopped.add(environment);
+      }
+    }
+    return result;
+  });
+}
+
+/** The "you are live" email, to the requester alone, once per request. */
+export async function runConfiguredNotice(
+  job: Job<NoticeJobData>,
+  deps: FollowUpDeps,
+): Promise<string> {
+  const record = await deps.store.get(job.data.requestId);
+  if (!record) return 'skipped: no such request';
+  if (record.status !== 'configured') return `skipped: the request is ${record.status}`;
+  if (record.history.some((entry) => entry.event === 'configured-notice')) {
+    return 'skipped: the requester was told already';
+  }
+  const confirmedAt = [...record.history].reverse().find((entry) => entry.event === 'configured');
+  const email = renderConfiguredEmail(
+    record,
+    new Date(confirmedAt?.at ?? record.updatedAt),
+    deps.mail,
+    deps.renderer,
+  );
+  const receipt = await sendFromJob(job, email, record.id, 'configured-notice', deps);
+  await deps.store.note(record.id, {
+    event: 'configured-notice',
+    // To the requester alone today; a Cc added later would have its refusal said here too.
+    reason: withRefusedCopies(
+      `the requester was told the service is live in the catalogue: ${receipt.response}`,
+      receipt,
+    ),
+    details: { messageId: email.messageId, template: email.headers['X-Ecat-Template'] ?? '' },
+  });
+  return receipt.response;
+}

@@ -1,0 +1,125 @@
+// Intake: the one path every entrance (CLI, HTTP API, form, CSV import) uses to accept a request:
+// assess → duplicate check → record + enqueue, written together so a request is either fully
+// accepted or not there at all.
+import type { Queue } from 'bullmq';
+import type { ChainableCommander } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { assessRequest, type AssessDeps, type Assessment } from './assess.ts';
+import type { CareConnectFinding } from '../domain/careconnect/finding.ts';
+import { messageIdFor } from '../adapters/mail/render.ts';
+import { addChaserToTransaction } from '../adapters/queues/follow-up-jobs.ts';
+import type { ChaserSettings } from '../domain/follow-up-schedule.ts';
+import { addSendJobToTransaction, type RetryPolicy } from '../adapters/queues/queues.ts';
+import type { RequestRecord } from '../domain/request/record.ts';
+import type { RequestStore } from '../adapters/redis/ledger/request-ledger.ts';
+import type { ConfigurationRequest, FieldError } from '../domain/request/schema.ts';
+import type { Urgency } from '../domain/urgency.ts';
+
+export type IntakeResult =
+  | {
+      outcome: 'accepted';
+      id: string;
+      status: 'queued';
+      urgency: Urgency;
+      careConnect: CareConnectFinding;
+      warnings: string[];
+    }
+  | Extract<Assessment, { outcome: 'invalid' }>
+  | Extract<Assessment, { outcome: 'refused' }>
+  /** An outstanding request for the same dosServiceId and environment exists (HTTP 409). */
+  | { outcome: 'duplicate'; existingId: string; errors: FieldError[] };
+
+export interface IntakeDeps extends AssessDeps {
+  store: RequestStore;
+  queue: Queue;
+  retry: RetryPolicy;
+  mailFrom: string;
+  /** Who or what accepted it, for the history ("cli", "api", "form", "import"). */
+  channel?: string;
+  /** When set, a request with test dates gets its chaser job in the same transaction. */
+  chaser?: ChaserSettings;
+}
+
+export type AcceptedAssessment = Extract<Assessment, { outcome: 'accepted' }>;
+
+/** The record a freshly accepted request starts as: queued, with its Message-ID fixed. */
+export function newRequestRecord(
+  assessment: AcceptedAssessment,
+  deps: Pick<IntakeDeps, 'now' | 'mailFrom' | 'channel'>,
+): RequestRecord {
+  const { request, urgency, careConnect, warnings } = assessment;
+  const id = `req-${randomUUID()}`;
+  const at = deps.now().toISOString();
+  return {
+    id,
+    request,
+    urgency,
+    careConnect,
+    warnings,
+    status: 'queued',
+    messageId: messageIdFor(id, deps.mailFrom),
+    createdAt: at,
+    updatedAt: at,
+    ...(request.testDates ? { earliestTestDate: request.testDates.from } : {}),
+    overdue: false,
+    history: [
+      {
+        at,
+        status: 'queued',
+        event: 'queued',
+        reason: `accepted${deps.channel ? ` through ${deps.channel}` : ''}: urgency ${urgency.level} (${urgency.reason}); CareConnect ${careConnect.status}`,
+      },
+    ],
+  };
+}
+
+/** The jobs that land with a new record, inside its MULTI: the send job, and any chaser. */
+export async function addRecordJobs(
+  multi: ChainableCommander,
+  record: RequestRecord,
+  deps: IntakeDeps,
+): Promise<void> {
+  const { request, urgency } = record;
+  await addSendJobToTransaction(
+    deps.queue,
+    multi,
+    {
+      requestId: record.id,
+      dosServiceId: request.dosServiceId,
+      environment: request.environment,
+      urgency: urgency.level,
+    },
+    deps.retry,
+  );
+  if (deps.chaser) {
+    await addChaserToTransaction(deps.queue, multi, record, deps.calendar, deps.chaser, deps.now());
+  }
+}
+
+export function duplicateOf(
+  request: Pick<ConfigurationRequest, 'dosServiceId' | 'environment'>,
+  existingId: string,
+): Extract<IntakeResult, { outcome: 'duplicate' }> {
+  return {
+    outcome: 'duplicate',
+    existingId,
+    errors: [
+      {
+        path: 'dosServiceId',
+        message: `an outstanding ${request.environment} request for DoS service ${request.dosServiceId} exists already: ${existingId}`,
+      },
+    ],
+  };
+}
+
+export async function submitRequest(input: unknown, deps: IntakeDeps): Promise<IntakeResult> {
+  const assessment = await assessRequest(input, deps);
+  if (assessment.outcome !== 'accepted') return assessment;
+  const { request, urgency, careConnect, warnings } = assessment;
+  const record = newRequestRecord(assessment, deps);
+
+  // Redis away: the store throws DependencyUnavailableError, and each entrance maps it.
+  const created = await deps.store.create(record, (multi) => addRecordJobs(multi, record, deps));
+  if (!created.ok) return duplicateOf(request, created.existingId);
+  return { outcome: 'accepted', id: record.id, status: 'queued', urgency, careConnect, warnings };
+}

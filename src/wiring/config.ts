@@ -1,0 +1,243 @@
+// Configuration: every environment variable ecat reads, read once at start and validated here.
+// Nothing else in the code reads process.env (STYLE.md).
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { EcatError } from '../domain/errors.ts';
+
+/**
+ * The files ecat ships (config/, templates/) are found from the package, not the working
+ * directory, so `ecat` runs from any folder; a variable that names a file is read as given.
+ */
+export function packagePath(relative: string): string {
+  return fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+}
+
+const optionalText = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+  z.string().trim().optional(),
+);
+
+function urlWithProtocols(protocols: string[]) {
+  return z
+    .string()
+    .trim()
+    .refine(
+      (text) => {
+        try {
+          const url = new URL(text);
+          // 'redis:/user:pw@host' parses, as a path with no host: refused, not half-read.
+          return protocols.includes(url.protocol) && url.host !== '';
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting ${protocols.map((p) => `${p}//`).join(' or ')} and naming a host`,
+    );
+}
+
+const optionalUrl = (protocols: string[]) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    urlWithProtocols(protocols).optional(),
+  );
+
+const wholeNumber = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    (value) => (value === undefined || value === '' ? String(fallback) : value),
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`),
+  );
+
+const withDefault = (fallback: string) =>
+  z.preprocess(
+    (value) => (value === undefined || value === '' ? fallback : value),
+    z.string().trim().min(1),
+  );
+
+const emailAddress = (fallback: string) =>
+  withDefault(fallback).refine(
+    (text) => /^[^\r\n]*<?[^\s<>@]+@[^\s<>@]+>?$/.test(text),
+    'must be an email address, optionally with a display name ("ecat <ecat@example.nhs.uk>")',
+  );
+
+const envSchema = z.object({
+  REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  QUEUE_PREFIX: withDefault('ecat').refine(
+    (text) => /^[A-Za-z0-9_-]+$/.test(text),
+    'must be letters, digits, _ or -',
+  ),
+  SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
+  OUTBOX_DIR: withDefault('var/outbox'),
+  MAIL_FROM: emailAddress('ecat <ecat@localhost>'),
+  MAIL_TO: emailAddress('england.bookingandreferralstandard@nhs.net'),
+  DIRECTORY_URL_INT: optionalUrl(['https:', 'http:']),
+  DIRECTORY_URL_PROD: optionalUrl(['https:', 'http:']),
+  DIRECTORY_FILE: withDefault(packagePath('config/directory.json')),
+  DIRECTORY_TIMEOUT_MS: wholeNumber(5000, 100, 60_000),
+  CATALOGUE_URL_INT: optionalUrl(['https:', 'http:']),
+  CATALOGUE_URL_PROD: optionalUrl(['https:', 'http:']),
+  APIM_ACCESS_TOKEN: optionalText,
+  APIM_API_KEY: optionalText,
+  APIM_PRIVATE_KEY_FILE: optionalText,
+  APIM_KEY_ID: optionalText,
+  APIM_TOKEN_URL: optionalUrl(['https:', 'http:']),
+  BANK_HOLIDAYS_FILE: withDefault(packagePath('config/bank-holidays.json')),
+  URGENT_MAX_WORKING_DAYS: wholeNumber(5, 0, 100),
+  HIGH_MAX_WORKING_DAYS: wholeNumber(15, 0, 365),
+  CHASER_WORKING_DAYS_URGENT: wholeNumber(3, 0, 60),
+  CHASER_WORKING_DAYS_ROUTINE: wholeNumber(5, 0, 60),
+  WORKER_CONCURRENCY: wholeNumber(4, 1, 64),
+  PORT: wholeNumber(3000, 0, 65_535),
+  HOST: optionalText,
+  API_TOKEN: optionalText,
+  ADMIN_PASSWORD: optionalText,
+  METRICS_TOKEN: optionalText,
+  HTTP_HEADERS_TIMEOUT_MS: wholeNumber(10_000, 1000, 600_000),
+  HTTP_REQUEST_TIMEOUT_MS: wholeNumber(30_000, 1000, 600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: wholeNumber(5000, 1000, 600_000),
+  HTTP_MAX_CONNECTIONS: wholeNumber(256, 1, 100_000),
+  LOG_LEVEL: z
+    .preprocess(
+      (value) => (value === undefined || value === '' ? 'info' : value),
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    )
+    .optional(),
+});
+
+import type { Environment } from '../domain/request/schema.ts';
+
+export interface Config {
+  redis: {
+    url: string;
+    /** False when REDIS_URL is unset: `ecat start` may then launch a private redis-server. */
+    explicit: boolean;
+  };
+  queuePrefix: string;
+  mail: { smtpUrl?: string; outboxDir: string; from: string; to: string };
+  directory: {
+    urls: Partial<Record<Environment, string>>;
+    snapshotFile: string;
+    timeoutMs: number;
+  };
+  catalogue: { urls: Partial<Record<Environment, string>> };
+  /** API Management credentials, for the DoS Search API and the BaRS proxy alike. */
+  apim: {
+    accessToken?: string;
+    apiKey?: string;
+    privateKeyFile?: string;
+    keyId?: string;
+    tokenUrl?: string;
+  };
+  bankHolidaysFile: string;
+  urgency: { urgentMaxWorkingDays: number; highMaxWorkingDays: number };
+  chaser: { workingDaysBeforeUrgent: number; workingDaysBeforeRoutine: number };
+  worker: { concurrency: number };
+  http: {
+    port: number;
+    host?: string;
+    apiToken?: string;
+    adminPassword?: string;
+    metricsToken?: string;
+    /** Slow or idle clients are cut off at these limits, so they cannot hold the server. */
+    limits: {
+      headersTimeoutMs: number;
+      requestTimeoutMs: number;
+      keepAliveTimeoutMs: number;
+      maxConnections: number;
+    };
+  };
+  logLevel: string;
+}
+
+/** Bad configuration: its message is one line naming the variable, fit to print as it is. */
+export class ConfigError extends EcatError {
+  override readonly name = 'ConfigError';
+  override readonly kind = 'invalid';
+  override readonly retryable = false;
+}
+
+// Secrets are never printed (issue: a bad REDIS_URL was echoed with its password).
+const SECRET_VARIABLES = new Set([
+  'API_TOKEN',
+  'ADMIN_PASSWORD',
+  'METRICS_TOKEN',
+  'APIM_ACCESS_TOKEN',
+  'APIM_API_KEY',
+]);
+
+/** A URL-ish text with whatever stands before its last `@` (user, password) replaced by ***. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/*)?.*@/i, '$1***@');
+}
+
+/** The rejected value as an error may show it: never a secret, never a URL's credentials. */
+function shownValue(variable: string, value: string | undefined): string {
+  if (value === undefined || SECRET_VARIABLES.has(variable)) return '';
+  return ` (got '${/_URL(_|$)/.test(variable) ? withoutCredentials(value) : value}')`;
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'configuration');
+    const shown = shownValue(variable, env[variable]);
+    throw new ConfigError(`${variable} ${issue?.message ?? 'is not valid'}${shown}`);
+  }
+  const e = parsed.data;
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS must be at most HTTP_REQUEST_TIMEOUT_MS (${e.HTTP_REQUEST_TIMEOUT_MS})`,
+    );
+  }
+  if (e.HIGH_MAX_WORKING_DAYS < e.URGENT_MAX_WORKING_DAYS) {
+    throw new ConfigError(
+      `HIGH_MAX_WORKING_DAYS must be at least URGENT_MAX_WORKING_DAYS (${e.URGENT_MAX_WORKING_DAYS})`,
+    );
+  }
+  return {
+    redis: { url: e.REDIS_URL ?? 'redis://127.0.0.1:6379', explicit: e.REDIS_URL !== undefined },
+    queuePrefix: e.QUEUE_PREFIX,
+    mail: { smtpUrl: e.SMTP_URL, outboxDir: e.OUTBOX_DIR, from: e.MAIL_FROM, to: e.MAIL_TO },
+    directory: {
+      urls: { INT: e.DIRECTORY_URL_INT, PROD: e.DIRECTORY_URL_PROD },
+      snapshotFile: e.DIRECTORY_FILE,
+      timeoutMs: e.DIRECTORY_TIMEOUT_MS,
+    },
+    catalogue: { urls: { INT: e.CATALOGUE_URL_INT, PROD: e.CATALOGUE_URL_PROD } },
+    apim: {
+      accessToken: e.APIM_ACCESS_TOKEN,
+      apiKey: e.APIM_API_KEY,
+      privateKeyFile: e.APIM_PRIVATE_KEY_FILE,
+      keyId: e.APIM_KEY_ID,
+      tokenUrl: e.APIM_TOKEN_URL,
+    },
+    bankHolidaysFile: e.BANK_HOLIDAYS_FILE,
+    urgency: {
+      urgentMaxWorkingDays: e.URGENT_MAX_WORKING_DAYS,
+      highMaxWorkingDays: e.HIGH_MAX_WORKING_DAYS,
+    },
+    chaser: {
+      workingDaysBeforeUrgent: e.CHASER_WORKING_DAYS_URGENT,
+      workingDaysBeforeRoutine: e.CHASER_WORKING_DAYS_ROUTINE,
+    },
+    worker: { concurrency: e.WORKER_CONCURRENCY },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      apiToken: e.API_TOKEN,
+      adminPassword: e.ADMIN_PASSWORD,
+      metricsToken: e.METRICS_TOKEN,
+      limits: {
+        headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+        keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        maxConnections: e.HTTP_MAX_CONNECTIONS,
+      },
+    },
+    logLevel: e.LOG_LEVEL ?? 'info',
+  };
+}

@@ -1,0 +1,56 @@
+// Builds the follow-up jobs' dependencies from a runtime and registers the repeating sweeps: the
+// worker's side of closing the loop, wired in one place (runtime.ts calls this).
+import type { Logger } from 'pino';
+import { createCatalogue, describeCatalogue } from '../adapters/bars-proxy/create-catalogue.ts';
+import type { Mailer } from '../adapters/mail/transport.ts';
+import { createRateLimiter } from '../use-cases/rate-limiter.ts';
+import type { Runtime } from './runtime.ts';
+import type { FollowUpDeps } from '../use-cases/follow-ups/deps.ts';
+import { followUpHandlers, type FollowUpHandlers } from '../use-cases/follow-ups/handlers.ts';
+import { ensureFollowUpSchedulers } from '../adapters/queues/follow-up-jobs.ts';
+
+/** API-M's own limits are per application; a sweep stays well under them. */
+const CATALOGUE_REQUESTS_PER_SECOND = 5;
+
+export interface FollowUps {
+  deps: FollowUpDeps;
+  handlers: FollowUpHandlers;
+  /** Settles when the sweeps are registered (failures are logged, never thrown). */
+  ready: Promise<void>;
+}
+
+export function createFollowUps(
+  runtime: Pick<Runtime, 'config' | 'foundation' | 'redis' | 'queue' | 'followUpQueue' | 'store'>,
+  mailer: Mailer,
+  log: Logger,
+): FollowUps {
+  const { config, foundation } = runtime;
+  const catalogue = createCatalogue(config.catalogue, foundation.apim, foundation.now);
+  const deps: FollowUpDeps = {
+    store: runtime.store,
+    queue: runtime.queue,
+    redis: runtime.redis,
+    prefix: config.queuePrefix,
+    mailer,
+    renderer: foundation.renderer,
+    mail: { from: config.mail.from, to: config.mail.to },
+    calendar: foundation.calendar,
+    chaser: config.chaser,
+    catalogue,
+    catalogueLimiter: createRateLimiter(CATALOGUE_REQUESTS_PER_SECOND),
+    now: foundation.now,
+    log,
+  };
+  const ready = ensureFollowUpSchedulers(runtime.followUpQueue, {
+    catalogue: Object.keys(catalogue).length > 0,
+    mailQueue: runtime.queue,
+  }).then(
+    () => {
+      log.info(`follow-ups: chasers, overdue sweep; ${describeCatalogue(catalogue)}`);
+    },
+    (error: unknown) => {
+      log.error({ err: String(error) }, 'follow-up sweeps not registered');
+    },
+  );
+  return { deps, handlers: followUpHandlers(deps), ready };
+}

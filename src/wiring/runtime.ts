@@ -1,0 +1,150 @@
+// Wiring for the commands that need Redis: the foundation plus the command connection, the queue,
+// the record store and, for the worker, the mailer. Built from configuration once.
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { createFoundation, systemClock, type Clock, type Foundation } from './foundation.ts';
+import type { Config } from './config.ts';
+import { createMailer } from '../adapters/mail/transport.ts';
+import { createFollowUps } from './follow-ups.ts';
+import type { IntakeDeps } from '../use-cases/submit.ts';
+import {
+  createQueue,
+  DEFAULT_RETRY,
+  FOLLOW_UP_QUEUE_NAME,
+  type RetryPolicy,
+} from '../adapters/queues/queues.ts';
+import {
+  closeWithin,
+  createFollowUpWorker,
+  createSendWorker,
+  type WorkerOptions,
+} from '../adapters/queues/workers.ts';
+import {
+  connectCommandRedis,
+  createWorkerRedis,
+  keepScriptsCached,
+  onRedis,
+  type Redis,
+} from '../adapters/redis/connection.ts';
+import { createRequestStore, type RequestStore } from '../adapters/redis/ledger/request-ledger.ts';
+
+export interface Runtime {
+  config: Config;
+  foundation: Foundation;
+  redis: Redis;
+  /** The mail queue: request emails, reminders, notices. */
+  queue: Queue;
+  /** The follow-up queue: the repeating sweeps and checks. */
+  followUpQueue: Queue;
+  store: RequestStore;
+  retry: RetryPolicy;
+  intakeDeps(channel: string): IntakeDeps;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(
+  config: Config,
+  options: { now?: Clock; retry?: RetryPolicy } = {},
+): Promise<Runtime> {
+  const now = options.now ?? systemClock;
+  const foundation = await createFoundation(config, now);
+  const redis = await connectCommandRedis(config.redis.url);
+  const queue = createQueue(redis, config.queuePrefix);
+  const followUpQueue = createQueue(redis, config.queuePrefix, FOLLOW_UP_QUEUE_NAME);
+  // The store defines its scripts on the connection now, so they are cached with the queues'.
+  const store = createRequestStore(redis, config.queuePrefix, now);
+  try {
+    await onRedis(redis, async () => {
+      // The queue's Lua scripts must be on the connection before intake builds its first MULTI.
+      await Promise.all([queue.waitUntilReady(), followUpQueue.waitUntilReady()]);
+      // Failures after start reach the next command that needs Redis; nothing to report here.
+      await keepScriptsCached(redis, () => undefined);
+    });
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  const retry = options.retry ?? DEFAULT_RETRY;
+  return {
+    config,
+    foundation,
+    redis,
+    queue,
+    followUpQueue,
+    store,
+    retry,
+    intakeDeps: (channel) => ({
+      ...foundation,
+      store,
+      queue,
+      retry,
+      mailFrom: config.mail.from,
+      chaser: config.chaser,
+      channel,
+    }),
+    async close() {
+      await Promise.all([queue.close(), followUpQueue.close()]);
+      redis.disconnect();
+    },
+  };
+}
+
+export interface RunningWorker {
+  /** Finishes the job in hand (up to `graceMs`), then closes connections. */
+  stop(graceMs?: number): Promise<boolean>;
+}
+
+export function startWorker(
+  runtime: Runtime,
+  log: Logger,
+  options: Partial<WorkerOptions> = {},
+): RunningWorker {
+  const { config, foundation } = runtime;
+  const connection = createWorkerRedis(config.redis.url);
+  connection.on('error', (error) => {
+    log.warn({ err: error.message }, 'worker Redis connection');
+  });
+  const mailer = createMailer({
+    smtpUrl: config.mail.smtpUrl,
+    outboxDir: config.mail.outboxDir,
+    now: foundation.now,
+    maxConnections: config.worker.concurrency,
+  });
+  const followUps = createFollowUps(runtime, mailer, log);
+  const worker = createSendWorker(
+    connection,
+    {
+      store: runtime.store,
+      directory: foundation.directory,
+      mailer,
+      renderer: foundation.renderer,
+      mail: { from: config.mail.from, to: config.mail.to },
+      log,
+    },
+    { prefix: config.queuePrefix, concurrency: config.worker.concurrency, ...options },
+    followUps.handlers.mail,
+  );
+  const sweeper = createFollowUpWorker(
+    connection,
+    followUps.handlers.sweeps,
+    { prefix: config.queuePrefix },
+    log,
+  );
+  log.info(
+    `worker started: queue ${config.queuePrefix}, concurrency ${config.worker.concurrency}, ` +
+      (mailer.kind === 'smtp' ? 'sending by SMTP' : `writing emails to ${config.mail.outboxDir}/`),
+  );
+  return {
+    async stop(graceMs = 30_000) {
+      await followUps.ready;
+      const closed = await Promise.all([
+        closeWithin(worker, graceMs),
+        closeWithin(sweeper, graceMs),
+      ]);
+      const clean = closed.every(Boolean);
+      await mailer.close();
+      connection.disconnect();
+      return clean;
+    },
+  };
+}
