@@ -2,10 +2,11 @@
 // the posted body, with the send job's options, and nothing else (no validation, record, security
 // hooks or rate limit). Prints its address, then serves until stdin closes, as bench/http-server.ts.
 import Fastify from 'fastify';
-import { createQueue, SEND_JOB } from '../src/adapters/queues/queues.ts';
+import { createQueue } from '../src/adapters/queues/queues.ts';
 import { connectCommandRedis } from '../src/adapters/redis/connection.ts';
 import { RAW_JOB_OPTIONS, rawJobData } from './payload.ts';
 import { serveUntilStdinEnds } from './serve-until-stdin-ends.ts';
+import { SEND_JOB } from '../src/ports/jobs.ts';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = process.env.QUEUE_PREFIX ?? 'ecat-bench-bare';

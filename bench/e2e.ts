@@ -7,9 +7,8 @@ import nodemailer from 'nodemailer';
 import { pino } from 'pino';
 import { loadConfig } from '../src/wiring/config.ts';
 import type { OutgoingEmail } from '../src/domain/email/message.ts';
-import { renderConfigurationEmail } from '../src/adapters/mail/render.ts';
 import { submitRequest } from '../src/use-cases/submit.ts';
-import { createQueue, QUEUE_NAME, SEND_JOB } from '../src/adapters/queues/queues.ts';
+import { createQueue, QUEUE_NAME } from '../src/adapters/queues/queues.ts';
 import { connectCommandRedis, createWorkerRedis } from '../src/adapters/redis/connection.ts';
 import type { RequestRecord } from '../src/domain/request/record.ts';
 import { openRuntime, startWorker } from '../src/wiring/runtime.ts';
@@ -23,6 +22,8 @@ import {
   type SmtpCounter,
 } from './lib.ts';
 import { body, RAW_JOB_OPTIONS, rawJobData } from './payload.ts';
+import { renderConfigurationEmail } from '../src/domain/email/configuration-email.ts';
+import { SEND_JOB } from '../src/ports/jobs.ts';
 
 const PER_SECOND = 10;
 const N = 300; // 30 s at 10 a second

@@ -14,10 +14,10 @@ import type { CliIo } from '../src/adapters/cli/io.ts';
 import { runCli } from '../src/adapters/cli/main.ts';
 import { loadConfig } from '../src/wiring/config.ts';
 import type { OutgoingEmail } from '../src/domain/email/message.ts';
-import { renderConfigurationEmail } from '../src/adapters/mail/render.ts';
 import { submitRequest } from '../src/use-cases/submit.ts';
-import { createQueue, SEND_JOB } from '../src/adapters/queues/queues.ts';
+import { createQueue } from '../src/adapters/queues/queues.ts';
 import { connectCommandRedis } from '../src/adapters/redis/connection.ts';
+import { requestKeys } from '../src/adapters/redis/requests/keys.ts';
 import type { RequestRecord } from '../src/domain/request/record.ts';
 import { openRuntime, startWorker } from '../src/wiring/runtime.ts';
 import {
@@ -42,6 +42,8 @@ import {
   type SmtpCounter,
 } from './lib.ts';
 import { body, CSV_HEADER, csvRow, RAW_JOB_OPTIONS, rawJobData } from './payload.ts';
+import { renderConfigurationEmail } from '../src/domain/email/configuration-email.ts';
+import { SEND_JOB } from '../src/ports/jobs.ts';
 
 const run = promisify(execFile);
 const silent = pino({ level: 'silent' });
@@ -392,6 +394,7 @@ async function pageOf(stored: number): Promise<number> {
   const template = await submitRequest(body(0), deps);
   if (template.outcome !== 'accepted') throw new Error(template.outcome);
   const record = (await runtime.store.get(template.id)) as RequestRecord;
+  const keys = requestKeys(runtime.config.queuePrefix);
   const pipeline = runtime.redis.pipeline();
   for (let i = 1; i < stored; i += 1) {
     const copy = {
@@ -400,8 +403,8 @@ async function pageOf(stored: number): Promise<number> {
       createdAt: new Date(Date.parse(record.createdAt) + i).toISOString(),
       request: { ...record.request, dosServiceId: String(1_000_000_000 + i) },
     };
-    pipeline.set(runtime.store.keys.record(copy.id), JSON.stringify(copy));
-    pipeline.zadd(runtime.store.keys.index('outstanding'), Date.parse(copy.createdAt), copy.id);
+    pipeline.set(keys.record(copy.id), JSON.stringify(copy));
+    pipeline.zadd(keys.index('outstanding'), Date.parse(copy.createdAt), copy.id);
   }
   await pipeline.exec();
   const rounds = 300;

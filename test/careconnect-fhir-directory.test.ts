@@ -4,9 +4,8 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFoundation } from '../src/wiring/foundation.ts';
-import { ApimAuthError, apimCredentialsFromConfig } from '../src/adapters/apim-credentials.ts';
+import { ApimAuthError } from '../src/adapters/apim-credentials.ts';
 import { checkCareConnect } from '../src/use-cases/check-careconnect.ts';
-import { createDirectory } from '../src/adapters/dos-search/create-directory.ts';
 import type { DirectoryQuery } from '../src/ports/directory.ts';
 import {
   createFhirDirectory,
@@ -25,6 +24,8 @@ import {
   schedulingEndpoint as scheduling,
 } from './support/dos-directory.ts';
 import { ecat } from './support/ecat.ts';
+import { apimCredentialsFromConfig } from '../src/wiring/apim-credentials.ts';
+import { createDirectory } from '../src/wiring/directory.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const query: DirectoryQuery = { dosServiceId: '2000072489', odsCode: 'Y02494', environment: 'INT' };

@@ -7,9 +7,7 @@ import type { Bundle, Endpoint, FhirResource, HealthcareService, Organization } 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AssessedRequest } from '../src/use-cases/assess.ts';
 import { catalogueBundle } from '../src/domain/email/catalogue-bundle.ts';
-import { createTemplateRenderer, renderConfigurationEmail } from '../src/adapters/mail/render.ts';
 import { CSV_COLUMNS } from '../src/domain/csv/columns.ts';
 import {
   parseConfigurationRequest,
@@ -18,6 +16,9 @@ import {
 } from '../src/domain/request/schema.ts';
 import { FORM_FIELDS } from '../src/adapters/http/form-fields.ts';
 import { openApiDocument } from '../src/adapters/http/openapi.ts';
+import type { AssessedRequest } from '../src/domain/request/record.ts';
+import { createTemplateRenderer } from '../src/adapters/mail/nunjucks-renderer.ts';
+import { renderConfigurationEmail } from '../src/domain/email/configuration-email.ts';
 
 const require = createRequire(import.meta.url);
 const readJson = (id: string) => JSON.parse(readFileSync(require.resolve(id), 'utf8')) as unknown;

@@ -7,11 +7,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMailer } from '../src/adapters/mail/transport.ts';
 import { sweepCatalogue } from '../src/use-cases/follow-ups/catalogue-check.ts';
-import {
-  CATALOGUE_CHECK_JOB,
-  chaserJobId,
-  OVERDUE_SWEEP_JOB,
-} from '../src/adapters/queues/follow-up-jobs.ts';
+import { chaserJobId } from '../src/adapters/queues/follow-up-jobs.ts';
 import { createFollowUps, type FollowUps } from '../src/wiring/follow-ups.ts';
 import { submitRequest } from '../src/use-cases/submit.ts';
 import type { RequestRecord } from '../src/domain/request/record.ts';
@@ -19,6 +15,7 @@ import { openRuntime, startWorker, type Runtime } from '../src/wiring/runtime.ts
 import { proxyNotFound, statement } from './catalogue-fixtures.ts';
 import { deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
+import { CATALOGUE_CHECK_JOB, OVERDUE_SWEEP_JOB } from '../src/ports/jobs.ts';
 
 const BASE = 'https://int.api.service.nhs.uk/booking-and-referral/FHIR/R4';
 const TOKEN = 'never-log-this-token';

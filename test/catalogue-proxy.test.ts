@@ -2,13 +2,13 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apimCredentialsFromConfig } from '../src/adapters/apim-credentials.ts';
 import {
   createCatalogueClient,
   targetIdentifier,
 } from '../src/adapters/bars-proxy/proxy-client.ts';
-import { ConfigError } from '../src/wiring/config.ts';
 import { proxyNotFound, statement } from './catalogue-fixtures.ts';
+import { apimCredentialsFromConfig } from '../src/wiring/apim-credentials.ts';
+import { ConfigError } from '../src/domain/errors.ts';
 
 const BASE = 'https://int.api.service.nhs.uk/booking-and-referral/FHIR/R4';
 const TOKEN_URL = 'https://int.api.service.nhs.uk/oauth2/token';

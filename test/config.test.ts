@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/wiring/config.ts';
+import { loadConfig } from '../src/wiring/config.ts';
 import { ecat } from './support/ecat.ts';
+import { ConfigError } from '../src/domain/errors.ts';
 
 describe('configuration', () => {
   it('runs on one machine with no variables set', () => {

@@ -1,10 +1,11 @@
 // Intake and the record store on the real Redis: a request is accepted with its record, indexes
 // and job together or not at all; duplicates are answered with the existing id; status changes
 // follow canTransition; listing pages through the indexes.
+import { createRequestStore } from '../src/adapters/redis/requests/redis-request-store.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assessRequest } from '../src/use-cases/assess.ts';
 import { newRequestRecord, submitRequest } from '../src/use-cases/submit.ts';
-import { PRIORITY, QUEUE_NAME, SEND_JOB, sendJobId } from '../src/adapters/queues/queues.ts';
+import { PRIORITY, QUEUE_NAME, sendJobId } from '../src/adapters/queues/queues.ts';
 import { openRuntime, type Runtime } from '../src/wiring/runtime.ts';
 import {
   countKeys,
@@ -16,6 +17,7 @@ import {
   uniquePrefix,
 } from './support/ecat.ts';
 import { FAST_RETRY } from './support/delivery.ts';
+import { SEND_JOB } from '../src/ports/jobs.ts';
 
 const runtimes: Runtime[] = [];
 const prefixes: string[] = [];
@@ -191,15 +193,20 @@ describe('duplicates', () => {
         runtime.intakeDeps('test'),
       ),
     );
+    // A store whose jobs step fails for the second record: INCR on a key that holds text.
+    const failing = records[1]!.id;
+    const store = createRequestStore(
+      runtime.redis,
+      prefix,
+      () => new Date(),
+      (multi, { record }) => {
+        if (record.id === failing) multi.incr(`${prefix}:not-a-number`);
+        return Promise.resolve();
+      },
+    );
     const outcomes = await Promise.allSettled([
-      runtime.store.create(records[0]!, (multi) => Promise.resolve(multi)),
-      runtime.store.createMany(
-        records.slice(1).map((record, i) => ({
-          record,
-          alsoInTransaction: (multi) =>
-            Promise.resolve(i === 0 ? multi.incr(`${prefix}:not-a-number`) : multi),
-        })),
-      ),
+      store.accept({ record: records[0]! }),
+      store.acceptMany(records.slice(1).map((record) => ({ record }))),
     ]);
     // The first goes alone; the other two share a transaction, so they fail together and leave
     // nothing behind.
@@ -212,9 +219,7 @@ describe('duplicates', () => {
     expect(await countKeys(`${prefix}:open`)).toBe(1);
     expect(await runtime.queue.count()).toBe(0);
     // And the store goes on working.
-    expect(await runtime.store.create(records[2]!, (multi) => Promise.resolve(multi))).toEqual({
-      ok: true,
-    });
+    expect(await store.accept({ record: records[2]! })).toEqual({ ok: true });
     expect(await runtime.store.count('all')).toBe(2);
   });
 

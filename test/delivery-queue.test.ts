@@ -2,12 +2,13 @@
 // worker processes on one queue send each of 1,000 requests exactly once, and the sweeps' short
 // retention never trims the mail queue's send jobs.
 import { afterEach, describe, expect, it } from 'vitest';
-import { OVERDUE_SWEEP_JOB, SWEEP_OPTIONS } from '../src/adapters/queues/follow-up-jobs.ts';
+import { SWEEP_OPTIONS } from '../src/adapters/queues/follow-up-jobs.ts';
 import { submitRequest } from '../src/use-cases/submit.ts';
 import { sendJobId } from '../src/adapters/queues/queues.ts';
 import { fixedClock, requestBody, testDatesIn, testEnv } from './support/ecat.ts';
 import { spawnTestWorker, type Child } from './support/child-worker.ts';
 import { useDelivery, until } from './support/delivery.ts';
+import { OVERDUE_SWEEP_JOB } from '../src/ports/jobs.ts';
 
 const delivery = useDelivery();
 

@@ -2,7 +2,6 @@
 // server on loopback (no msw), so what goes on the wire — every header Node's fetch adds too — is
 // what the API's checks see.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apimCredentialsFromConfig } from '../src/adapters/apim-credentials.ts';
 import { getJson, HttpStatusError } from '../src/adapters/dos-search/strict-get.ts';
 import { checkCareConnect } from '../src/use-cases/check-careconnect.ts';
 import type { DirectoryQuery } from '../src/ports/directory.ts';
@@ -16,6 +15,7 @@ import {
   startDosSearchServer,
   type DosSearchServer,
 } from './support/dos-directory.ts';
+import { apimCredentialsFromConfig } from '../src/wiring/apim-credentials.ts';
 
 const query: DirectoryQuery = { dosServiceId: '2000072489', odsCode: 'Y02494', environment: 'INT' };
 const state = dosState({ tokens: ['token-1'] });

@@ -4,16 +4,14 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle } from 'fhir/r4.js';
-import type { AssessedRequest } from '../src/use-cases/assess.ts';
-import { PermanentMailError, TemporaryMailError } from '../src/adapters/mail/mail-errors.ts';
 import { catalogueBundle } from '../src/domain/email/catalogue-bundle.ts';
-import {
-  createTemplateRenderer,
-  messageIdFor,
-  renderConfigurationEmail,
-} from '../src/adapters/mail/render.ts';
 import { createMailer } from '../src/adapters/mail/transport.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
+import type { AssessedRequest } from '../src/domain/request/record.ts';
+import { PermanentMailError, TemporaryMailError } from '../src/ports/mailer.ts';
+import { createTemplateRenderer } from '../src/adapters/mail/nunjucks-renderer.ts';
+import { messageIdFor } from '../src/domain/email/message.ts';
+import { renderConfigurationEmail } from '../src/domain/email/configuration-email.ts';
 
 const renderer = createTemplateRenderer('templates');
 const settings = {

@@ -8,13 +8,12 @@ import { ApimAuthError } from '../src/adapters/apim-credentials.ts';
 import { DirectoryCannotAnswerError, DirectoryUnavailableError } from '../src/ports/directory.ts';
 import { HttpNetworkError, HttpStatusError } from '../src/adapters/dos-search/strict-get.ts';
 import { UsageError } from '../src/adapters/cli/io.ts';
-import { ConfigError } from '../src/wiring/config.ts';
-import { PermanentMailError, TemporaryMailError } from '../src/adapters/mail/mail-errors.ts';
-import { EcatError, isUnavailable, type ErrorKind } from '../src/domain/errors.ts';
+import { EcatError, isUnavailable, type ErrorKind, ConfigError } from '../src/domain/errors.ts';
 import { CsvSyntaxError } from '../src/domain/csv/csv.ts';
 import { jobFailure } from '../src/adapters/queues/workers.ts';
 import { NoRedisError } from '../src/adapters/redis/launcher.ts';
 import { DependencyUnavailableError } from '../src/adapters/redis/connection.ts';
+import { PermanentMailError, TemporaryMailError } from '../src/ports/mailer.ts';
 
 const KINDS: readonly ErrorKind[] = ['invalid', 'unavailable', 'refused', 'bug'];
 

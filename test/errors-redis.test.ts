@@ -10,7 +10,7 @@ import {
   DependencyUnavailableError,
   onRedis,
 } from '../src/adapters/redis/connection.ts';
-import { createRequestStore } from '../src/adapters/redis/ledger/request-ledger.ts';
+import { createRequestStore } from '../src/adapters/redis/requests/redis-request-store.ts';
 import { deletePrefix, REDIS_URL, uniquePrefix } from './support/ecat.ts';
 import { createTestRedis, freePort, type TestRedis } from './support/redis-server.ts';
 
@@ -49,6 +49,9 @@ function expectUnavailable(error: unknown, where: string) {
   expect(known.cause).toBeInstanceOf(Error);
 }
 
+/** These tests read and count only: no record is accepted, so no job is written. */
+const noJobs = () => Promise.resolve();
+
 describe('Redis cannot be reached', () => {
   it('a closed port: connecting fails as unavailable, naming the URL without its password', async () => {
     const port = await freePort();
@@ -85,7 +88,7 @@ describe('Redis cannot be reached', () => {
 
   it('a connection closed by the process: the store throws DependencyUnavailableError', async () => {
     const client = await connectCommandRedis(REDIS_URL);
-    const store = createRequestStore(client, prefix, () => new Date());
+    const store = createRequestStore(client, prefix, () => new Date(), noJobs);
     expect(await store.get('req-none')).toBeUndefined();
     client.disconnect();
     expectUnavailable(
@@ -118,7 +121,7 @@ describe('a Redis that stops under a connected client', () => {
 
   it('turns the commands that follow into DependencyUnavailableError', async () => {
     const client = await connectCommandRedis(server.url);
-    const store = createRequestStore(client, prefix, () => new Date());
+    const store = createRequestStore(client, prefix, () => new Date(), noJobs);
     expect(await store.count('outstanding')).toBe(0);
     await server.stop('SIGKILL');
     const failure = await store.count('outstanding').catch((error: unknown) => error);

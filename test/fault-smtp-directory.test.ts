@@ -1,7 +1,6 @@
 import { setupServer } from 'msw/node';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apimCredentialsFromConfig } from '../src/adapters/apim-credentials.ts';
 import { createFhirDirectory } from '../src/adapters/dos-search/dos-search-directory.ts';
 import { submitRequest } from '../src/use-cases/submit.ts';
 import {
@@ -19,6 +18,7 @@ import {
   type ForcedAnswer,
 } from './support/dos-directory.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
+import { apimCredentialsFromConfig } from '../src/wiring/apim-credentials.ts';
 
 let sink: SmtpSink;
 let runtime: Runtime;

@@ -3,11 +3,7 @@
 import type { ParsedMail } from 'mailparser';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chaserJobId,
-  OVERDUE_SWEEP_JOB,
-  rescheduleChaser,
-} from '../src/adapters/queues/follow-up-jobs.ts';
+import { chaserJobId, rescheduleChaser } from '../src/adapters/queues/follow-up-jobs.ts';
 import { submitRequest } from '../src/use-cases/submit.ts';
 import { PRIORITY } from '../src/adapters/queues/queues.ts';
 import type { RequestRecord } from '../src/domain/request/record.ts';
@@ -28,6 +24,7 @@ import {
 } from './support/ecat.ts';
 import { until } from './support/poll.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
+import { OVERDUE_SWEEP_JOB } from '../src/ports/jobs.ts';
 
 const prefix = uniquePrefix('followup');
 let clock = new Date('2027-03-15T10:00:00Z'); // Monday; testing Wednesday 31 March

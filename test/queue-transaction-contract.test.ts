@@ -298,7 +298,7 @@ describe('on a Redis that has not cached the job scripts', () => {
   // runs it, so on a cold script cache (a new or restarted Redis, a failover, new script text after
   // a bullmq upgrade) every later MULTI on that connection commits the record and gets NOSCRIPT for
   // the job. The runtime therefore caches every script on each (re)connect (keepScriptsCached in
-  // src/redis.ts; fault-redis.test.ts shows it end to end); this pins the hazard that makes that
+  // src/adapters/redis/connection.ts; fault-redis.test.ts shows it end to end); this pins the hazard that makes that
   // necessary. A private redis-server, because the shared one has the scripts cached already.
   it('a MULTI after one aborted by WATCH commits without its job (NOSCRIPT in the EXEC reply)', async () => {
     const server = await createTestRedis();

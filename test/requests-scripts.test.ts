@@ -2,12 +2,12 @@
 // it writes, key by key, and what it refuses. The keys are spelled out here as the scripts take them.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestKeys } from '../src/adapters/redis/ledger/keys.ts';
+import { requestKeys } from '../src/adapters/redis/requests/keys.ts';
 import {
   defineRequestScripts,
   inTransaction,
   type RequestScripts,
-} from '../src/adapters/redis/ledger/scripts.ts';
+} from '../src/adapters/redis/requests/scripts.ts';
 import { deletePrefix, REDIS_URL, uniquePrefix } from './support/ecat.ts';
 
 const prefix = uniquePrefix('scripts');

@@ -4,9 +4,10 @@ import { connect, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQueue } from '../src/adapters/queues/queues.ts';
+import { createQueue, DEFAULT_RETRY } from '../src/adapters/queues/queues.ts';
+import { recordJobsWriter } from '../src/adapters/queues/record-jobs.ts';
 import { londonDate } from '../src/domain/dates.ts';
-import { createRequestStore } from '../src/adapters/redis/ledger/request-ledger.ts';
+import { createRequestStore } from '../src/adapters/redis/requests/redis-request-store.ts';
 import { openRuntime, type Runtime } from '../src/wiring/runtime.ts';
 import { bindAddress, buildServer } from '../src/adapters/http/server.ts';
 import { countKeys, deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
@@ -186,7 +187,12 @@ describe('Redis on a closed port', () => {
     closed.on('error', () => undefined); // every command below fails, and says so
     const queue = createQueue(closed, prefix);
     queue.on('error', () => undefined);
-    const store = createRequestStore(closed, prefix, () => new Date());
+    const store = createRequestStore(
+      closed,
+      prefix,
+      () => new Date(),
+      recordJobsWriter(queue, DEFAULT_RETRY, () => new Date()),
+    );
     const deps = {
       ...runtime,
       redis: closed,

@@ -2,9 +2,7 @@
 // England's signed-JWT client-credentials flow, application-restricted level 3 (an RS512 client
 // assertion swapped for a token, cached until it expires).
 // Tokens and keys stay inside this module: nothing here logs, and errors never carry them.
-import { createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { ConfigError, type Config } from '../wiring/config.ts';
+import { randomUUID, sign, type KeyObject } from 'node:crypto';
 import { EcatError } from '../domain/errors.ts';
 
 /**
@@ -120,63 +118,4 @@ function describe(error: unknown): string {
   return name === 'TimeoutError'
     ? 'no answer in time'
     : ((error as Partial<Error> | undefined)?.message ?? 'unknown');
-}
-
-/**
- * Chooses the credentials from configuration: APIM_ACCESS_TOKEN wins; else the signed-JWT flow
- * when its four settings are given; else none (the sandboxes). Nothing else: an API key on its
- * own is refused (401) by the DoS Search API and the BaRS proxy alike (DOMAIN.md, "Looking the
- * catalogue up"), so APIM_API_KEY alone, like a half-configured JWT flow, stops the start.
- */
-export function apimCredentialsFromConfig(
-  apim: Config['apim'],
-  now: () => Date,
-  readKey: (file: string) => string = (file) => readFileSync(file, 'utf8'),
-): ApimCredentials {
-  if (apim.accessToken) {
-    const headers = { authorization: `Bearer ${apim.accessToken}` };
-    return { kind: 'access token', headers: () => Promise.resolve(headers) };
-  }
-  const jwtSettings = {
-    APIM_PRIVATE_KEY_FILE: apim.privateKeyFile,
-    APIM_KEY_ID: apim.keyId,
-    APIM_TOKEN_URL: apim.tokenUrl,
-  };
-  const given = Object.entries(jwtSettings).filter(([, value]) => value !== undefined);
-  if (given.length === 0 && apim.apiKey) {
-    throw new ConfigError(
-      'APIM_API_KEY alone is refused by the DoS Search API and the BaRS proxy (401): the signed-JWT flow needs APIM_API_KEY, APIM_PRIVATE_KEY_FILE, APIM_KEY_ID and APIM_TOKEN_URL (or set APIM_ACCESS_TOKEN instead)',
-    );
-  }
-  if (given.length === 0) return NO_CREDENTIALS;
-  const missing = Object.entries({ APIM_API_KEY: apim.apiKey, ...jwtSettings })
-    .filter(([, value]) => value === undefined)
-    .map(([name]) => name);
-  const { apiKey, privateKeyFile, keyId, tokenUrl } = apim;
-  // The undefined checks only repeat `missing` for the type checker.
-  if (
-    missing.length > 0 ||
-    apiKey === undefined ||
-    privateKeyFile === undefined ||
-    keyId === undefined ||
-    tokenUrl === undefined
-  ) {
-    throw new ConfigError(
-      `${missing.join(', ')} must be set too for the signed-JWT flow (${given.map(([name]) => name).join(', ')} given)`,
-    );
-  }
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey(readKey(privateKeyFile));
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? 'not a PEM private key';
-    throw new ConfigError(`APIM_PRIVATE_KEY_FILE cannot be used (${reason})`);
-  }
-  return signedJwtCredentials({
-    apiKey,
-    keyId,
-    tokenUrl,
-    privateKey,
-    now,
-  });
 }

@@ -1,7 +1,8 @@
 // The one error base (STYLE.md: one error base, mapped once per edge). Every named error in ecat
 // says what kind of failure it is and whether trying again later could help; the HTTP server
-// (web/errors.ts), the command line (cli/main.ts) and the worker (queue/worker.ts) each map the
-// kind once, to a status, an exit code or a BullMQ outcome.
+// (adapters/http/errors.ts), the command line (adapters/cli/main.ts) and the worker
+// (adapters/queues/workers.ts) each map the kind once, to a status, an exit code or a BullMQ
+// outcome.
 
 /**
  * - `invalid`: the user's or operator's input or configuration is wrong; they can fix it.
@@ -20,4 +21,11 @@ export abstract class EcatError extends Error {
 /** True for an EcatError saying a dependency cannot be reached or answer now. */
 export function isUnavailable(error: unknown): error is EcatError {
   return error instanceof EcatError && error.kind === 'unavailable';
+}
+
+/** A setting is missing or wrong: the operator fixes the environment and starts again. */
+export class ConfigError extends EcatError {
+  override readonly name = 'ConfigError';
+  override readonly kind = 'invalid';
+  override readonly retryable = false;
 }

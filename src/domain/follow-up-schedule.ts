@@ -1,11 +1,14 @@
 // When follow-ups happen, as pure functions of the record, the calendar and the time: the chaser's
 // day, the moment of London's day that means, and how often to ask the BaRS proxy.
-import type { Config } from '../wiring/config.ts';
 import { londonDate, type IsoDate } from './dates.ts';
 import type { UrgencyLevel } from './urgency.ts';
 import type { WorkingCalendar } from './working-days.ts';
 
-export type ChaserSettings = Config['chaser'];
+/** How many working days before the earliest test date the chaser goes, by urgency. */
+export interface ChaserSettings {
+  workingDaysBeforeUrgent: number;
+  workingDaysBeforeRoutine: number;
+}
 
 /** Chasers go out at the start of a London working morning, when the BaRS team reads its mail. */
 export const CHASER_HOUR = 9;

@@ -2,17 +2,13 @@
 // rules, the domain rules, urgency and the CareConnect finding. `validate`, `preview` and intake
 // all start here.
 import { checkCareConnect } from './check-careconnect.ts';
-import type { CareConnectFinding } from '../domain/careconnect/finding.ts';
 import { isRefusingFinding } from '../domain/careconnect/finding.ts';
 import type { Directory } from '../ports/directory.ts';
 import { londonDate } from '../domain/dates.ts';
+import type { AssessedRequest } from '../domain/request/record.ts';
 import { checkRules } from '../domain/request/rules.ts';
-import {
-  parseConfigurationRequest,
-  type ConfigurationRequest,
-  type FieldError,
-} from '../domain/request/schema.ts';
-import { rateUrgency, type Urgency, type UrgencyThresholds } from '../domain/urgency.ts';
+import { parseConfigurationRequest, type FieldError } from '../domain/request/schema.ts';
+import { rateUrgency, type UrgencyThresholds } from '../domain/urgency.ts';
 import type { WorkingCalendar } from '../domain/working-days.ts';
 
 export interface AssessDeps {
@@ -20,14 +16,6 @@ export interface AssessDeps {
   calendar: WorkingCalendar;
   thresholds: UrgencyThresholds;
   now: () => Date;
-}
-
-/** A request ecat will accept, with everything derived from it. */
-export interface AssessedRequest {
-  request: ConfigurationRequest;
-  urgency: Urgency;
-  careConnect: CareConnectFinding;
-  warnings: string[];
 }
 
 export type Assessment =

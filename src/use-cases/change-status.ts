@@ -1,14 +1,13 @@
 // The one path for a status change by hand (CLI and API alike): the change itself, then the
 // request's reminder taken off the queue once the request is no longer outstanding, so the
 // dashboard does not show a chaser that can only come to nothing.
-import type { Queue } from 'bullmq';
-import { removeChaser } from '../adapters/queues/follow-up-jobs.ts';
 import { isOutstanding, type RequestStatus } from '../domain/request/record.ts';
-import type { RequestStore, TransitionResult } from '../adapters/redis/ledger/request-ledger.ts';
+import type { FollowUpJobs } from '../ports/jobs.ts';
+import type { RequestStore, TransitionResult } from '../ports/request-store.ts';
 
 export interface ChangeByHandDeps {
   store: RequestStore;
-  queue: Queue;
+  followUpJobs: FollowUpJobs;
 }
 
 export async function changeStatusByHand(
@@ -23,7 +22,7 @@ export async function changeStatusByHand(
   // The status is what counts and it has changed: a chaser left behind checks the status when it
   // runs and sends nothing, so failing to remove it must not turn this change into an error.
   if (result.ok && !isOutstanding(change.to)) {
-    await removeChaser(deps.queue, change.id).catch(() => undefined);
+    await deps.followUpJobs.removeChaser(change.id).catch(() => undefined);
   }
   return result;
 }

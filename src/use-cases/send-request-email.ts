@@ -1,24 +1,26 @@
 // The send job: turns a queued request into the email to the BaRS mailbox and records the outcome.
-// SMTP failures arrive classified (email/errors.ts): permanent ones end the job at once (the
-// worker, queue/worker.ts, turns a non-retryable error into UnrecoverableError), everything else
+// SMTP failures arrive classified (ports/mailer.ts): permanent ones end the job at once (the
+// worker, adapters/queues/workers.ts, turns a non-retryable error into UnrecoverableError), everything else
 // is retried by BullMQ with backoff until attempts run out.
-import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { checkCareConnect } from './check-careconnect.ts';
 import type { Directory } from '../ports/directory.ts';
 import { isRefusingFinding, needsRecheck } from '../domain/careconnect/finding.ts';
+import { EcatError } from '../domain/errors.ts';
+import { londonDate } from '../domain/dates.ts';
+import type { HistoryEntry, RequestRecord } from '../domain/request/record.ts';
+import { attemptOf, type RunningJob, type SendJobData } from '../ports/jobs.ts';
+import type { RequestStore } from '../ports/request-store.ts';
 import {
   PermanentMailError,
   TemporaryMailError,
   type RefusedRecipient,
-} from '../adapters/mail/mail-errors.ts';
-import { renderConfigurationEmail, type TemplateRenderer } from '../adapters/mail/render.ts';
-import { refusedAddresses, withRefusedCopies, type Mailer } from '../adapters/mail/transport.ts';
-import { EcatError } from '../domain/errors.ts';
-import { londonDate } from '../domain/dates.ts';
-import type { HistoryEntry, RequestRecord } from '../domain/request/record.ts';
-import type { RequestStore } from '../adapters/redis/ledger/request-ledger.ts';
-import type { SendJobData } from '../adapters/queues/queues.ts';
+  refusedAddresses,
+  withRefusedCopies,
+  type Mailer,
+} from '../ports/mailer.ts';
+import { renderConfigurationEmail } from '../domain/email/configuration-email.ts';
+import type { TemplateRenderer } from '../domain/email/message.ts';
 
 export interface SendDeps {
   store: RequestStore;
@@ -54,11 +56,6 @@ class CareConnectRefusedError extends EcatError {
 interface Attempt {
   number: number;
   last: boolean;
-}
-
-function attemptOf(job: Job<SendJobData>): Attempt {
-  const number = job.attemptsMade + 1;
-  return { number, last: number >= (job.opts.attempts ?? 1) };
 }
 
 async function recheckCareConnect(
@@ -173,7 +170,10 @@ function failureDetails(error: unknown, attempt: Attempt): HistoryEntry['details
   return { error: error instanceof Error ? error.name : 'unknown', attempt: attempt.number };
 }
 
-export async function sendRequestEmail(job: Job<SendJobData>, deps: SendDeps): Promise<string> {
+export async function sendRequestEmail(
+  job: RunningJob<SendJobData>,
+  deps: SendDeps,
+): Promise<string> {
   const attempt = attemptOf(job);
   let record = await deps.store.get(job.data.requestId);
   if (!record) {
@@ -220,7 +220,7 @@ export async function sendRequestEmail(job: Job<SendJobData>, deps: SendDeps): P
         details: failureDetails(error, attempt),
       });
     }
-    // The worker's edge (worker.ts) turns this into a retry or a final failure.
+    // The worker's edge (adapters/queues/workers.ts) turns this into a retry or a final failure.
     throw error;
   }
 }

@@ -1,17 +1,13 @@
 // Intake: the one path every entrance (CLI, HTTP API, form, CSV import) uses to accept a request:
 // assess → duplicate check → record + enqueue, written together so a request is either fully
 // accepted or not there at all.
-import type { Queue } from 'bullmq';
-import type { ChainableCommander } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { assessRequest, type AssessDeps, type Assessment } from './assess.ts';
 import type { CareConnectFinding } from '../domain/careconnect/finding.ts';
-import { messageIdFor } from '../adapters/mail/render.ts';
-import { addChaserToTransaction } from '../adapters/queues/follow-up-jobs.ts';
-import type { ChaserSettings } from '../domain/follow-up-schedule.ts';
-import { addSendJobToTransaction, type RetryPolicy } from '../adapters/queues/queues.ts';
+import { messageIdFor } from '../domain/email/message.ts';
+import { chaserPlan, type ChaserSettings } from '../domain/follow-up-schedule.ts';
+import type { NewRequest, RequestStore } from '../ports/request-store.ts';
 import type { RequestRecord } from '../domain/request/record.ts';
-import type { RequestStore } from '../adapters/redis/ledger/request-ledger.ts';
 import type { ConfigurationRequest, FieldError } from '../domain/request/schema.ts';
 import type { Urgency } from '../domain/urgency.ts';
 
@@ -31,12 +27,10 @@ export type IntakeResult =
 
 export interface IntakeDeps extends AssessDeps {
   store: RequestStore;
-  queue: Queue;
-  retry: RetryPolicy;
   mailFrom: string;
   /** Who or what accepted it, for the history ("cli", "api", "form", "import"). */
   channel?: string;
-  /** When set, a request with test dates gets its chaser job in the same transaction. */
+  /** When set, a request with test dates gets its chaser planned, accepted with the record. */
   chaser?: ChaserSettings;
 }
 
@@ -73,27 +67,13 @@ export function newRequestRecord(
   };
 }
 
-/** The jobs that land with a new record, inside its MULTI: the send job, and any chaser. */
-export async function addRecordJobs(
-  multi: ChainableCommander,
+/** A new record with its chaser planned (when chasers are on and the request has test dates). */
+export function withChaserPlan(
   record: RequestRecord,
-  deps: IntakeDeps,
-): Promise<void> {
-  const { request, urgency } = record;
-  await addSendJobToTransaction(
-    deps.queue,
-    multi,
-    {
-      requestId: record.id,
-      dosServiceId: request.dosServiceId,
-      environment: request.environment,
-      urgency: urgency.level,
-    },
-    deps.retry,
-  );
-  if (deps.chaser) {
-    await addChaserToTransaction(deps.queue, multi, record, deps.calendar, deps.chaser, deps.now());
-  }
+  deps: Pick<IntakeDeps, 'calendar' | 'chaser'>,
+): NewRequest {
+  const chaser = deps.chaser ? chaserPlan(record, deps.calendar, deps.chaser) : undefined;
+  return chaser ? { record, chaser } : { record };
 }
 
 export function duplicateOf(
@@ -119,7 +99,7 @@ export async function submitRequest(input: unknown, deps: IntakeDeps): Promise<I
   const record = newRequestRecord(assessment, deps);
 
   // Redis away: the store throws DependencyUnavailableError, and each entrance maps it.
-  const created = await deps.store.create(record, (multi) => addRecordJobs(multi, record, deps));
+  const created = await deps.store.accept(withChaserPlan(record, deps));
   if (!created.ok) return duplicateOf(request, created.existingId);
   return { outcome: 'accepted', id: record.id, status: 'queued', urgency, careConnect, warnings };
 }

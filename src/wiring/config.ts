@@ -1,16 +1,9 @@
 // Configuration: every environment variable ecat reads, read once at start and validated here.
 // Nothing else in the code reads process.env (STYLE.md).
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { EcatError } from '../domain/errors.ts';
-
-/**
- * The files ecat ships (config/, templates/) are found from the package, not the working
- * directory, so `ecat` runs from any folder; a variable that names a file is read as given.
- */
-export function packagePath(relative: string): string {
-  return fileURLToPath(new URL(`../../${relative}`, import.meta.url));
-}
+import { packagePath } from '../adapters/package-files.ts';
+import { withoutCredentials } from '../adapters/without-credentials.ts';
+import { ConfigError } from '../domain/errors.ts';
 
 const optionalText = z.preprocess(
   (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
@@ -153,12 +146,6 @@ export interface Config {
 }
 
 /** Bad configuration: its message is one line naming the variable, fit to print as it is. */
-export class ConfigError extends EcatError {
-  override readonly name = 'ConfigError';
-  override readonly kind = 'invalid';
-  override readonly retryable = false;
-}
-
 // Secrets are never printed (issue: a bad REDIS_URL was echoed with its password).
 const SECRET_VARIABLES = new Set([
   'API_TOKEN',
@@ -167,11 +154,6 @@ const SECRET_VARIABLES = new Set([
   'APIM_ACCESS_TOKEN',
   'APIM_API_KEY',
 ]);
-
-/** A URL-ish text with whatever stands before its last `@` (user, password) replaced by ***. */
-export function withoutCredentials(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/*)?.*@/i, '$1***@');
-}
 
 /** The rejected value as an error may show it: never a secret, never a URL's credentials. */
 function shownValue(variable: string, value: string | undefined): string {

@@ -1,13 +1,14 @@
 // Builds the follow-up jobs' dependencies from a runtime and registers the repeating sweeps: the
 // worker's side of closing the loop, wired in one place (runtime.ts calls this).
 import type { Logger } from 'pino';
-import { createCatalogue, describeCatalogue } from '../adapters/bars-proxy/create-catalogue.ts';
-import type { Mailer } from '../adapters/mail/transport.ts';
 import { createRateLimiter } from '../use-cases/rate-limiter.ts';
 import type { Runtime } from './runtime.ts';
 import type { FollowUpDeps } from '../use-cases/follow-ups/deps.ts';
 import { followUpHandlers, type FollowUpHandlers } from '../use-cases/follow-ups/handlers.ts';
+import { createFollowUpState } from '../adapters/redis/follow-up-state.ts';
 import { ensureFollowUpSchedulers } from '../adapters/queues/follow-up-jobs.ts';
+import type { Mailer } from '../ports/mailer.ts';
+import { createCatalogue, describeCatalogue } from './catalogue.ts';
 
 /** API-M's own limits are per application; a sweep stays well under them. */
 const CATALOGUE_REQUESTS_PER_SECOND = 5;
@@ -20,7 +21,10 @@ export interface FollowUps {
 }
 
 export function createFollowUps(
-  runtime: Pick<Runtime, 'config' | 'foundation' | 'redis' | 'queue' | 'followUpQueue' | 'store'>,
+  runtime: Pick<
+    Runtime,
+    'config' | 'foundation' | 'redis' | 'queue' | 'followUpQueue' | 'store' | 'followUpJobs'
+  >,
   mailer: Mailer,
   log: Logger,
 ): FollowUps {
@@ -28,9 +32,8 @@ export function createFollowUps(
   const catalogue = createCatalogue(config.catalogue, foundation.apim, foundation.now);
   const deps: FollowUpDeps = {
     store: runtime.store,
-    queue: runtime.queue,
-    redis: runtime.redis,
-    prefix: config.queuePrefix,
+    jobs: runtime.followUpJobs,
+    state: createFollowUpState(runtime.redis, config.queuePrefix),
     mailer,
     renderer: foundation.renderer,
     mail: { from: config.mail.from, to: config.mail.to },

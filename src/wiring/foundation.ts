@@ -2,16 +2,16 @@
 // Nothing below this file reads configuration or chooses an adapter by itself.
 import { readFile } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
-import {
-  apimCredentialsFromConfig,
-  NO_CREDENTIALS,
-  type ApimCredentials,
-} from '../adapters/apim-credentials.ts';
+import { NO_CREDENTIALS, type ApimCredentials } from '../adapters/apim-credentials.ts';
 import type { AssessDeps } from '../use-cases/assess.ts';
-import { createDirectory } from '../adapters/dos-search/create-directory.ts';
-import { ConfigError, packagePath, type Config } from './config.ts';
-import { createTemplateRenderer, type TemplateRenderer } from '../adapters/mail/render.ts';
+import type { Config } from './config.ts';
 import { calendarFromFeed, type WorkingCalendar } from '../domain/working-days.ts';
+import { createTemplateRenderer } from '../adapters/mail/nunjucks-renderer.ts';
+import type { TemplateRenderer } from '../domain/email/message.ts';
+import { apimCredentialsFromConfig } from './apim-credentials.ts';
+import { createDirectory } from './directory.ts';
+import { ConfigError } from '../domain/errors.ts';
+import { packagePath } from '../adapters/package-files.ts';
 
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();

@@ -5,6 +5,9 @@ import type { Logger } from 'pino';
 import { createFoundation, systemClock, type Clock, type Foundation } from './foundation.ts';
 import type { Config } from './config.ts';
 import { createMailer } from '../adapters/mail/transport.ts';
+import { createFollowUpJobs } from '../adapters/queues/follow-up-jobs.ts';
+import { recordJobsWriter } from '../adapters/queues/record-jobs.ts';
+import type { FollowUpJobs } from '../ports/jobs.ts';
 import { createFollowUps } from './follow-ups.ts';
 import type { IntakeDeps } from '../use-cases/submit.ts';
 import {
@@ -26,7 +29,8 @@ import {
   onRedis,
   type Redis,
 } from '../adapters/redis/connection.ts';
-import { createRequestStore, type RequestStore } from '../adapters/redis/ledger/request-ledger.ts';
+import { createRequestStore } from '../adapters/redis/requests/redis-request-store.ts';
+import type { RequestStore } from '../ports/request-store.ts';
 
 export interface Runtime {
   config: Config;
@@ -37,7 +41,8 @@ export interface Runtime {
   /** The follow-up queue: the repeating sweeps and checks. */
   followUpQueue: Queue;
   store: RequestStore;
-  retry: RetryPolicy;
+  /** The chaser and notice jobs a use case adds or takes back. */
+  followUpJobs: FollowUpJobs;
   intakeDeps(channel: string): IntakeDeps;
   close(): Promise<void>;
 }
@@ -51,8 +56,14 @@ export async function openRuntime(
   const redis = await connectCommandRedis(config.redis.url);
   const queue = createQueue(redis, config.queuePrefix);
   const followUpQueue = createQueue(redis, config.queuePrefix, FOLLOW_UP_QUEUE_NAME);
+  const retry = options.retry ?? DEFAULT_RETRY;
   // The store defines its scripts on the connection now, so they are cached with the queues'.
-  const store = createRequestStore(redis, config.queuePrefix, now);
+  const store = createRequestStore(
+    redis,
+    config.queuePrefix,
+    now,
+    recordJobsWriter(queue, retry, now),
+  );
   try {
     await onRedis(redis, async () => {
       // The queue's Lua scripts must be on the connection before intake builds its first MULTI.
@@ -64,7 +75,6 @@ export async function openRuntime(
     redis.disconnect();
     throw error;
   }
-  const retry = options.retry ?? DEFAULT_RETRY;
   return {
     config,
     foundation,
@@ -72,12 +82,10 @@ export async function openRuntime(
     queue,
     followUpQueue,
     store,
-    retry,
+    followUpJobs: createFollowUpJobs(queue),
     intakeDeps: (channel) => ({
       ...foundation,
       store,
-      queue,
-      retry,
       mailFrom: config.mail.from,
       chaser: config.chaser,
       channel,

@@ -5,24 +5,10 @@ import type { CapabilityStatement, OperationOutcome } from 'fhir/r4.js';
 import { Client } from 'fhir-kit-client';
 import { randomUUID } from 'node:crypto';
 import type { Environment } from '../../domain/request/schema.ts';
+import type { CatalogueAnswer, CatalogueClient } from '../../ports/catalogue.ts';
 import { ApimAuthError, type ApimCredentials } from '../apim-credentials.ts';
 
 export const DOS_SERVICE_ID_SYSTEM = 'https://fhir.nhs.uk/Id/dos-service-id';
-
-export type CatalogueAnswer =
-  /** The proxy routed to the receiver: the service is in the catalogue. */
-  | { kind: 'live'; statement: CapabilityStatement; detail: string }
-  /** 404 PROXY_NOT_FOUND: not in the catalogue yet. */
-  | { kind: 'absent'; detail: string }
-  /** 429: slow down; ask nothing of this proxy until `retryAfterMs` has passed. */
-  | { kind: 'throttled'; retryAfterMs: number; detail: string }
-  /** Anything else (5xx, other 4xx, timeouts, garbage): no conclusion, try later. */
-  | { kind: 'unavailable'; detail: string; reachable: boolean };
-
-export interface CatalogueClient {
-  readonly environment: Environment;
-  lookup(dosServiceId: string, correlationId?: string): Promise<CatalogueAnswer>;
-}
 
 export interface CatalogueClientOptions {
   baseUrl: string;

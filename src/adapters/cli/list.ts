@@ -5,10 +5,10 @@ import {
   REQUEST_STATUSES,
   type RequestRecord,
 } from '../../domain/request/record.ts';
-import type { ListFilter } from '../redis/ledger/request-ledger.ts';
 import { EXIT, UsageError, writeLine, type Command } from './io.ts';
 import { parseArgs } from './read-input.ts';
 import { withRuntime } from './with-runtime.ts';
+import type { ListFilter } from '../../ports/request-store.ts';
 
 const FILTERS: readonly string[] = ['outstanding', 'all', ...REQUEST_STATUSES];
 

@@ -1,7 +1,6 @@
 // The `ecat` command line: finds the command, runs it with real streams, exits with its code.
 import { config as loadDotEnv } from 'dotenv';
-import { ConfigError } from '../../wiring/config.ts';
-import { EcatError, type ErrorKind } from '../../domain/errors.ts';
+import { EcatError, type ErrorKind, ConfigError } from '../../domain/errors.ts';
 import { EXIT, UsageError, writeLine, type CliIo, type Command } from './io.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {

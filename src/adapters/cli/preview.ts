@@ -1,13 +1,13 @@
 // `ecat preview FILE|-`: prints the email a request would become. Needs no Redis and sends nothing.
 import { randomUUID } from 'node:crypto';
-import type { OutgoingEmail } from '../../domain/email/message.ts';
+import { type OutgoingEmail, messageIdFor } from '../../domain/email/message.ts';
 import { londonDate } from '../../domain/dates.ts';
-import { messageIdFor, renderConfigurationEmail } from '../mail/render.ts';
 import { renderRawMessage } from '../mail/transport.ts';
 import { EXIT, writeLine, type Command } from './io.ts';
 import { assessFile } from './assess-file.ts';
 import { onePath, parseArgs } from './read-input.ts';
 import { describeAssessment } from './report.ts';
+import { renderConfigurationEmail } from '../../domain/email/configuration-email.ts';
 
 function readable(email: OutgoingEmail): string {
   const headers: [string, string | undefined][] = [

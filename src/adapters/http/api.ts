@@ -8,13 +8,15 @@ import {
   REQUEST_STATUSES,
   type RequestStatus,
 } from '../../domain/request/record.ts';
-import type { ListFilter, RequestStore } from '../redis/ledger/request-ledger.ts';
 import { errorBody } from './errors.ts';
 import { apiStateChangeGuard, emptyTolerantJson } from './security.ts';
+import type { FollowUpJobs } from '../../ports/jobs.ts';
+import type { ListFilter, RequestStore } from '../../ports/request-store.ts';
 
 export interface ApiDeps {
   store: RequestStore;
   intake: IntakeDeps;
+  followUpJobs: FollowUpJobs;
   /** Seconds each intake took, for the metrics. */
   observeIntake?: (seconds: number) => void;
   /** Submissions per minute from one address. */
@@ -102,7 +104,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   const change =
     (to: RequestStatus, reason: string) => async (request: IdRequest, reply: FastifyReply) => {
       const result = await changeStatusByHand(
-        { store: deps.store, queue: deps.intake.queue },
+        { store: deps.store, followUpJobs: deps.followUpJobs },
         { id: request.params.id, to, event: to, reason, by: 'hand (api)' },
       );
       if (result.ok) {

@@ -1,5 +1,5 @@
 // One error shape for the JSON API ({errors: [{path, message}]}), and the HTTP edge's one mapping
-// from errors to CONTRACT.md's status codes: ecat's own by kind (errors.ts), Fastify's by code.
+// from errors to CONTRACT.md's status codes: ecat's own by kind (domain/errors.ts), Fastify's by code.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { EcatError } from '../../domain/errors.ts';
 

@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { onRedis, type Redis } from '../redis/connection.ts';
 import { ENVIRONMENTS } from '../../domain/request/schema.ts';
 import { URGENCY_LEVELS } from '../../domain/urgency.ts';
-import type { RequestStore } from '../redis/ledger/request-ledger.ts';
+import type { RequestStore } from '../../ports/request-store.ts';
 
 export interface Metrics {
   registry: Registry;

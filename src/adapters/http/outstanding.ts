@@ -4,9 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { formatLongDate, londonDate } from '../../domain/dates.ts';
 import { URGENCY_LEVELS } from '../../domain/urgency.ts';
 import { isOverdue, presentRecord, type RequestRecord } from '../../domain/request/record.ts';
-import type { RequestStore } from '../redis/ledger/request-ledger.ts';
 import { FORM_FIELDS } from './form-fields.ts';
 import type { Views } from './views.ts';
+import type { RequestStore } from '../../ports/request-store.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Outstanding requests run to tens, not thousands; sorting applies within one page. */

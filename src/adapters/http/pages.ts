@@ -4,7 +4,6 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isUnavailable } from '../../domain/errors.ts';
 import { submitRequest, type IntakeDeps } from '../../use-cases/submit.ts';
 import type { FieldError } from '../../domain/request/schema.ts';
-import type { RequestStore } from '../redis/ledger/request-ledger.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import {
   FORM_FIELDS,
@@ -15,6 +14,7 @@ import {
 } from './form-fields.ts';
 import { outstandingRoutes } from './outstanding.ts';
 import type { Views } from './views.ts';
+import type { RequestStore } from '../../ports/request-store.ts';
 
 export interface PageDeps {
   store: RequestStore;

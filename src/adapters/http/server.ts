@@ -3,7 +3,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import { ConfigError } from '../../wiring/config.ts';
 import { londonDate } from '../../domain/dates.ts';
 import type { Runtime } from '../../wiring/runtime.ts';
 import { accessControl, accessWarnings, describeAccess, isLocalMode } from './access.ts';
@@ -18,11 +17,12 @@ import { openApiRoute } from './openapi.ts';
 import { pageRoutes } from './pages.ts';
 import { BODY_LIMIT, security } from './security.ts';
 import { createViews } from './views.ts';
+import { ConfigError } from '../../domain/errors.ts';
 
 /** What the server touches; a Runtime has it all, a test can build it around any Redis. */
 export type ServerDeps = Pick<
   Runtime,
-  'config' | 'redis' | 'queue' | 'followUpQueue' | 'store' | 'intakeDeps'
+  'config' | 'redis' | 'queue' | 'followUpQueue' | 'store' | 'followUpJobs' | 'intakeDeps'
 >;
 
 export interface ServerOptions {
@@ -93,6 +93,7 @@ export async function buildServer(
     prefix: '/api',
     store,
     intake,
+    followUpJobs: deps.followUpJobs,
     observeIntake: metrics.observeIntake,
     submitRateLimit: options.rateLimits?.api,
   });

@@ -4,8 +4,8 @@ import type { FastifyReply } from 'fastify';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import nunjucks from 'nunjucks';
-import { packagePath } from '../../wiring/config.ts';
 import { formatLongDate } from '../../domain/dates.ts';
+import { packagePath } from '../package-files.ts';
 
 /** nhsuk-frontend's dist folder: `nhsuk/` holds the macros, the compiled CSS and JS. */
 export const FRONTEND_DIR = join(

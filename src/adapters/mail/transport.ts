@@ -1,42 +1,17 @@
 // Sending: SMTP through a pooled nodemailer transport, or, with no SMTP server configured, an
-// .eml file per email in the outbox directory. Failures leave here classified (errors.ts).
+// .eml file per email in the outbox directory. Failures leave here classified (ports/mailer.ts).
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import { PermanentMailError, TemporaryMailError, type RefusedRecipient } from './mail-errors.ts';
 import type { OutgoingEmail } from '../../domain/email/message.ts';
-
-export interface DeliveryReceipt {
-  messageId: string;
-  /** The server's reply ("250 2.0.0 OK …"), or where the outbox wrote the file. */
-  response: string;
-  location?: string;
-  /** Cc recipients the server refused while every To recipient was accepted: the email went. */
-  refusedCopies: RefusedRecipient[];
-}
-
-/** The addresses of refused recipients, as a history entry's details give them ("a@b, c@d"). */
-export function refusedAddresses(refused: readonly RefusedRecipient[]): string {
-  return refused.map((recipient) => recipient.address).join(', ');
-}
-
-/** A history reason, then each refused copy: "…; the copy to x@y was refused: 550 …". */
-export function withRefusedCopies(reason: string, receipt: DeliveryReceipt): string {
-  return [
-    reason,
-    ...receipt.refusedCopies.map(
-      (copy) => `the copy to ${copy.address} was refused: ${copy.response}`,
-    ),
-  ].join('; ');
-}
-
-export interface Mailer {
-  readonly kind: 'smtp' | 'outbox';
-  send(email: OutgoingEmail): Promise<DeliveryReceipt>;
-  close(): Promise<void>;
-}
+import {
+  PermanentMailError,
+  TemporaryMailError,
+  type Mailer,
+  type RefusedRecipient,
+} from '../../ports/mailer.ts';
 
 function toMailOptions(email: OutgoingEmail): Mail.Options {
   return {

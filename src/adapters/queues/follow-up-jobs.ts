@@ -4,35 +4,29 @@
 // job, bounded retention per kind.
 import type { JobsOptions, Queue } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
-import { addJobToTransaction, PRIORITY } from './queues.ts';
-import type { RequestRecord } from '../../domain/request/record.ts';
-import type { WorkingCalendar } from '../../domain/working-days.ts';
 import {
   chaserPlan,
   type ChaserPlan,
   type ChaserSettings,
 } from '../../domain/follow-up-schedule.ts';
-
-export const CHASER_JOB = 'chaser';
-export const OVERDUE_SWEEP_JOB = 'overdue-sweep';
-export const CATALOGUE_CHECK_JOB = 'catalogue-check';
-export const CONFIGURED_NOTICE_JOB = 'configured-notice';
-
-export interface ChaserJobData {
-  requestId: string;
-  /** The day it was planned for: a job whose plan no longer holds is stale and does nothing. */
-  sendOn: string;
-}
-
-export interface NoticeJobData {
-  requestId: string;
-}
+import type { RequestRecord } from '../../domain/request/record.ts';
+import type { WorkingCalendar } from '../../domain/working-days.ts';
+import {
+  CATALOGUE_CHECK_JOB,
+  CHASER_JOB,
+  CONFIGURED_NOTICE_JOB,
+  OVERDUE_SWEEP_JOB,
+  type ChaserJobData,
+  type FollowUpJobs,
+  type NoticeJobData,
+} from '../../ports/jobs.ts';
+import { addJobToTransaction, PRIORITY } from './queues.ts';
 
 export const chaserJobId = (requestId: string) => `chaser-${requestId}`;
 export const configuredNoticeJobId = (requestId: string) => `configured-${requestId}`;
 
 export const OVERDUE_SWEEP_EVERY_MS = 5 * 60_000;
-/** Each sweep asks only about the requests whose own interval has passed (schedule.ts). */
+/** Each sweep asks only about the requests whose own interval has passed (domain/follow-up-schedule.ts). */
 export const CATALOGUE_SWEEP_EVERY_MS = 60_000;
 
 const RETAIN = {
@@ -56,17 +50,14 @@ export function chaserJobOptions(
   };
 }
 
-/** Adds the chaser inside the intake MULTI, so a request and its reminder land together. */
+/** Adds the planned chaser inside the intake MULTI, so a request and its reminder land together. */
 export async function addChaserToTransaction(
   queue: Queue,
   multi: ChainableCommander,
   record: RequestRecord,
-  calendar: WorkingCalendar,
-  settings: ChaserSettings,
+  plan: ChaserPlan,
   now: Date,
-): Promise<ChaserPlan | undefined> {
-  const plan = chaserPlan(record, calendar, settings);
-  if (!plan) return undefined;
+): Promise<void> {
   const data: ChaserJobData = { requestId: record.id, sendOn: plan.sendOn };
   await addJobToTransaction(
     queue,
@@ -76,7 +67,6 @@ export async function addChaserToTransaction(
     chaserJobOptions(record, plan, now),
     chaserJobId(record.id),
   );
-  return plan;
 }
 
 /** Removes a request's chaser unless a worker holds it (the handler then finds it stale). */
@@ -115,6 +105,14 @@ export async function addConfiguredNotice(queue: Queue, requestId: string): Prom
     ...MAIL_RETRIES,
     ...RETAIN,
   });
+}
+
+/** The follow-up jobs port on the mail queue. */
+export function createFollowUpJobs(queue: Queue): FollowUpJobs {
+  return {
+    removeChaser: (requestId) => removeChaser(queue, requestId),
+    addConfiguredNotice: (requestId) => addConfiguredNotice(queue, requestId),
+  };
 }
 
 /** Sweeps run every few minutes: the last hundred are plenty to read in the dashboard. */

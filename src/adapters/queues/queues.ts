@@ -8,20 +8,12 @@ import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
 import type { Redis } from '../redis/connection.ts';
 import type { UrgencyLevel } from '../../domain/urgency.ts';
+import { SEND_JOB, type SendJobData } from '../../ports/jobs.ts';
 
 /** The mail queue: its name predates the split, so jobs queued before it are still found. */
 export const QUEUE_NAME = 'bars-configuration';
 /** The follow-up queue: the overdue sweep and the catalogue check, nothing that sends mail itself. */
 export const FOLLOW_UP_QUEUE_NAME = 'follow-up-sweeps';
-export const SEND_JOB = 'configure-endpoint';
-
-export interface SendJobData {
-  requestId: string;
-  dosServiceId: string;
-  environment: string;
-  urgency: UrgencyLevel;
-}
-
 /** Lower runs first in BullMQ. */
 export const PRIORITY: Record<UrgencyLevel, number> = { urgent: 1, high: 2, routine: 3 };
 

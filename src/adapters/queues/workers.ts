@@ -5,8 +5,9 @@ import { Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { EcatError } from '../../domain/errors.ts';
 import type { Redis } from '../redis/connection.ts';
-import { FOLLOW_UP_QUEUE_NAME, QUEUE_NAME, SEND_JOB, type SendJobData } from './queues.ts';
+import { FOLLOW_UP_QUEUE_NAME, QUEUE_NAME } from './queues.ts';
 import { sendRequestEmail, type SendDeps } from '../../use-cases/send-request-email.ts';
+import { SEND_JOB, type SendJobData } from '../../ports/jobs.ts';
 
 export interface WorkerOptions {
   prefix: string;

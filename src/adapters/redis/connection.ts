@@ -2,8 +2,8 @@
 // and reads (a user gets "Redis unreachable" at once, never a hang), and a blocking connection
 // for the worker that waits for Redis to come back. Redis failures are classified here, once.
 import { Redis, ReplyError } from 'ioredis';
-import { withoutCredentials } from '../../wiring/config.ts';
 import { EcatError } from '../../domain/errors.ts';
+import { withoutCredentials } from '../without-credentials.ts';
 
 export type { Redis };
 

@@ -1,7 +1,9 @@
 // The request record: what ecat keeps about a request from acceptance until it is configured,
 // including its history. Status names and "outstanding" are fixed by CONTRACT.md ("Statuses").
-import type { AssessedRequest } from '../../use-cases/assess.ts';
+import type { CareConnectFinding } from '../careconnect/finding.ts';
 import type { IsoDate } from '../dates.ts';
+import type { Urgency } from '../urgency.ts';
+import type { ConfigurationRequest } from './schema.ts';
 
 export const REQUEST_STATUSES = ['queued', 'sent', 'configured', 'failed', 'cancelled'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
@@ -36,6 +38,14 @@ export interface HistoryEntry {
   reason: string;
   /** Facts worth keeping: SMTP code and response, Message-ID, who confirmed, template version. */
   details?: Record<string, string | number | boolean>;
+}
+
+/** A request ecat will accept, with everything derived from it. */
+export interface AssessedRequest {
+  request: ConfigurationRequest;
+  urgency: Urgency;
+  careConnect: CareConnectFinding;
+  warnings: string[];
 }
 
 export interface RequestRecord extends AssessedRequest {

@@ -1,24 +1,17 @@
 // The catalogue check (a repeating job): asks the BaRS proxy about each outstanding request whose
-// email has gone, each at its own pace (schedule.ts). A CapabilityStatement makes it `configured`
+// email has gone, each at its own pace (domain/follow-up-schedule.ts). A CapabilityStatement makes it `configured`
 // (by: catalogue) and queues the "you are live" notice; 404 PROXY_NOT_FOUND changes nothing; 429
 // pauses that environment for Retry-After; any other failure is logged and asked again later.
-import type { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { renderConfiguredEmail } from '../../adapters/mail/follow-up-emails.ts';
-import { withRefusedCopies } from '../../adapters/mail/transport.ts';
-import type { CatalogueAnswer, CatalogueClient } from '../../adapters/bars-proxy/proxy-client.ts';
 import { londonDate } from '../../domain/dates.ts';
 import type { RequestRecord } from '../../domain/request/record.ts';
 import { sendFromJob } from './chaser.ts';
-import { followUpKeys, type FollowUpDeps } from './deps.ts';
-import {
-  addConfiguredNotice,
-  CATALOGUE_CHECK_JOB,
-  removeChaser,
-  type NoticeJobData,
-} from '../../adapters/queues/follow-up-jobs.ts';
+import { SWEEP_LOCK_MS, type FollowUpDeps } from './deps.ts';
+import { CATALOGUE_CHECK_JOB, type NoticeJobData, type RunningJob } from '../../ports/jobs.ts';
 import { catalogueCheckIntervalMs, isCatalogueCheckDue } from '../../domain/follow-up-schedule.ts';
-import { withSweepLock } from '../../adapters/redis/sweep-lock.ts';
+import { renderConfiguredEmail } from '../../domain/email/follow-up-emails.ts';
+import { withRefusedCopies } from '../../ports/mailer.ts';
+import type { CatalogueAnswer, CatalogueClient } from '../../ports/catalogue.ts';
 
 /** Bounds one sweep's work; whatever is left is due again at the next sweep a minute later. */
 export const MAX_CHECKS_PER_SWEEP = 60;
@@ -61,16 +54,16 @@ async function confirm(
   );
   if (!moved.ok) return false;
   // Its own job, so a mail server that is down delays the notice but never repeats the check.
-  await addConfiguredNotice(deps.queue, record.id);
-  await removeChaser(deps.queue, record.id);
+  await deps.jobs.addConfiguredNotice(record.id);
+  await deps.jobs.removeChaser(record.id);
   return true;
 }
 
 export async function sweepCatalogue(
   deps: FollowUpDeps,
 ): Promise<CatalogueSweepResult | undefined> {
-  const keys = followUpKeys(deps.prefix);
-  return withSweepLock(deps.redis, keys.lock(CATALOGUE_CHECK_JOB), 10 * 60_000, async () => {
+  const { state } = deps;
+  return state.withSweepLock(CATALOGUE_CHECK_JOB, SWEEP_LOCK_MS, async () => {
     const result: CatalogueSweepResult = {
       live: [],
       absent: [],
@@ -80,12 +73,12 @@ export async function sweepCatalogue(
     };
     const now = deps.now();
     const today = londonDate(now);
-    const checked = await deps.redis.hgetall(keys.catalogueChecked);
+    const checked = await state.catalogueCheckTimes();
     const outstanding = await candidates(deps);
     // Requests confirmed or cancelled by other means leave their check time behind: drop it.
     const current = new Set(outstanding.map((record) => record.id));
     const gone = Object.keys(checked).filter((id) => !current.has(id));
-    if (gone.length > 0) await deps.redis.hdel(keys.catalogueChecked, ...gone);
+    await state.forgetCatalogueChecks(gone);
     const due = outstanding
       .filter((record) =>
         isCatalogueCheckDue(
@@ -100,9 +93,7 @@ export async function sweepCatalogue(
 
     const stopped = new Set<string>();
     for (const environment of Object.keys(deps.catalogue)) {
-      if ((await deps.redis.exists(keys.cataloguePaused(environment))) === 1) {
-        stopped.add(environment);
-      }
+      if (await state.isCataloguePaused(environment)) stopped.add(environment);
     }
     const correlationId = randomUUID();
     for (const record of due) {
@@ -116,22 +107,17 @@ export async function sweepCatalogue(
       const answer = await client.lookup(record.request.dosServiceId, correlationId);
       result[answer.kind].push(record.id);
       if (answer.kind === 'throttled') {
-        await deps.redis.set(
-          keys.cataloguePaused(environment),
-          '1',
-          'PX',
-          answer.retryAfterMs || 1,
-        );
+        await state.pauseCatalogue(environment, answer.retryAfterMs);
         stopped.add(environment);
         deps.log.warn(
           `BaRS proxy (${environment}): ${answer.detail}; pausing ${answer.retryAfterMs} ms`,
         );
         continue;
       }
-      await deps.redis.hset(keys.catalogueChecked, record.id, now.toISOString());
+      await state.markCatalogueChecked(record.id, now);
       if (answer.kind === 'live') {
         if (await confirm(record, client, answer, deps)) {
-          await deps.redis.hdel(keys.catalogueChecked, record.id);
+          await state.forgetCatalogueChecks([record.id]);
         }
       } else if (answer.kind === 'unavailable') {
         deps.log.warn(
@@ -148,7 +134,7 @@ export async function sweepCatalogue(
 
 /** The "you are live" email, to the requester alone, once per request. */
 export async function runConfiguredNotice(
-  job: Job<NoticeJobData>,
+  job: RunningJob<NoticeJobData>,
   deps: FollowUpDeps,
 ): Promise<string> {
   const record = await deps.store.get(job.data.requestId);

@@ -1,53 +1,55 @@
 // The chaser job: on its day, a reminder to the BaRS mailbox for a request still not configured,
 // at most once per request. A job for a request that was confirmed, cancelled or re-planned since
 // it was scheduled does nothing.
-import type { Job } from 'bullmq';
-import { PermanentMailError, TemporaryMailError } from '../../adapters/mail/mail-errors.ts';
-import { renderChaserEmail } from '../../adapters/mail/follow-up-emails.ts';
 import type { OutgoingEmail } from '../../domain/email/message.ts';
-import {
-  refusedAddresses,
-  withRefusedCopies,
-  type DeliveryReceipt,
-} from '../../adapters/mail/transport.ts';
 import { londonDate } from '../../domain/dates.ts';
 import { isOutstanding } from '../../domain/request/record.ts';
 import type { FollowUpDeps } from './deps.ts';
-import type { ChaserJobData } from '../../adapters/queues/follow-up-jobs.ts';
+import { attemptOf, type ChaserJobData, type RunningJob } from '../../ports/jobs.ts';
 import { chaserPlan } from '../../domain/follow-up-schedule.ts';
+import {
+  PermanentMailError,
+  TemporaryMailError,
+  refusedAddresses,
+  withRefusedCopies,
+  type DeliveryReceipt,
+} from '../../ports/mailer.ts';
+import { renderChaserEmail } from '../../domain/email/follow-up-emails.ts';
 
 /**
  * Sends one follow-up email from a job: permanent refusals end the job (and are recorded),
  * temporary ones are retried by BullMQ and recorded when the last attempt fails. The worker
- * (queue/worker.ts) tells BullMQ which from the error itself.
+ * (adapters/queues/workers.ts) tells BullMQ which from the error itself.
  */
 export async function sendFromJob(
-  job: Job,
+  job: RunningJob,
   email: OutgoingEmail,
   requestId: string,
   event: string,
   deps: Pick<FollowUpDeps, 'mailer' | 'store'>,
 ): Promise<DeliveryReceipt> {
-  const attempt = job.attemptsMade + 1;
+  const attempt = attemptOf(job);
   try {
     return await deps.mailer.send(email);
   } catch (error) {
-    const lastAttempt = attempt >= (job.opts.attempts ?? 1);
     if (
       error instanceof PermanentMailError ||
-      (error instanceof TemporaryMailError && lastAttempt)
+      (error instanceof TemporaryMailError && attempt.last)
     ) {
       await deps.store.note(requestId, {
         event: `${event}-failed`,
         reason: `the ${event} email could not be sent: ${error.message}`,
-        details: { messageId: email.messageId, attempt },
+        details: { messageId: email.messageId, attempt: attempt.number },
       });
     }
     throw error;
   }
 }
 
-export async function runChaser(job: Job<ChaserJobData>, deps: FollowUpDeps): Promise<string> {
+export async function runChaser(
+  job: RunningJob<ChaserJobData>,
+  deps: FollowUpDeps,
+): Promise<string> {
   const record = await deps.store.get(job.data.requestId);
   if (!record) return 'skipped: no such request';
   if (!isOutstanding(record.status)) return `skipped: the request is ${record.status}`;

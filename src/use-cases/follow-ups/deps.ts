@@ -1,23 +1,21 @@
-// What the follow-up jobs touch, handed in by the runtime (STYLE.md: dependencies passed in).
-import type { Queue } from 'bullmq';
+// What the follow-up jobs touch, handed in by the wiring (STYLE.md: dependencies passed in).
 import type { Logger } from 'pino';
-import type { Catalogue } from '../../adapters/bars-proxy/create-catalogue.ts';
-import type { MailSettings } from '../../adapters/mail/follow-up-emails.ts';
-import type { TemplateRenderer } from '../../adapters/mail/render.ts';
-import type { Mailer } from '../../adapters/mail/transport.ts';
-import type { RateLimiter } from '../rate-limiter.ts';
-import type { Redis } from '../../adapters/redis/connection.ts';
-import type { WorkingCalendar } from '../../domain/working-days.ts';
-import type { RequestStore } from '../../adapters/redis/ledger/request-ledger.ts';
+import type { MailSettings } from '../../domain/email/follow-up-emails.ts';
+import type { TemplateRenderer } from '../../domain/email/message.ts';
 import type { ChaserSettings } from '../../domain/follow-up-schedule.ts';
+import type { WorkingCalendar } from '../../domain/working-days.ts';
+import type { Catalogue } from '../../ports/catalogue.ts';
+import type { FollowUpState } from '../../ports/follow-up-state.ts';
+import type { FollowUpJobs } from '../../ports/jobs.ts';
+import type { Mailer } from '../../ports/mailer.ts';
+import type { RequestStore } from '../../ports/request-store.ts';
+import type { RateLimiter } from '../rate-limiter.ts';
 
 export interface FollowUpDeps {
   store: RequestStore;
-  queue: Queue;
-  /** The command connection: sweep locks and the catalogue check's own state. */
-  redis: Redis;
-  /** QUEUE_PREFIX: our keys live beside the store's. */
-  prefix: string;
+  jobs: FollowUpJobs;
+  /** Sweep locks and the catalogue check's pacing, shared by every worker. */
+  state: FollowUpState;
   mailer: Mailer;
   renderer: TemplateRenderer;
   mail: MailSettings;
@@ -31,10 +29,5 @@ export interface FollowUpDeps {
   log: Logger;
 }
 
-export const followUpKeys = (prefix: string) => ({
-  lock: (sweep: string) => `${prefix}:followup:lock:${sweep}`,
-  /** Hash: request id → when the proxy was last asked about it (ISO). */
-  catalogueChecked: `${prefix}:catalogue:checked`,
-  /** Set while the proxy of one environment has asked us to wait (429 Retry-After). */
-  cataloguePaused: (environment: string) => `${prefix}:catalogue:paused:${environment}`,
-});
+/** A sweep's lock lasts this long at most: a worker that dies mid-sweep frees it by then. */
+export const SWEEP_LOCK_MS = 10 * 60_000;

@@ -1,6 +1,5 @@
 // The follow-up jobs the worker runs besides sending, by queue and job name: those that send mail
 // run on the mail queue, the sweeps on the follow-up queue.
-import type { Job } from 'bullmq';
 import { runConfiguredNotice, sweepCatalogue } from './catalogue-check.ts';
 import { runChaser } from './chaser.ts';
 import type { FollowUpDeps } from './deps.ts';
@@ -10,11 +9,11 @@ import {
   CONFIGURED_NOTICE_JOB,
   OVERDUE_SWEEP_JOB,
   type ChaserJobData,
+  type JobHandler,
   type NoticeJobData,
-} from '../../adapters/queues/follow-up-jobs.ts';
+  type RunningJob,
+} from '../../ports/jobs.ts';
 import { sweepOverdue } from './overdue.ts';
-
-export type JobHandler = (job: Job) => Promise<string>;
 
 const list = (ids: string[]) => (ids.length > 0 ? ` (${ids.join(', ')})` : '');
 
@@ -27,18 +26,19 @@ export interface FollowUpHandlers {
 
 export function followUpHandlers(deps: FollowUpDeps): FollowUpHandlers {
   const mail = {
-    [CHASER_JOB]: (job: Job) => runChaser(job as Job<ChaserJobData>, deps),
-    [CONFIGURED_NOTICE_JOB]: (job: Job) => runConfiguredNotice(job as Job<NoticeJobData>, deps),
+    [CHASER_JOB]: (job: RunningJob) => runChaser(job as RunningJob<ChaserJobData>, deps),
+    [CONFIGURED_NOTICE_JOB]: (job: RunningJob) =>
+      runConfiguredNotice(job as RunningJob<NoticeJobData>, deps),
   };
   const sweeps = {
-    [OVERDUE_SWEEP_JOB]: async (job: Job) => {
+    [OVERDUE_SWEEP_JOB]: async (job: RunningJob) => {
       const result = await sweepOverdue(deps);
       if (!result) return 'skipped: another sweep is running';
       const line = `overdue: ${result.marked.length} marked${list(result.marked)}, ${result.notified.length} told, ${result.failed.length} not told yet`;
       await job.log(line);
       return line;
     },
-    [CATALOGUE_CHECK_JOB]: async (job: Job) => {
+    [CATALOGUE_CHECK_JOB]: async (job: RunningJob) => {
       const result = await sweepCatalogue(deps);
       if (!result) return 'skipped: another check is running';
       const line = `catalogue: ${result.live.length} live${list(result.live)}, ${result.absent.length} not yet, ${result.unavailable.length} failed, ${result.throttled.length} throttled, ${result.skipped.length} skipped`;

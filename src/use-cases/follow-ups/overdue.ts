@@ -1,13 +1,11 @@
 // The overdue sweep (a repeating job): an outstanding request whose earliest test date has come
 // is marked overdue, with a history entry, and its requester alone is told, once.
-import { PermanentMailError } from '../../adapters/mail/mail-errors.ts';
-import { renderOverdueEmail } from '../../adapters/mail/follow-up-emails.ts';
-import { refusedAddresses, withRefusedCopies } from '../../adapters/mail/transport.ts';
 import { formatLongDate, londonDate } from '../../domain/dates.ts';
 import { isOutstanding, type RequestRecord } from '../../domain/request/record.ts';
-import { followUpKeys, type FollowUpDeps } from './deps.ts';
-import { OVERDUE_SWEEP_JOB } from '../../adapters/queues/follow-up-jobs.ts';
-import { withSweepLock } from '../../adapters/redis/sweep-lock.ts';
+import { OVERDUE_SWEEP_JOB } from '../../ports/jobs.ts';
+import { SWEEP_LOCK_MS, type FollowUpDeps } from './deps.ts';
+import { PermanentMailError, refusedAddresses, withRefusedCopies } from '../../ports/mailer.ts';
+import { renderOverdueEmail } from '../../domain/email/follow-up-emails.ts';
 
 export interface OverdueSweepResult {
   marked: string[];
@@ -55,8 +53,7 @@ async function notify(record: RequestRecord, deps: FollowUpDeps): Promise<boolea
 
 export async function sweepOverdue(deps: FollowUpDeps): Promise<OverdueSweepResult | undefined> {
   const today = londonDate(deps.now());
-  const lockKey = followUpKeys(deps.prefix).lock(OVERDUE_SWEEP_JOB);
-  return withSweepLock(deps.redis, lockKey, 10 * 60_000, async () => {
+  return deps.state.withSweepLock(OVERDUE_SWEEP_JOB, SWEEP_LOCK_MS, async () => {
     const result: OverdueSweepResult = { marked: [], notified: [], failed: [] };
     for (const id of await deps.store.overdueIds(today)) {
       let record = await deps.store.get(id);

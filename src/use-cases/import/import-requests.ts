@@ -3,16 +3,16 @@
 // Rows are settled in file order, so of two rows for the same service the earlier one wins.
 import { assessRequest } from '../assess.ts';
 import {
-  addRecordJobs,
   duplicateOf,
   newRequestRecord,
+  withChaserPlan,
   type AcceptedAssessment,
   type IntakeDeps,
 } from '../submit.ts';
 import type { FieldError } from '../../domain/request/schema.ts';
 import type { UrgencyLevel } from '../../domain/urgency.ts';
 import type { RequestRecord } from '../../domain/request/record.ts';
-import type { CreateResult } from '../../adapters/redis/ledger/request-ledger.ts';
+import type { CreateResult } from '../../ports/request-store.ts';
 import { rowToInput, type Column } from '../../domain/csv/columns.ts';
 import type { CsvRecord } from '../../domain/csv/csv.ts';
 
@@ -141,11 +141,8 @@ export async function importRows(
         });
       }
     }
-    const writing = deps.store.createMany(
-      created.map(({ record }) => ({
-        record,
-        alsoInTransaction: (multi) => addRecordJobs(multi, record, deps),
-      })),
+    const writing = deps.store.acceptMany(
+      created.map(({ record }) => withChaserPlan(record, deps)),
     );
     writing.catch(() => undefined);
     await settling;

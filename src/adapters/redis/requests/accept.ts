@@ -5,14 +5,14 @@ import type { ChainableCommander } from 'ioredis';
 import type { Redis } from '../connection.ts';
 import { recordPlaces, recordFiling, type RequestKeys } from './keys.ts';
 import { REQUEST_STATUSES, type RequestRecord } from '../../../domain/request/record.ts';
+import type { CreateResult, NewRequest } from '../../../ports/request-store.ts';
 import { inTransaction, type RequestScripts } from './scripts.ts';
 
-export type CreateResult = { ok: true } | { ok: false; existingId: string };
-
-export interface NewRecord {
-  record: RequestRecord;
-  alsoInTransaction: (multi: ChainableCommander) => Promise<unknown>;
-}
+/**
+ * Adds a new request's jobs to the MULTI that writes its record (the queues adapter's
+ * `recordJobsWriter`), so the record and its jobs land together or not at all.
+ */
+export type RecordJobsWriter = (multi: ChainableCommander, request: NewRequest) => Promise<void>;
 
 /** KEYS and ARGV of accept-request.lua for one record. */
 function acceptArgs(keys: RequestKeys, record: RequestRecord): string[] {
@@ -47,7 +47,12 @@ function withdrawArgs(keys: RequestKeys, record: RequestRecord): [number, ...str
   return [2 + indexes.length, places.record, places.duplicate, ...indexes, record.id];
 }
 
-export function createAccept(redis: Redis, keys: RequestKeys, scripts: RequestScripts) {
+export function createAccept(
+  redis: Redis,
+  keys: RequestKeys,
+  scripts: RequestScripts,
+  addJobs: RecordJobsWriter,
+) {
   /**
    * Writes new records, their indexes and what each adds (the jobs) in one MULTI, unless their
    * service and environment has an outstanding request; of two in `entries` the earlier wins.
@@ -58,7 +63,7 @@ export function createAccept(redis: Redis, keys: RequestKeys, scripts: RequestSc
    * aborts, writing nothing, if any of those services has an outstanding request or gets one
    * meanwhile; the script's answer says which, and the transaction is built again without them.
    */
-  return async function accept(entries: readonly NewRecord[]): Promise<CreateResult[]> {
+  return async function accept(entries: readonly NewRequest[]): Promise<CreateResult[]> {
     const holders = new Map<string, string>();
     for (;;) {
       const holder = new Map(holders);
@@ -66,7 +71,8 @@ export function createAccept(redis: Redis, keys: RequestKeys, scripts: RequestSc
       const created: RequestRecord[] = [];
       const guarded: string[] = [];
       const multi = redis.multi();
-      for (const { record, alsoInTransaction } of entries) {
+      for (const entry of entries) {
+        const { record } = entry;
         const duplicate = keys.duplicate(record.request.dosServiceId, record.request.environment);
         const existingId = holder.get(duplicate);
         if (existingId !== undefined) {
@@ -76,7 +82,7 @@ export function createAccept(redis: Redis, keys: RequestKeys, scripts: RequestSc
         holder.set(duplicate, record.id);
         guarded.push(duplicate);
         inTransaction(multi).ecatAcceptRequest(...acceptArgs(keys, record));
-        await alsoInTransaction(multi);
+        await addJobs(multi, entry);
         created.push(record);
         results.push({ ok: true });
       }

@@ -1,12 +1,7 @@
 // Where a request lives in Redis: the names of its keys, how a record is filed in the indexes, and
 // its JSON. The Lua scripts take these keys in KEYS, so each script names everything it touches.
-import {
-  isOutstanding,
-  type RequestRecord,
-  type RequestStatus,
-} from '../../../domain/request/record.ts';
-
-export type ListFilter = RequestStatus | 'outstanding' | 'all';
+import { isOutstanding, type RequestRecord } from '../../../domain/request/record.ts';
+import type { ListFilter } from '../../../ports/request-store.ts';
 
 export interface RequestKeys {
   record(id: string): string;

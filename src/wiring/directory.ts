@@ -1,11 +1,14 @@
 // Chooses the directory adapter per environment from configuration: the DoS Search API where its
 // URL is set, else the snapshot file (read once, and only when some environment needs it).
-import { NO_CREDENTIALS, type ApimCredentials } from '../apim-credentials.ts';
-import type { Config } from '../../wiring/config.ts';
-import type { Environment } from '../../domain/request/schema.ts';
-import type { Directory } from '../../ports/directory.ts';
-import { createFhirDirectory, type DirectoryLog } from './dos-search-directory.ts';
-import { loadSnapshotDirectory } from './snapshot-directory.ts';
+import { NO_CREDENTIALS, type ApimCredentials } from '../adapters/apim-credentials.ts';
+import {
+  createFhirDirectory,
+  type DirectoryLog,
+} from '../adapters/dos-search/dos-search-directory.ts';
+import { loadSnapshotDirectory } from '../adapters/dos-search/snapshot-directory.ts';
+import type { Environment } from '../domain/request/schema.ts';
+import type { Directory } from '../ports/directory.ts';
+import type { Config } from './config.ts';
 
 export async function createDirectory(
   config: Config['directory'],

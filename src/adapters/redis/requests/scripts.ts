@@ -1,5 +1,5 @@
 // The store's Lua scripts, one file per atomic operation in ./scripts/, defined on a connection
-// as named commands. Defined before the runtime caches scripts (redis.ts: keepScriptsCached), so a
+// as named commands. Defined before the runtime caches scripts (connection.ts: keepScriptsCached), so a
 // restarted Redis gets them back before the next MULTI that uses one.
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander } from 'ioredis';

@@ -6,19 +6,11 @@ import { parseRecord, recordPlaces, recordFiling, type RequestKeys } from './key
 import {
   canTransition,
   isOutstanding,
-  type HistoryEntry,
   type RequestRecord,
   type RequestStatus,
 } from '../../../domain/request/record.ts';
+import type { NewEntry, RecordPatch, TransitionResult } from '../../../ports/request-store.ts';
 import type { RequestScripts } from './scripts.ts';
-
-export type TransitionResult =
-  | { ok: true; record: RequestRecord }
-  | { ok: false; reason: 'not-found' }
-  | { ok: false; reason: 'not-allowed'; record: RequestRecord };
-
-export type NewEntry = Omit<HistoryEntry, 'at' | 'status'>;
-export type RecordPatch = Partial<Pick<RequestRecord, 'careConnect' | 'warnings' | 'overdue'>>;
 
 /** KEYS and ARGV of change-status.lua, from the record as read (`json`) to `next`. */
 function changeStatusArgs(

@@ -1,11 +1,10 @@
 // Builds a proxy client for each environment whose CATALOGUE_URL_<ENV> is set; the others are
 // confirmed by hand (CONTRACT.md, "Configuration").
-import type { Config } from '../../wiring/config.ts';
-import { ENVIRONMENTS, type Environment } from '../../domain/request/schema.ts';
-import type { ApimCredentials } from '../apim-credentials.ts';
-import { createCatalogueClient, type CatalogueClient } from './proxy-client.ts';
-
-export type Catalogue = Partial<Record<Environment, CatalogueClient>>;
+import type { ApimCredentials } from '../adapters/apim-credentials.ts';
+import { createCatalogueClient } from '../adapters/bars-proxy/proxy-client.ts';
+import { ENVIRONMENTS } from '../domain/request/schema.ts';
+import type { Catalogue } from '../ports/catalogue.ts';
+import type { Config } from './config.ts';
 
 export function createCatalogue(
   config: Config['catalogue'],

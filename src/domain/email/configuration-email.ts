@@ -1,67 +1,12 @@
-// Renders emails from the Nunjucks templates in templates/: a typed view model in, an
-// OutgoingEmail out. A template that reads a missing value is a fault, as GOV.UK Notify refuses a
-// message with missing personalisation.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import nunjucks from 'nunjucks';
-import type { AssessedRequest } from '../../use-cases/assess.ts';
-import { DOS_SERVICE_ID_SYSTEM } from '../../domain/careconnect/dos-bundle.ts';
-import type { CareConnectStatus } from '../../domain/careconnect/finding.ts';
-import { formatLongDate, type IsoDate } from '../../domain/dates.ts';
-import type { UrgencyLevel } from '../../domain/urgency.ts';
-import { catalogueBundle } from '../../domain/email/catalogue-bundle.ts';
-import type { OutgoingEmail } from '../../domain/email/message.ts';
-
-export interface TemplateRenderer {
-  /** Renders `templates/<name>` (e.g. `configuration-request.text.njk`); throws on a missing value. */
-  render(name: string, view: object): string;
-  /** A short hash of a template family's files, kept with every email it produced. */
-  version(family: string): string;
-}
-
-export function createTemplateRenderer(dir: string): TemplateRenderer {
-  const options = { throwOnUndefined: true, trimBlocks: false, lstripBlocks: false };
-  const loader = () => new nunjucks.FileSystemLoader(dir, { noCache: false });
-  const html = new nunjucks.Environment(loader(), { ...options, autoescape: true });
-  const text = new nunjucks.Environment(loader(), { ...options, autoescape: false });
-  const versions = new Map<string, string>();
-  return {
-    render(name, view) {
-      const environment = name.endsWith('.html.njk') ? html : text;
-      try {
-        return environment.render(name, view);
-      } catch (error) {
-        throw new Error(`template ${name} could not be rendered: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-    },
-    version(family) {
-      let version = versions.get(family);
-      if (version === undefined) {
-        const hash = createHash('sha256');
-        for (const part of ['subject', 'text', 'html']) {
-          hash.update(readFileSync(join(dir, `${family}.${part}.njk`)));
-        }
-        version = hash.digest('hex').slice(0, 12);
-        versions.set(family, version);
-      }
-      return version;
-    },
-  };
-}
-
-/** `<requestId@domain>`, the domain taken from the From address so it reads as ours. */
-export function messageIdFor(requestId: string, fromAddress: string): string {
-  const domain = /@([^\s<>@]+?)>?$/.exec(fromAddress.trim())?.[1] ?? 'ecat.local';
-  return `<${requestId}@${domain}>`;
-}
-
-/** `"Name" <address>`, quoted so a name can never add a header or another recipient. */
-export function mailbox(name: string, address: string): string {
-  return `"${name.replace(/["\\]/g, '\\$&')}" <${address}>`;
-}
+// The email to the BaRS mailbox as data: the view model its templates read (typed here), the
+// rendered parts, and the catalogue entry attached as a FHIR Bundle.
+import { DOS_SERVICE_ID_SYSTEM } from '../careconnect/dos-bundle.ts';
+import type { CareConnectStatus } from '../careconnect/finding.ts';
+import { formatLongDate, type IsoDate } from '../dates.ts';
+import type { AssessedRequest } from '../request/record.ts';
+import type { UrgencyLevel } from '../urgency.ts';
+import { catalogueBundle } from './catalogue-bundle.ts';
+import { mailbox, type OutgoingEmail, type TemplateRenderer } from './message.ts';
 
 const URGENCY_WORDS: Record<UrgencyLevel, { prefix: string | null; label: string }> = {
   urgent: { prefix: 'URGENT', label: 'Urgent' },

@@ -1,15 +1,9 @@
 // Reading requests: one record, a page of an index, and the counts the dashboard and metrics show.
 // Plain reads, no scripts: a page is read from its index, then its records in one MGET.
 import type { Redis } from '../connection.ts';
-import { parseRecord, testDateScore, type ListFilter, type RequestKeys } from './keys.ts';
 import type { RequestRecord } from '../../../domain/request/record.ts';
-
-export interface RequestPage {
-  items: RequestRecord[];
-  /** Pass back as `cursor` for the next page; absent on the last page. */
-  nextCursor?: string;
-  total: number;
-}
+import type { ListFilter, RequestPage } from '../../../ports/request-store.ts';
+import { parseRecord, testDateScore, type RequestKeys } from './keys.ts';
 
 export function createReads(redis: Redis, keys: RequestKeys) {
   return {

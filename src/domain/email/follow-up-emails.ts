@@ -1,16 +1,11 @@
 // The emails that follow a request: the chaser to the BaRS mailbox, the overdue notice and the
 // "you are live" notice to the requester alone. Each threads under the original email
 // (In-Reply-To/References) and has a Message-ID of its own, the same on every retry.
-import { formatLongDate, londonDate, type IsoDate } from '../../domain/dates.ts';
-import type { WorkingCalendar } from '../../domain/working-days.ts';
-import type { RequestRecord } from '../../domain/request/record.ts';
-import type { OutgoingEmail } from '../../domain/email/message.ts';
-import {
-  mailbox,
-  messageIdFor,
-  renderConfigurationEmail,
-  type TemplateRenderer,
-} from './render.ts';
+import { formatLongDate, londonDate, type IsoDate } from '../dates.ts';
+import type { RequestRecord } from '../request/record.ts';
+import type { WorkingCalendar } from '../working-days.ts';
+import { renderConfigurationEmail } from './configuration-email.ts';
+import { mailbox, messageIdFor, type OutgoingEmail, type TemplateRenderer } from './message.ts';
 
 export type FollowUpKind = 'chaser' | 'overdue' | 'configured';
 

@@ -1,0 +1,74 @@
+// The mailer port: what sending an email returns, and its failures as named errors, classified
+// once in the adapter so the worker decides from the type alone (STYLE.md: named errors for the
+// edges). Two adapters implement it: SMTP and the .eml outbox (adapters/mail/transport.ts).
+import type { OutgoingEmail } from '../domain/email/message.ts';
+import { EcatError } from '../domain/errors.ts';
+
+/** One address the server answered RCPT TO with a refusal, and its reply ("550 5.1.1 …"). */
+export interface RefusedRecipient {
+  address: string;
+  responseCode: number | undefined;
+  response: string;
+}
+
+/** The server refused for good (5xx): retrying would not help. */
+export class PermanentMailError extends EcatError {
+  override readonly name = 'PermanentMailError';
+  override readonly kind = 'refused';
+  override readonly retryable = false;
+  constructor(
+    message: string,
+    readonly responseCode: number | undefined,
+    readonly response: string,
+    /** The primary (To) recipients the server refused, when that is what failed. */
+    readonly refused: readonly RefusedRecipient[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Worth another try later: 4xx, timeouts, refused or dropped connections. */
+export class TemporaryMailError extends EcatError {
+  override readonly name = 'TemporaryMailError';
+  override readonly kind = 'unavailable';
+  override readonly retryable = true;
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly responseCode: number | undefined,
+    /** The primary (To) recipients the server deferred, when that is what failed. */
+    readonly refused: readonly RefusedRecipient[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface DeliveryReceipt {
+  messageId: string;
+  /** The server's reply ("250 2.0.0 OK …"), or where the outbox wrote the file. */
+  response: string;
+  location?: string;
+  /** Cc recipients the server refused while every To recipient was accepted: the email went. */
+  refusedCopies: RefusedRecipient[];
+}
+
+/** The addresses of refused recipients, as a history entry's details give them ("a@b, c@d"). */
+export function refusedAddresses(refused: readonly RefusedRecipient[]): string {
+  return refused.map((recipient) => recipient.address).join(', ');
+}
+
+/** A history reason, then each refused copy: "…; the copy to x@y was refused: 550 …". */
+export function withRefusedCopies(reason: string, receipt: DeliveryReceipt): string {
+  return [
+    reason,
+    ...receipt.refusedCopies.map(
+      (copy) => `the copy to ${copy.address} was refused: ${copy.response}`,
+    ),
+  ].join('; ');
+}
+
+export interface Mailer {
+  readonly kind: 'smtp' | 'outbox';
+  send(email: OutgoingEmail): Promise<DeliveryReceipt>;
+  close(): Promise<void>;
+}
