@@ -9,6 +9,7 @@ import {
   type Directory,
   type DirectoryQuery,
 } from '../src/ports/directory.ts';
+import type { CareConnectFinding } from '../src/domain/careconnect/finding.ts';
 import { schedulingEndpoint } from './support/dos-directory.ts';
 
 /** A DoS Search scheduling Endpoint (the shared fixture), its business scenario given or none. */
@@ -27,20 +28,96 @@ const classify = (endpoints: Endpoint[]) =>
   classifySchedulingEndpoints(endpoints, 'DoS Search API, INT');
 
 describe('classifying scheduling endpoints', () => {
-  it('recognises CareConnect by its ASID: address', () => {
-    expect(classify([scheduling('ASID:918999198993')])).toEqual({
-      status: 'careconnect',
-      address: 'ASID:918999198993',
-      detail: 'DoS has a CareConnect scheduling endpoint ASID:918999198993 (DoS Search API, INT).',
-    });
+  // What the whole finding is, for endpoints DoS could hold.
+  it.each<[string, Endpoint[], CareConnectFinding]>([
+    [
+      'recognises CareConnect by its ASID: address',
+      [scheduling('ASID:918999198993')],
+      {
+        status: 'careconnect',
+        address: 'ASID:918999198993',
+        detail:
+          'DoS has a CareConnect scheduling endpoint ASID:918999198993 (DoS Search API, INT).',
+      },
+    ],
+    [
+      'calls an address without the prefix malformed, keeping the address',
+      [scheduling('918999198993')],
+      {
+        status: 'malformed',
+        address: '918999198993',
+        detail:
+          "DoS has a scheduling endpoint '918999198993' without the ASID: or ODS: prefix (DoS Search API, INT); CareConnect booking will not work until it is fixed.",
+      },
+    ],
+    [
+      'calls several well-formed ASID: endpoints careconnect, listing every one',
+      [scheduling('ASID:918999198997'), scheduling('ASID:918999198998')],
+      {
+        status: 'careconnect',
+        address: 'ASID:918999198997',
+        detail:
+          'DoS has 2 CareConnect scheduling endpoints, ASID:918999198997 and ASID:918999198998 (DoS Search API, INT).',
+      },
+    ],
+    [
+      'rests on the well-formed endpoint when others are not, naming those too',
+      [
+        scheduling('918999198993'),
+        scheduling('ASID:918999198994', { status: 'off' }),
+        scheduling('ASID:918999198995'),
+      ],
+      {
+        status: 'careconnect',
+        address: 'ASID:918999198995',
+        detail:
+          "DoS has a CareConnect scheduling endpoint ASID:918999198995 (DoS Search API, INT). Not usable: '918999198993' without the ASID: or ODS: prefix; 'ASID:918999198994' with status 'off', not active.",
+      },
+    ],
+    [
+      'calls several scheduling endpoints malformed only when none would work',
+      [scheduling('918999198993'), scheduling('ASID:918999198996', {}, 'copy-recipient')],
+      {
+        status: 'malformed',
+        address: '918999198993',
+        detail:
+          "DoS has 2 scheduling endpoints and none would work: '918999198993' without the ASID: or ODS: prefix; 'ASID:918999198996' as a copy recipient, not the primary recipient (DoS Search API, INT); CareConnect booking will not work until one is fixed.",
+      },
+    ],
+  ])('%s', (_name, endpoints, finding) => {
+    expect(classify(endpoints)).toEqual(finding);
   });
 
-  it('recognises GP Connect by its ODS: address, and says CareConnect is absent', () => {
-    const finding = classify([scheduling('ODS:A20047')]);
-    expect(finding).toMatchObject({ status: 'gpconnect', address: 'ODS:A20047' });
-    expect(finding.detail).toBe(
+  // Its status (and address) and the whole sentence.
+  it.each<[string, Endpoint[], Partial<CareConnectFinding>, string]>([
+    [
+      'recognises GP Connect by its ODS: address, and says CareConnect is absent',
+      [scheduling('ODS:A20047')],
+      { status: 'gpconnect', address: 'ODS:A20047' },
       'DoS has a GP Connect scheduling endpoint ODS:A20047 but no CareConnect (ASID:) one (DoS Search API, INT).',
-    );
+    ],
+    [
+      'names every problem of one endpoint in one sentence',
+      [scheduling('918999198993', { status: 'off' }, 'copy-recipient')],
+      { status: 'malformed' },
+      "DoS has a scheduling endpoint '918999198993' without the ASID: or ODS: prefix and with status 'off', not active and as a copy recipient, not the primary recipient (DoS Search API, INT); CareConnect booking will not work until it is fixed.",
+    ],
+    [
+      'prefers CareConnect to GP Connect, and says both are there',
+      [scheduling('ODS:Y09004'), scheduling('ASID:918999198997')],
+      { status: 'careconnect', address: 'ASID:918999198997' },
+      'DoS has a CareConnect scheduling endpoint ASID:918999198997 (DoS Search API, INT). It also has GP Connect: ODS:Y09004.',
+    ],
+    [
+      'lists several GP Connect endpoints when there is no CareConnect one',
+      [scheduling('ODS:Y09004'), scheduling('ODS:Y09005')],
+      { status: 'gpconnect', address: 'ODS:Y09004' },
+      'DoS has GP Connect scheduling endpoints ODS:Y09004 and ODS:Y09005 but no CareConnect (ASID:) one (DoS Search API, INT).',
+    ],
+  ])('%s', (_name, endpoints, found, detail) => {
+    const finding = classify(endpoints);
+    expect(finding).toMatchObject(found);
+    expect(finding.detail).toBe(detail);
   });
 
   it('counts only scheduling endpoints', () => {
@@ -57,15 +134,6 @@ describe('classifying scheduling endpoints', () => {
         'DoS has no scheduling endpoint for this service (DoS Search API, INT), so neither CareConnect nor GP Connect booking is configured.',
       );
     }
-  });
-
-  it('calls an address without the prefix malformed, keeping the address', () => {
-    expect(classify([scheduling('918999198993')])).toEqual({
-      status: 'malformed',
-      address: '918999198993',
-      detail:
-        "DoS has a scheduling endpoint '918999198993' without the ASID: or ODS: prefix (DoS Search API, INT); CareConnect booking will not work until it is fixed.",
-    });
   });
 
   it.each([['asid:918999198993'], ['ASID: 918999198993'], ['ASID:9189-9919'], ['ODS:']])(
@@ -108,24 +176,6 @@ describe('classifying scheduling endpoints', () => {
     expect(classify([scheduling('ASID:918999198993', {}, null)]).status).toBe('careconnect');
   });
 
-  it('names every problem of one endpoint in one sentence', () => {
-    const finding = classify([scheduling('918999198993', { status: 'off' }, 'copy-recipient')]);
-    expect(finding.status).toBe('malformed');
-    expect(finding.detail).toBe(
-      "DoS has a scheduling endpoint '918999198993' without the ASID: or ODS: prefix and with status 'off', not active and as a copy recipient, not the primary recipient (DoS Search API, INT); CareConnect booking will not work until it is fixed.",
-    );
-  });
-
-  it('calls several well-formed ASID: endpoints careconnect, listing every one', () => {
-    const finding = classify([scheduling('ASID:918999198997'), scheduling('ASID:918999198998')]);
-    expect(finding).toEqual({
-      status: 'careconnect',
-      address: 'ASID:918999198997',
-      detail:
-        'DoS has 2 CareConnect scheduling endpoints, ASID:918999198997 and ASID:918999198998 (DoS Search API, INT).',
-    });
-  });
-
   it('names the organisation when the directory answered for one', () => {
     const finding = classifySchedulingEndpoints(
       [scheduling('ASID:918999198997'), scheduling('ASID:918999198998')],
@@ -135,49 +185,6 @@ describe('classifying scheduling endpoints', () => {
     expect(finding.detail).toBe(
       'DoS has 2 CareConnect scheduling endpoints, ASID:918999198997 and ASID:918999198998, for organisation Y09004 (DoS Search API, INT).',
     );
-  });
-
-  it('prefers CareConnect to GP Connect, and says both are there', () => {
-    const finding = classify([scheduling('ODS:Y09004'), scheduling('ASID:918999198997')]);
-    expect(finding).toMatchObject({ status: 'careconnect', address: 'ASID:918999198997' });
-    expect(finding.detail).toBe(
-      'DoS has a CareConnect scheduling endpoint ASID:918999198997 (DoS Search API, INT). It also has GP Connect: ODS:Y09004.',
-    );
-  });
-
-  it('lists several GP Connect endpoints when there is no CareConnect one', () => {
-    const finding = classify([scheduling('ODS:Y09004'), scheduling('ODS:Y09005')]);
-    expect(finding).toMatchObject({ status: 'gpconnect', address: 'ODS:Y09004' });
-    expect(finding.detail).toBe(
-      'DoS has GP Connect scheduling endpoints ODS:Y09004 and ODS:Y09005 but no CareConnect (ASID:) one (DoS Search API, INT).',
-    );
-  });
-
-  it('rests on the well-formed endpoint when others are not, naming those too', () => {
-    const finding = classify([
-      scheduling('918999198993'),
-      scheduling('ASID:918999198994', { status: 'off' }),
-      scheduling('ASID:918999198995'),
-    ]);
-    expect(finding).toEqual({
-      status: 'careconnect',
-      address: 'ASID:918999198995',
-      detail:
-        "DoS has a CareConnect scheduling endpoint ASID:918999198995 (DoS Search API, INT). Not usable: '918999198993' without the ASID: or ODS: prefix; 'ASID:918999198994' with status 'off', not active.",
-    });
-  });
-
-  it('calls several scheduling endpoints malformed only when none would work', () => {
-    const finding = classify([
-      scheduling('918999198993'),
-      scheduling('ASID:918999198996', {}, 'copy-recipient'),
-    ]);
-    expect(finding).toEqual({
-      status: 'malformed',
-      address: '918999198993',
-      detail:
-        "DoS has 2 scheduling endpoints and none would work: '918999198993' without the ASID: or ODS: prefix; 'ASID:918999198996' as a copy recipient, not the primary recipient (DoS Search API, INT); CareConnect booking will not work until one is fixed.",
-    });
   });
 
   it('orders by the OrganizationEndpointOrder extension', () => {
@@ -233,39 +240,45 @@ describe('checkCareConnect', () => {
     schedulingEndpoints: () => Promise.reject(error),
   });
 
-  it('classifies what the directory answers, naming where it came from', async () => {
-    const finding = await checkCareConnect(answering(scheduling('ASID:918999198993')), query);
-    expect(finding).toEqual({
-      status: 'careconnect',
-      address: 'ASID:918999198993',
-      detail: 'DoS has a CareConnect scheduling endpoint ASID:918999198993 (DoS snapshot).',
-    });
-  });
-
-  it('calls an unreachable directory unverified, not missing', async () => {
-    const finding = await checkCareConnect(
+  it.each<[string, Directory, string | undefined, CareConnectFinding]>([
+    [
+      'classifies what the directory answers, naming where it came from',
+      answering(scheduling('ASID:918999198993')),
+      undefined,
+      {
+        status: 'careconnect',
+        address: 'ASID:918999198993',
+        detail: 'DoS has a CareConnect scheduling endpoint ASID:918999198993 (DoS snapshot).',
+      },
+    ],
+    [
+      'calls an unreachable directory unverified, not missing',
       failing(new DirectoryUnavailableError('DoS Search API, INT: HTTP 503')),
-      query,
       'a waiver does not apply to an unverified finding',
-    );
-    expect(finding).toEqual({
-      status: 'unverified',
-      detail:
-        'The directory could not be reached (DoS Search API, INT: HTTP 503); CareConnect will be checked again before the email is sent.',
-    });
-  });
-
-  it('calls a directory that cannot answer this query unverified and final', async () => {
-    const finding = await checkCareConnect(
+      {
+        status: 'unverified',
+        detail:
+          'The directory could not be reached (DoS Search API, INT: HTTP 503); CareConnect will be checked again before the email is sent.',
+      },
+    ],
+    [
+      'calls a directory that cannot answer this query unverified and final',
       failing(new DirectoryCannotAnswerError('DoS Search cannot look RX1 up.')),
-      query,
       'a waiver does not apply to an unverified finding',
-    );
-    expect(finding).toEqual({
-      status: 'unverified',
-      final: true,
-      detail: 'DoS Search cannot look RX1 up.',
-    });
+      { status: 'unverified', final: true, detail: 'DoS Search cannot look RX1 up.' },
+    ],
+    [
+      'waives a missing configuration when the requester gives a reason',
+      answering(),
+      'ED does not take direct bookings',
+      {
+        status: 'waived',
+        detail:
+          'DoS has no scheduling endpoint for this service (DoS snapshot), so neither CareConnect nor GP Connect booking is configured. Waived by the requester: "ED does not take direct bookings".',
+      },
+    ],
+  ])('%s', async (_name, directory, waiver, finding) => {
+    expect(await checkCareConnect(directory, query, waiver)).toEqual(finding);
   });
 
   it('says refused credentials were refused, and that it will ask again', async () => {
@@ -282,15 +295,6 @@ describe('checkCareConnect', () => {
 
   it('lets any other failure through: it is a fault, not an answer', async () => {
     await expect(checkCareConnect(failing(new TypeError('bug')), query)).rejects.toThrow('bug');
-  });
-
-  it('waives a missing configuration when the requester gives a reason', async () => {
-    const finding = await checkCareConnect(answering(), query, 'ED does not take direct bookings');
-    expect(finding).toEqual({
-      status: 'waived',
-      detail:
-        'DoS has no scheduling endpoint for this service (DoS snapshot), so neither CareConnect nor GP Connect booking is configured. Waived by the requester: "ED does not take direct bookings".',
-    });
   });
 
   it('waives a malformed configuration, keeping the address found', async () => {

@@ -1,27 +1,26 @@
 // The DoS Search adapter against a strict stand-in of the API as published (msw): one request per
 // lookup, exactly the headers and query the spec lists, every per-organisation answer, and the
 // API failing in each way it can.
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Endpoint } from 'fhir/r4.js';
+import { describe, expect, it } from 'vitest';
 import { createFoundation } from '../src/wiring/foundation.ts';
 import { ApimAuthError } from '../src/adapters/apim-credentials.ts';
 import { checkCareConnect } from '../src/use-cases/check-careconnect.ts';
 import type { DirectoryQuery } from '../src/ports/directory.ts';
-import {
-  createFhirDirectory,
-  type DirectoryLog,
-} from '../src/adapters/dos-search/dos-search-directory.ts';
+import type { CareConnectFinding } from '../src/domain/careconnect/finding.ts';
+import type { DirectoryLog } from '../src/adapters/dos-search/dos-search-directory.ts';
 import { loadConfig } from '../src/wiring/config.ts';
 import {
+  accessToken,
   DOS_BASE as BASE,
-  dosDirectory,
+  dosSearchAdapter,
   dosState,
   FORBIDDEN,
   invalidOdsCode,
   ODS_SYSTEM,
   referralEndpoint,
-  resetDosState,
   schedulingEndpoint as scheduling,
+  useDosSearchStandIn,
 } from './support/dos-directory.ts';
 import { ecat } from './support/ecat.ts';
 import { apimCredentialsFromConfig } from '../src/wiring/apim-credentials.ts';
@@ -30,38 +29,14 @@ import { createDirectory } from '../src/wiring/directory.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const query: DirectoryQuery = { dosServiceId: '2000072489', odsCode: 'Y02494', environment: 'INT' };
 
+// An unhandled request is a network error a retry loop could swallow, and a refused one an
+// `unverified` finding a test could take for the point: either fails the test instead.
 const state = dosState();
-const server = setupServer(...dosDirectory(state));
-const unhandled: string[] = [];
-server.events.on('request:unhandled', ({ request }) => {
-  unhandled.push(`${request.method} ${request.url}`);
-});
+useDosSearchStandIn(state);
 
-beforeAll(() => {
-  server.listen({ onUnhandledRequest: 'error' });
-});
-afterEach(() => {
-  // An unhandled request is a network error a retry loop could swallow, and a refused one an
-  // `unverified` finding a test could take for the point: either fails the test instead.
-  const strays = unhandled.splice(0);
-  const refused = state.refused.splice(0);
-  resetDosState(state);
-  expect(strays).toEqual([]);
-  expect(refused).toEqual([]);
-});
-afterAll(() => {
-  server.close();
-});
-
-const tokenOne = apimCredentialsFromConfig({ accessToken: 'token-1' }, () => new Date());
+const tokenOne = accessToken('token-1');
 const directory = (timeoutMs = 2000, credentials = tokenOne, log?: DirectoryLog) =>
-  createFhirDirectory({
-    baseUrl: BASE,
-    environment: 'INT',
-    timeoutMs,
-    credentials,
-    ...(log ? { log } : {}),
-  });
+  dosSearchAdapter({ timeoutMs, credentials, ...(log ? { log } : {}) });
 
 /** Takes the refusals a test provoked on purpose, so afterEach checks only the unexpected ones. */
 function takeRefused(): string[] {
@@ -148,28 +123,51 @@ describe('one request per lookup, as the spec has it', () => {
 });
 
 describe('what an organisation’s endpoints mean (per organisation, CONTRACT.md)', () => {
-  it('finds GP Connect when only ODS: endpoints are there', async () => {
-    state.endpoints = [scheduling('ODS:Y02494')];
-    expect(await checkCareConnect(directory(), query)).toEqual({
-      status: 'gpconnect',
-      address: 'ODS:Y02494',
-      detail:
-        'DoS has a GP Connect scheduling endpoint ODS:Y02494 but no CareConnect (ASID:) one for organisation Y02494 (DoS Search API, INT).',
+  const cases: { name: string; endpoints: Endpoint[]; finding: CareConnectFinding }[] = [
+    {
+      name: 'finds GP Connect when only ODS: endpoints are there',
+      endpoints: [scheduling('ODS:Y02494')],
+      finding: {
+        status: 'gpconnect',
+        address: 'ODS:Y02494',
+        detail:
+          'DoS has a GP Connect scheduling endpoint ODS:Y02494 but no CareConnect (ASID:) one for organisation Y02494 (DoS Search API, INT).',
+      },
+    },
+    {
+      name: 'calls two ASIDs at one organisation careconnect, listing both in DoS’s order',
+      endpoints: [
+        scheduling('ASID:918999198998', {}, { order: 2 }),
+        scheduling('ASID:918999198997', {}, { order: 1 }),
+      ],
+      finding: {
+        status: 'careconnect',
+        address: 'ASID:918999198997',
+        detail:
+          'DoS has 2 CareConnect scheduling endpoints, ASID:918999198997 and ASID:918999198998, for organisation Y02494 (DoS Search API, INT).',
+      },
+    },
+    {
+      name: 'calls malformed only when scheduling endpoints exist and none would work',
+      endpoints: [
+        scheduling('918999198993'),
+        scheduling('ASID:918999198995', { status: 'off' }, { order: 2 }),
+        scheduling('ASID:918999198996', {}, { order: 3, scenario: 'copy-recipient' }),
+      ],
+      finding: {
+        status: 'malformed',
+        address: '918999198993',
+        detail:
+          "DoS has 3 scheduling endpoints for organisation Y02494 and none would work: '918999198993' without the ASID: or ODS: prefix; 'ASID:918999198995' with status 'off', not active; 'ASID:918999198996' as a copy recipient, not the primary recipient (DoS Search API, INT); CareConnect booking will not work until one is fixed.",
+      },
+    },
+  ];
+  for (const { name, endpoints, finding } of cases) {
+    it(name, async () => {
+      state.endpoints = endpoints;
+      expect(await checkCareConnect(directory(), query)).toEqual(finding);
     });
-  });
-
-  it('calls two ASIDs at one organisation careconnect, listing both in DoS’s order', async () => {
-    state.endpoints = [
-      scheduling('ASID:918999198998', {}, { order: 2 }),
-      scheduling('ASID:918999198997', {}, { order: 1 }),
-    ];
-    expect(await checkCareConnect(directory(), query)).toEqual({
-      status: 'careconnect',
-      address: 'ASID:918999198997',
-      detail:
-        'DoS has 2 CareConnect scheduling endpoints, ASID:918999198997 and ASID:918999198998, for organisation Y02494 (DoS Search API, INT).',
-    });
-  });
+  }
 
   it('lists GP Connect and unusable ones beside CareConnect', async () => {
     state.endpoints = [
@@ -208,21 +206,6 @@ describe('what an organisation’s endpoints mean (per organisation, CONTRACT.md
     const finding = await checkCareConnect(directory(), query);
     expect(finding.status).toBe('missing');
     expect(finding.detail).toContain('for ODS code Y02494, which DoS Search does not know');
-  });
-
-  it('calls malformed only when scheduling endpoints exist and none would work', async () => {
-    state.endpoints = [
-      scheduling('918999198993'),
-      scheduling('ASID:918999198995', { status: 'off' }, { order: 2 }),
-      scheduling('ASID:918999198996', {}, { order: 3, scenario: 'copy-recipient' }),
-    ];
-    const finding = await checkCareConnect(directory(), query);
-    expect(finding).toEqual({
-      status: 'malformed',
-      address: '918999198993',
-      detail:
-        "DoS has 3 scheduling endpoints for organisation Y02494 and none would work: '918999198993' without the ASID: or ODS: prefix; 'ASID:918999198995' with status 'off', not active; 'ASID:918999198996' as a copy recipient, not the primary recipient (DoS Search API, INT); CareConnect booking will not work until one is fixed.",
-    });
   });
 
   it('waives a malformed configuration when the request gives a reason', async () => {
@@ -396,12 +379,7 @@ describe('a directory that cannot answer now', () => {
   });
 
   it('calls a 404 unverified, not missing: the base URL is wrong, not the organisation', async () => {
-    const elsewhere = createFhirDirectory({
-      baseUrl: `${BASE}/wrong`,
-      environment: 'INT',
-      timeoutMs: 2000,
-      credentials: tokenOne,
-    });
+    const elsewhere = dosSearchAdapter({ base: `${BASE}/wrong`, credentials: tokenOne });
     const finding = await checkCareConnect(elsewhere, query);
     expect(takeRefused()).toEqual([
       '404 No such resource: GET /dos-search/FHIR/R4/wrong/Organization',

@@ -19,6 +19,7 @@ import { openApiDocument } from '../src/adapters/http/openapi.ts';
 import type { AssessedRequest } from '../src/domain/request/record.ts';
 import { createTemplateRenderer } from '../src/adapters/mail/nunjucks-renderer.ts';
 import { renderConfigurationEmail } from '../src/domain/email/configuration-email.ts';
+import { requestBody } from './support/ecat.ts';
 
 const require = createRequire(import.meta.url);
 const readJson = (id: string) => JSON.parse(readFileSync(require.resolve(id), 'utf8')) as unknown;
@@ -279,13 +280,7 @@ describe('the catalogue Bundle, shaped by the BaRS guide', () => {
 });
 
 describe('productId, the receiver product’s ID from its assurance', () => {
-  const valid = {
-    dosServiceId: '2000072489',
-    environment: 'INT',
-    endpoint: 'https://bars-int-y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
-    odsCode: 'Y02494',
-    requester: { name: 'Alex Morgan', email: 'alex.morgan@nhs.net' },
-  };
+  const valid = requestBody();
   const parsed = (productId: unknown) => parseConfigurationRequest({ ...valid, productId });
   const errorAt = (productId: unknown): FieldError[] => {
     const result = parsed(productId);

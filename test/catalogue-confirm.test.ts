@@ -1,10 +1,9 @@
 // Confirmation from the BaRS proxy (msw) on the real Redis: not found twice, then live →
 // configured by catalogue and the requester told once; 500s and 429s change nothing.
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailer } from '../src/adapters/mail/transport.ts';
 import { sweepCatalogue } from '../src/use-cases/follow-ups/catalogue-check.ts';
 import { chaserJobId } from '../src/adapters/queues/follow-up-jobs.ts';
@@ -15,6 +14,7 @@ import { openRuntime, startWorker, type Runtime } from '../src/wiring/runtime.ts
 import { proxyNotFound, statement } from './catalogue-fixtures.ts';
 import { deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
+import { useMsw } from './support/msw.ts';
 import { CATALOGUE_CHECK_JOB, OVERDUE_SWEEP_JOB } from '../src/ports/jobs.ts';
 
 const BASE = 'https://int.api.service.nhs.uk/booking-and-referral/FHIR/R4';
@@ -29,7 +29,7 @@ const logged: string[] = [];
 /** Answers per DoS service id, in turn; the last answer repeats. */
 const answers = new Map<string, (() => Response)[]>();
 const asked: string[] = [];
-const server = setupServer(
+useMsw([
   http.get(`${BASE}/metadata`, ({ request }) => {
     const target = JSON.parse(
       Buffer.from(request.headers.get('nhsd-target-identifier') ?? '', 'base64').toString(),
@@ -38,11 +38,7 @@ const server = setupServer(
     const queue = answers.get(target.value) ?? [proxyNotFound];
     return (queue.length > 1 ? queue.shift()! : queue[0]!)();
   }),
-);
-const unhandled: string[] = [];
-server.events.on('request:unhandled', ({ request }) => {
-  unhandled.push(`${request.method} ${request.url}`);
-});
+]);
 
 async function sentRequest(dosServiceId: string): Promise<string> {
   const result = await submitRequest(
@@ -61,7 +57,6 @@ const later = (minutes: number) => {
 };
 
 beforeAll(async () => {
-  server.listen({ onUnhandledRequest: 'error' });
   sink = await startSmtpSink();
   const config = testConfig(prefix, {
     SMTP_URL: sink.url,
@@ -76,12 +71,7 @@ beforeAll(async () => {
   await followUps.ready;
 });
 
-afterEach(() => {
-  expect(unhandled).toEqual([]);
-});
-
 afterAll(async () => {
-  server.close();
   await followUps.deps.mailer.close();
   await runtime.close();
   await deletePrefix(prefix);

@@ -1,7 +1,6 @@
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
 import { generateKeyPairSync, verify } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createCatalogueClient,
   targetIdentifier,
@@ -9,27 +8,13 @@ import {
 import { proxyNotFound, statement } from './catalogue-fixtures.ts';
 import { apimCredentialsFromConfig } from '../src/wiring/apim-credentials.ts';
 import { ConfigError } from '../src/domain/errors.ts';
+import { useMsw } from './support/msw.ts';
 
 const BASE = 'https://int.api.service.nhs.uk/booking-and-referral/FHIR/R4';
 const TOKEN_URL = 'https://int.api.service.nhs.uk/oauth2/token';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-const server = setupServer();
-const unhandled: string[] = [];
-server.events.on('request:unhandled', ({ request }) => {
-  unhandled.push(`${request.method} ${request.url}`);
-});
-
-beforeAll(() => {
-  server.listen({ onUnhandledRequest: 'error' });
-});
-afterEach(() => {
-  server.resetHandlers();
-  expect(unhandled).toEqual([]);
-});
-afterAll(() => {
-  server.close();
-});
+const server = useMsw();
 
 let clock = new Date('2027-03-15T10:00:00Z');
 const now = () => clock;
@@ -39,15 +24,21 @@ function client(credentials = tokenOnly) {
   return createCatalogueClient({ baseUrl: BASE, environment: 'INT', credentials }, now);
 }
 
+/** The proxy answers /metadata with the statement; the headers of every request it had, in order. */
+function statementAnswered(): Headers[] {
+  const seen: Headers[] = [];
+  server.use(
+    http.get(`${BASE}/metadata`, ({ request }) => {
+      seen.push(request.headers);
+      return HttpResponse.json(statement);
+    }),
+  );
+  return seen;
+}
+
 describe('asking the BaRS proxy', () => {
   it('sends the target identifier, fresh request ids and the credentials to /metadata', async () => {
-    const seen: Headers[] = [];
-    server.use(
-      http.get(`${BASE}/metadata`, ({ request }) => {
-        seen.push(request.headers);
-        return HttpResponse.json(statement);
-      }),
-    );
+    const seen = statementAnswered();
     const answer = await client().lookup('2000072489', 'b5b0e2a4-6c1c-4d8f-9b1e-0c7f3f5a9e11');
     expect(answer).toMatchObject({
       kind: 'live',
@@ -210,13 +201,7 @@ describe('API-M credentials', () => {
   });
 
   it('sends the proxy a bearer token and never an apikey header', async () => {
-    const seen: Headers[] = [];
-    server.use(
-      http.get(`${BASE}/metadata`, ({ request }) => {
-        seen.push(request.headers);
-        return HttpResponse.json(statement);
-      }),
-    );
+    const seen = statementAnswered();
     await client().lookup('2000072489');
     expect(seen[0]!.get('authorization')).toBe('Bearer secret-access-token');
     expect(seen[0]!.has('apikey')).toBe(false);

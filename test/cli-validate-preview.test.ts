@@ -21,6 +21,13 @@ function request(overrides: Record<string, unknown> = {}): string {
   });
 }
 
+/** A service with no scheduling endpoint in the DoS snapshot (CareConnect `missing`). */
+const NO_CARECONNECT = { dosServiceId: '1374839566', odsCode: 'RR8' };
+
+/** `ecat validate -` or `ecat preview -`, the request (with `overrides`) on standard input. */
+const onStdin = (command: 'validate' | 'preview', overrides?: Record<string, unknown>) =>
+  ecat([command, '-'], request(overrides));
+
 describe('ecat validate', () => {
   it('accepts the example request', async () => {
     const run = await ecat(['validate', 'config/example-request.json']);
@@ -71,13 +78,9 @@ describe('ecat validate', () => {
     ],
     ['a past date', { testDates: { from: addDays(today, -1) } }, 'testDates.from: is in the past'],
     ['a bad ODS code', { odsCode: 'Y0-2494' }, 'odsCode: must be 3–12 letters or digits'],
-    [
-      'a service without CareConnect',
-      { dosServiceId: '1374839566', odsCode: 'RR8' },
-      'careConnect:',
-    ],
+    ['a service without CareConnect', NO_CARECONNECT, 'careConnect:'],
   ])('refuses %s, naming the path', async (_name, overrides, message) => {
-    const run = await ecat(['validate', '-'], request(overrides));
+    const run = await onStdin('validate', overrides);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(message);
   });
@@ -89,14 +92,10 @@ describe('ecat validate', () => {
   });
 
   it('accepts a missing CareConnect configuration with a waiver, as a warning', async () => {
-    const run = await ecat(
-      ['validate', '-'],
-      request({
-        dosServiceId: '1374839566',
-        odsCode: 'RR8',
-        careConnectWaiver: 'Service does not take bookings',
-      }),
-    );
+    const run = await onStdin('validate', {
+      ...NO_CARECONNECT,
+      careConnectWaiver: 'Service does not take bookings',
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/CareConnect: waived/);
     expect(run.stdout).toMatch(/warning: .*Service does not take bookings/);
@@ -157,7 +156,7 @@ describe('ecat validate', () => {
 describe('ecat preview', () => {
   it('prints an [URGENT] email for testing two days out, with every fact', async () => {
     const from = addDays(today, 2);
-    const run = await ecat(['preview', '-'], request({ testDates: { from } }));
+    const run = await onStdin('preview', { testDates: { from } });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const subject = /^Subject: (.*)$/m.exec(run.stdout)?.[1];
@@ -188,7 +187,7 @@ describe('ecat preview', () => {
   });
 
   it('prints no prefix for testing sixty days out', async () => {
-    const run = await ecat(['preview', '-'], request({ testDates: { from: addDays(today, 60) } }));
+    const run = await onStdin('preview', { testDates: { from: addDays(today, 60) } });
     expect(run.code).toBe(0);
     const subject = /^Subject: (.*)$/m.exec(run.stdout)?.[1] ?? '';
     expect(subject).not.toMatch(/^\[/);
@@ -196,14 +195,11 @@ describe('ecat preview', () => {
   });
 
   it('shows the TCC reference for PROD', async () => {
-    const run = await ecat(
-      ['preview', '-'],
-      request({
-        environment: 'prod',
-        endpoint: 'https://BaRS-PROD-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
-        tccReference: 'TCC-2026-0042',
-      }),
-    );
+    const run = await onStdin('preview', {
+      environment: 'prod',
+      endpoint: 'https://BaRS-PROD-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+      tccReference: 'TCC-2026-0042',
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('TCC-2026-0042');
     expect(run.stdout).toContain('34.89.0.111');
@@ -211,7 +207,7 @@ describe('ecat preview', () => {
   });
 
   it('refuses a bad request with exit 1 and prints no email', async () => {
-    const run = await ecat(['preview', '-'], request({ dosServiceId: 'abc' }));
+    const run = await onStdin('preview', { dosServiceId: 'abc' });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
   });

@@ -19,13 +19,13 @@ import {
 } from './support/ecat.ts';
 import { until } from './support/delivery.ts';
 
-const prefixes: string[] = [];
 const children: Child[] = [];
 afterEach(() => {
   children.splice(0).forEach((child) => {
     child.kill();
   });
 });
+const prefixes: string[] = [];
 afterAll(async () => {
   await Promise.all(prefixes.map((prefix) => deletePrefix(prefix)));
 });

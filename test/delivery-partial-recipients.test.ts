@@ -6,6 +6,7 @@ import { chaserJobId } from '../src/adapters/queues/follow-up-jobs.ts';
 import { ecat, requestBody, testEnv } from './support/ecat.ts';
 import { until, useDelivery } from './support/delivery.ts';
 import type { RecipientAnswer } from './support/smtp-sink.ts';
+import type { RequestRecord } from '../src/domain/request/record.ts';
 
 const delivery = useDelivery();
 
@@ -17,6 +18,9 @@ function refuse(answers: Record<string, RecipientAnswer>) {
   delivery.sink.recipient = (address) => answers[address] ?? { kind: 'accept' };
 }
 
+/** What happened to a request, event by event. */
+const events = (record: RequestRecord) => record.history.map((entry) => entry.event);
+
 const REFUSED_BARS =
   'the mail server refused the email to england.bookingandreferralstandard@nhs.net: 550 5.1.1 No such mailbox';
 
@@ -26,7 +30,7 @@ async function failedRequest(name: string) {
   const id = await delivery.accept(runtime);
   delivery.worker(runtime);
   const record = await delivery.waitForStatus(runtime, id, 'failed');
-  expect(record.history.map((entry) => entry.event)).toEqual(['queued', 'failed']);
+  expect(events(record)).toEqual(['queued', 'failed']);
   return { runtime, id, record };
 }
 
@@ -41,7 +45,7 @@ describe('the requester’s copy refused', () => {
 
     expect(delivery.sink.recipientsOf(mail!)).toEqual([BARS]);
     expect(mail?.cc).toMatchObject({ value: [{ address: REQUESTER }] });
-    expect(record.history.map((entry) => entry.event)).toEqual(['queued', 'sent']);
+    expect(events(record)).toEqual(['queued', 'sent']);
     expect(record.history[1]?.reason).toMatch(
       /^accepted by the mail server: 250.*; the copy to alex\.morgan@nhs\.net was refused: 550 5\.1\.1 Mailbox unavailable$/,
     );
@@ -118,12 +122,7 @@ describe('the BaRS mailbox refused', () => {
     delivery.worker(runtime);
     const record = await delivery.waitForStatus(runtime, id, 'sent');
 
-    expect(record.history.map((entry) => entry.event)).toEqual([
-      'queued',
-      'retry',
-      'retry',
-      'sent',
-    ]);
+    expect(events(record)).toEqual(['queued', 'retry', 'retry', 'sent']);
     expect(record.history[1]?.reason).toBe(
       'attempt 1 failed, will retry: the email could not be sent yet to england.bookingandreferralstandard@nhs.net: 451 4.2.1 Mailbox busy, try later',
     );

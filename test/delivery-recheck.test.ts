@@ -2,39 +2,21 @@
 // again by the worker before its email goes; one the directory cannot answer for (an ODS code DoS
 // Search does not take) is final and goes without. The directory is the strict DoS Search
 // stand-in (msw).
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEND_UNVERIFIED_FROM_ATTEMPT } from '../src/use-cases/send-request-email.ts';
 import { requestBody } from './support/ecat.ts';
 import { useDelivery } from './support/delivery.ts';
 import {
   DOS_BASE,
-  dosDirectory,
   dosState,
-  resetDosState,
   schedulingEndpoint,
+  useDosSearchStandIn,
 } from './support/dos-directory.ts';
 
 const delivery = useDelivery();
 const directory = dosState({ up: false });
-const server = setupServer(...dosDirectory(directory));
-const unhandled: string[] = [];
-server.events.on('request:unhandled', ({ request }) => unhandled.push(request.url));
-
-beforeAll(() => {
-  server.listen({ onUnhandledRequest: 'error' });
-});
-afterEach(() => {
-  const strays = unhandled.splice(0);
-  const refused = directory.refused.splice(0);
-  resetDosState(directory, { up: false });
-  expect(strays).toEqual([]);
-  // The stand-in refuses what the API refuses (400/401/404): none of that may happen here.
-  expect(refused).toEqual([]);
-});
-afterAll(() => {
-  server.close();
-});
+// The stand-in refuses what the API refuses (400/401/404): none of that may happen here.
+useDosSearchStandIn(directory, { resetTo: { up: false } });
 
 /** The INT directory is the DoS Search stand-in, reached with an API-M access token. */
 const DOS_ENV = {

@@ -29,6 +29,13 @@ async function runtimeFor(prefix: string): Promise<Runtime> {
   });
 }
 
+/** A runtime on a fresh prefix named for the test, and its intake's dependencies. */
+async function freshIntake(name: string) {
+  const prefix = uniquePrefix(name);
+  const runtime = await runtimeFor(prefix);
+  return { prefix, runtime, deps: runtime.intakeDeps('test') };
+}
+
 /** Every record has its job and every job its record: nothing half-written. */
 async function consistency(runtime: Runtime) {
   const records = await runtime.store.list('all', { limit: 500 });
@@ -85,9 +92,7 @@ describe.each(['SIGTERM', 'SIGKILL'] as const)('Redis restarted with %s', (signa
 
 describe('Redis restarted under a running process (an empty script cache)', () => {
   it('gives a request accepted after a refused duplicate its job', async () => {
-    const prefix = uniquePrefix('cold-scripts');
-    const runtime = await runtimeFor(prefix);
-    const deps = runtime.intakeDeps('test');
+    const { runtime, deps } = await freshIntake('cold-scripts');
     const first = requestBody({ dosServiceId: '8300000000' });
     expect((await submitRequest(first, deps)).outcome).toBe('accepted');
 
@@ -111,9 +116,7 @@ describe('Redis restarted under a running process (an empty script cache)', () =
 
 describe('Redis killed during intake', () => {
   it('answers unavailable, and leaves no record without its job after it returns', async () => {
-    const prefix = uniquePrefix('kill-intake');
-    const runtime = await runtimeFor(prefix);
-    const deps = runtime.intakeDeps('test');
+    const { prefix, runtime, deps } = await freshIntake('kill-intake');
     const outcomes = await Promise.allSettled(
       Array.from({ length: 60 }, async (_, i) => {
         if (i === 20) await redis.stop('SIGKILL');

@@ -1,7 +1,5 @@
-import { setupServer } from 'msw/node';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFhirDirectory } from '../src/adapters/dos-search/dos-search-directory.ts';
 import { submitRequest } from '../src/use-cases/submit.ts';
 import {
   openRuntime,
@@ -11,14 +9,12 @@ import {
 } from '../src/wiring/runtime.ts';
 import { deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
 import {
-  DOS_BASE,
-  dosDirectory,
+  dosSearchAdapter,
   dosState,
-  resetDosState,
+  useDosSearchStandIn,
   type ForcedAnswer,
 } from './support/dos-directory.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
-import { apimCredentialsFromConfig } from '../src/wiring/apim-credentials.ts';
 
 let sink: SmtpSink;
 let runtime: Runtime;
@@ -96,33 +92,16 @@ describe('SMTP faults', () => {
 describe('directory faults during intake', () => {
   // The strict DoS Search stand-in: only what the published API takes gets past it.
   const dos = dosState();
-  const server = setupServer(...dosDirectory(dos));
-  const unhandled: string[] = [];
-  server.events.on('request:unhandled', ({ request }) => unhandled.push(request.url));
-  beforeAll(() => {
-    server.listen({ onUnhandledRequest: 'error' });
-  });
-  afterEach(() => {
-    const strays = unhandled.splice(0);
-    const refused = dos.refused.splice(0);
-    resetDosState(dos);
-    expect(strays).toEqual([]);
-    expect(refused).toEqual([]);
-  });
-  afterAll(() => {
-    server.close();
-  });
+  useDosSearchStandIn(dos);
 
   const TIMEOUT_MS = 500;
   /** What the adapter said when it gave the lookup up. */
   const givenUp: Record<string, unknown>[] = [];
   const intakeWith = () => ({
     ...runtime.intakeDeps('test'),
-    directory: createFhirDirectory({
-      baseUrl: DOS_BASE,
-      environment: 'INT',
+    directory: dosSearchAdapter({
       timeoutMs: TIMEOUT_MS,
-      credentials: apimCredentialsFromConfig({ accessToken: 'test-token' }, () => new Date()),
+      credentials: 'test-token',
       log: { warn: (fields, message) => givenUp.push({ ...fields, message }) },
     }),
   });

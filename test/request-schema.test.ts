@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigurationRequest, type FieldError } from '../src/domain/request/schema.ts';
+import { requestBody } from './support/ecat.ts';
 
-const valid = {
-  dosServiceId: '2000072489',
-  environment: 'INT',
-  endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
-  odsCode: 'Y02494',
-  requester: { name: 'Alex Morgan', email: 'alex.morgan@nhs.net' },
-};
+/** A valid request (the one every test file starts from), and its requester, to vary a field of. */
+const valid = requestBody();
+const requester = valid.requester as Record<string, unknown>;
 
 function errorsFor(input: unknown): FieldError[] {
   const result = parseConfigurationRequest(input);
@@ -39,19 +36,31 @@ describe('the configuration request schema', () => {
         endpoint: 'https://bars-int-y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
         environment: 'PROD',
         tccReference: 'TCC-123',
+        // A blank service name is absent.
+        serviceName: undefined,
       },
     });
   });
 
   it.each([
-    ['prod', 'PROD'],
-    ['Prod', 'PROD'],
-    ['PRODUCTION', 'PROD'],
-    ['int', 'INT'],
-    ['Integration', 'INT'],
-  ])('maps environment %s to %s', (given, expected) => {
-    const result = parseConfigurationRequest({ ...valid, environment: given });
-    expect(result.ok && result.request.environment).toBe(expected);
+    ['environment', 'prod', 'PROD'],
+    ['environment', 'Prod', 'PROD'],
+    ['environment', 'PRODUCTION', 'PROD'],
+    ['environment', 'int', 'INT'],
+    ['environment', 'Integration', 'INT'],
+    // The endpoint as a WHATWG parser writes it back out.
+    [
+      'endpoint',
+      'https://BaRS-INT-Y02494.Supplier.THIRDPARTY.nhs.uk',
+      'https://bars-int-y02494.supplier.thirdparty.nhs.uk/',
+    ],
+    ['endpoint', 'https://x.nhs.uk:443/fhir/R4', 'https://x.nhs.uk/fhir/R4'],
+    ['endpoint', 'https://x.nhs.uk/a/../fhir/./R4', 'https://x.nhs.uk/fhir/R4'],
+    ['endpoint', 'https://x.nhs.uk/caf\u00e9', 'https://x.nhs.uk/caf%C3%A9'],
+    ['endpoint', 'HTTPS://x.nhs.uk:8443/fhir?a=b', 'https://x.nhs.uk:8443/fhir?a=b'],
+  ] as const)('stores %s %s as %s', (field, given, stored) => {
+    const result = parseConfigurationRequest({ ...valid, [field]: given });
+    expect(result.ok && result.request[field]).toBe(stored);
   });
 
   it('turns a JSON number service ID into its digits', () => {
@@ -117,20 +126,6 @@ describe('the configuration request schema', () => {
     expect(errorAt({ ...valid, endpoint }, 'endpoint')).toMatch(message);
   });
 
-  it.each([
-    [
-      'https://BaRS-INT-Y02494.Supplier.THIRDPARTY.nhs.uk',
-      'https://bars-int-y02494.supplier.thirdparty.nhs.uk/',
-    ],
-    ['https://x.nhs.uk:443/fhir/R4', 'https://x.nhs.uk/fhir/R4'],
-    ['https://x.nhs.uk/a/../fhir/./R4', 'https://x.nhs.uk/fhir/R4'],
-    ['https://x.nhs.uk/caf\u00e9', 'https://x.nhs.uk/caf%C3%A9'],
-    ['HTTPS://x.nhs.uk:8443/fhir?a=b', 'https://x.nhs.uk:8443/fhir?a=b'],
-  ])('stores %s as parsed and written back out: %s', (typed, serialised) => {
-    const result = parseConfigurationRequest({ ...valid, endpoint: typed });
-    expect(result.ok && result.request.endpoint).toBe(serialised);
-  });
-
   it('keeps one spelling of a service ID: inner spaces dropped, leading zeros refused', () => {
     const accepted = (id: unknown) => {
       const result = parseConfigurationRequest({ ...valid, dosServiceId: id });
@@ -152,7 +147,7 @@ describe('the configuration request schema', () => {
     ['supplier', { ...valid, supplier: 'Supplier\u0085Ltd' }],
     ['serviceName', { ...valid, serviceName: 'tab\there' }],
     ['serviceName', { ...valid, serviceName: 'trailing tab\t' }],
-    ['requester.name', { ...valid, requester: { ...valid.requester, name: 'A\u001b[2J' } }],
+    ['requester.name', { ...valid, requester: { ...requester, name: 'A\u001b[2J' } }],
     ['tccReference', { ...valid, tccReference: 'TCC\u007f' }],
     ['notes', { ...valid, notes: 'fine\nthen \u009b' }],
     ['notes', { ...valid, notes: 'escape \u001b[31m' }],
@@ -167,16 +162,13 @@ describe('the configuration request schema', () => {
     ['supplier', { ...valid, supplier: 'A\nB' }],
     ['tccReference', { ...valid, tccReference: 'TCC\r1' }],
     ['careConnectWaiver', { ...valid, careConnectWaiver: 'x\ny' }],
-    ['requester.name', { ...valid, requester: { ...valid.requester, name: 'A\r\nB' } }],
+    ['requester.name', { ...valid, requester: { ...requester, name: 'A\r\nB' } }],
     [
       'requester.email',
-      { ...valid, requester: { ...valid.requester, email: 'a@nhs.net\r\nBcc: b@c.d' } },
+      { ...valid, requester: { ...requester, email: 'a@nhs.net\r\nBcc: b@c.d' } },
     ],
-    [
-      'requester.organisation',
-      { ...valid, requester: { ...valid.requester, organisation: 'A\nB' } },
-    ],
-    ['requester.phone', { ...valid, requester: { ...valid.requester, phone: '01\n02' } }],
+    ['requester.organisation', { ...valid, requester: { ...requester, organisation: 'A\nB' } }],
+    ['requester.phone', { ...valid, requester: { ...requester, phone: '01\n02' } }],
   ])('refuses CR/LF in %s', (path, input) => {
     const errors = errorsFor(input);
     expect(errors.map((e) => e.path)).toContain(path);
@@ -191,7 +183,7 @@ describe('the configuration request schema', () => {
     const errors = errorsFor({
       ...valid,
       priority: 'high',
-      requester: { ...valid.requester, role: 'lead' },
+      requester: { ...requester, role: 'lead' },
       testDates: { from: '2030-01-07', until: '2030-01-08' },
     });
     expect(errors).toEqual(

@@ -1,28 +1,29 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_URGENCY_THRESHOLDS, rateUrgency } from '../src/domain/urgency.ts';
+import { DEFAULT_URGENCY_THRESHOLDS, rateUrgency, type Urgency } from '../src/domain/urgency.ts';
 import { calendarFromFeed } from '../src/domain/working-days.ts';
 
 const calendar = calendarFromFeed(JSON.parse(readFileSync('config/bank-holidays.json', 'utf8')));
 const today = '2026-11-24'; // a Tuesday
 const rate = (date: string | undefined) =>
   rateUrgency(date, today, calendar, DEFAULT_URGENCY_THRESHOLDS);
+/** The whole rating for a date: its level, the working days to it, and the reason in words. */
+const expectRating = (
+  date: string | undefined,
+  level: Urgency['level'],
+  workingDays: Urgency['workingDays'],
+  reason: string,
+) => {
+  expect(rate(date)).toEqual({ level, workingDays, reason });
+};
 
 describe('urgency from the earliest test date', () => {
   it('is routine with no test dates', () => {
-    expect(rate(undefined)).toEqual({
-      level: 'routine',
-      workingDays: null,
-      reason: 'no test dates were proposed',
-    });
+    expectRating(undefined, 'routine', null, 'no test dates were proposed');
   });
 
   it('is urgent two working days out, with the reason in words', () => {
-    expect(rate('2026-11-26')).toEqual({
-      level: 'urgent',
-      workingDays: 2,
-      reason: 'testing starts in 2 working days',
-    });
+    expectRating('2026-11-26', 'urgent', 2, 'testing starts in 2 working days');
   });
 
   it('puts the boundaries at 5 and 15 working days', () => {
@@ -52,11 +53,7 @@ describe('urgency from the earliest test date', () => {
 
   it('counts to the last date there is, as arithmetic rather than a walk', () => {
     // Computed separately with Python's datetime: 2,080,065 working days to Fri 31 Dec 9999.
-    expect(rate('9999-12-31')).toEqual({
-      level: 'routine',
-      workingDays: 2_080_065,
-      reason: 'testing starts in 2080065 working days',
-    });
+    expectRating('9999-12-31', 'routine', 2_080_065, 'testing starts in 2080065 working days');
   });
 
   it('says "1 working day" in the singular', () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime, type Runtime } from '../src/wiring/runtime.ts';
 import { buildServer, startHttpServer, type RunningServer } from '../src/adapters/http/server.ts';
 import { deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
-import type { ApiBody } from './support/web.ts';
+import { postRequest, type ApiBody } from './support/web.ts';
 
 const prefix = uniquePrefix('web-access');
 let runtime: Runtime;
@@ -184,12 +184,7 @@ describe('local mode (no credentials)', () => {
   });
 
   it('refuses a bodiless cross-site POST, and takes the same call from a JSON client', async () => {
-    const accepted = await app.inject({
-      method: 'POST',
-      url: '/api/requests',
-      headers: json,
-      payload: JSON.stringify(requestBody({ dosServiceId: '6100000001' })),
-    });
+    const accepted = await postRequest(app, requestBody({ dosServiceId: '6100000001' }));
     expect(accepted.statusCode).toBe(202);
     const { id } = accepted.json<ApiBody>();
     const cancel = `/api/requests/${id}/cancel`;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime, type Runtime } from '../src/wiring/runtime.ts';
 import { buildServer } from '../src/adapters/http/server.ts';
-import type { ApiBody } from './support/web.ts';
+import { postRequest, type ApiBody } from './support/web.ts';
 import {
   countKeys,
   deletePrefix,
@@ -34,12 +34,9 @@ afterAll(async () => {
 });
 
 const post = (payload: unknown, headers: Record<string, string> = {}) =>
-  app.inject({
-    method: 'POST',
-    url: '/api/requests',
-    headers: { 'content-type': 'application/json', ...auth, ...headers },
-    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-  });
+  postRequest(app, payload, { ...auth, ...headers });
+const act = (id: string, action: 'confirm' | 'cancel') =>
+  app.inject({ method: 'POST', url: `/api/requests/${id}/${action}`, headers: change });
 
 describe('POST /api/requests', () => {
   it('202 with id, status, urgency and warnings', async () => {
@@ -135,19 +132,11 @@ describe('POST /api/requests', () => {
   it('413 over 64 KiB, and 415 when not JSON', async () => {
     const huge = await post(requestBody({ notes: 'x'.repeat(70 * 1024) }));
     expect(huge.statusCode).toBe(413);
-    const form = await app.inject({
-      method: 'POST',
-      url: '/api/requests',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth },
-      payload: 'dosServiceId=1',
+    const form = await post('dosServiceId=1', {
+      'content-type': 'application/x-www-form-urlencoded',
     });
     expect(form.statusCode).toBe(415);
-    const text = await app.inject({
-      method: 'POST',
-      url: '/api/requests',
-      headers: { 'content-type': 'text/plain', ...auth },
-      payload: 'hello',
-    });
+    const text = await post('hello', { 'content-type': 'text/plain' });
     expect(text.statusCode).toBe(415);
   });
 });
@@ -190,23 +179,12 @@ describe('reading and changing requests', () => {
 
   it('confirms and cancels, with 409 when the change is not allowed', async () => {
     const { id } = (await post(requestBody({ dosServiceId: '5000000004' }))).json<ApiBody>();
-    const confirmed = await app.inject({
-      method: 'POST',
-      url: `/api/requests/${id}/confirm`,
-      headers: change,
-    });
+    const confirmed = await act(id, 'confirm');
     expect(confirmed.statusCode).toBe(200);
     expect(confirmed.json<ApiBody>().status).toBe('configured');
-    const cancelled = await app.inject({
-      method: 'POST',
-      url: `/api/requests/${id}/cancel`,
-      headers: change,
-    });
+    const cancelled = await act(id, 'cancel');
     expect(cancelled.statusCode).toBe(409);
-    expect(
-      (await app.inject({ method: 'POST', url: '/api/requests/req-nope/cancel', headers: change }))
-        .statusCode,
-    ).toBe(404);
+    expect((await act('req-nope', 'cancel')).statusCode).toBe(404);
   });
 });
 
@@ -237,7 +215,7 @@ describe('health, metrics, OpenAPI and the dashboard', () => {
     const before = await gauge();
     const { id } = (await post(requestBody({ dosServiceId: '5000000005' }))).json<ApiBody>();
     expect(await gauge()).toBe(before + 1);
-    await app.inject({ method: 'POST', url: `/api/requests/${id}/confirm`, headers: change });
+    await act(id, 'confirm');
     expect(await gauge()).toBe(before);
   });
 
@@ -283,12 +261,7 @@ describe('Redis unreachable', () => {
     const keysBefore = await countKeys(downPrefix);
     down.redis.disconnect();
     try {
-      const response = await downApp.inject({
-        method: 'POST',
-        url: '/api/requests',
-        headers: { 'content-type': 'application/json' },
-        payload: JSON.stringify(requestBody()),
-      });
+      const response = await postRequest(downApp, requestBody());
       expect(response.statusCode).toBe(503);
       expect(response.json<ApiBody>().errors[0]!.message).toMatch(
         /Redis is unreachable; nothing was stored/,

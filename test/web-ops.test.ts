@@ -12,7 +12,7 @@ import { openRuntime, type Runtime } from '../src/wiring/runtime.ts';
 import { bindAddress, buildServer } from '../src/adapters/http/server.ts';
 import { countKeys, deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
 import { freePort } from './support/redis-server.ts';
-import { csrfOf, formFields, type ApiBody } from './support/web.ts';
+import { csrfOf, formFields, postRequest, type ApiBody } from './support/web.ts';
 
 const prefix = uniquePrefix('web-ops');
 let runtime: Runtime;
@@ -30,8 +30,7 @@ afterAll(async () => {
   await deletePrefix(prefix);
 });
 
-const submit = (body: Record<string, unknown>) =>
-  app.inject({ method: 'POST', url: '/api/requests', headers: json, payload: body });
+const submit = (body: Record<string, unknown>) => postRequest(app, body);
 
 async function metric(line: string): Promise<number> {
   const text = (await app.inject({ url: '/metrics' })).body;
@@ -86,44 +85,21 @@ describe('the API at its edges', () => {
       payload: '',
     });
     expect(confirmed.statusCode).toBe(200);
-    const unnamed = await app.inject({
-      method: 'POST',
-      url: '/api/requests',
-      headers: { 'content-type': '' },
-      payload: JSON.stringify(requestBody()),
-    });
+    const unnamed = await postRequest(app, requestBody(), { 'content-type': '' });
     expect(unnamed.statusCode).toBe(415);
-    const xml = await app.inject({
-      method: 'POST',
-      url: '/api/requests',
-      headers: { 'content-type': 'application/xml' },
-      payload: '<request/>',
-    });
+    const xml = await postRequest(app, '<request/>', { 'content-type': 'application/xml' });
     expect(xml.statusCode).toBe(415);
     expect(xml.json<ApiBody>().errors[0]!.message).toMatch(/application\/json/);
   });
 
   it('accepts a charset parameter, and refuses prototype poisoning and a non-object', async () => {
-    const withCharset = await app.inject({
-      method: 'POST',
-      url: '/api/requests',
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      payload: JSON.stringify(requestBody({ dosServiceId: '9100000003' })),
+    const withCharset = await postRequest(app, requestBody({ dosServiceId: '9100000003' }), {
+      'content-type': 'application/json; charset=utf-8',
     });
     expect(withCharset.statusCode).toBe(202);
-    const poisoned = await app.inject({
-      method: 'POST',
-      url: '/api/requests',
-      headers: json,
-      payload: '{"__proto__": {"admin": true}}',
-    });
+    const poisoned = await postRequest(app, '{"__proto__": {"admin": true}}');
     expect(poisoned.statusCode).toBe(400);
-    const list = await app.inject({
-      method: 'POST',
-      url: '/api/requests',
-      headers: json,
-      payload: '[]',
-    });
+    const list = await postRequest(app, '[]');
     expect(list.statusCode).toBe(400);
     expect(list.json<ApiBody>().errors[0]!.message).toMatch(/must be a JSON object/);
   });
@@ -134,21 +110,13 @@ describe('the API at its edges', () => {
       { logLevel: 'silent', rateLimits: { api: 2 } },
     );
     try {
-      const anonymous = await guarded.inject({
-        method: 'POST',
-        url: '/api/requests',
-        headers: { 'content-type': 'text/plain' },
-        payload: 'x'.repeat(70 * 1024),
+      const anonymous = await postRequest(guarded, 'x'.repeat(70 * 1024), {
+        'content-type': 'text/plain',
       });
       expect(anonymous.statusCode).toBe(401);
       const codes = [];
       for (let i = 0; i < 3; i += 1) {
-        const response = await guarded.inject({
-          method: 'POST',
-          url: '/api/requests',
-          headers: { ...json, authorization: 'Bearer edge-token' },
-          payload: '{}',
-        });
+        const response = await postRequest(guarded, '{}', { authorization: 'Bearer edge-token' });
         codes.push(response.statusCode);
       }
       expect(codes).toEqual([400, 400, 429]);
@@ -208,12 +176,7 @@ describe('Redis on a closed port', () => {
     const away = await buildServer(deps, { logLevel: 'silent' });
     const keysBefore = await countKeys(prefix);
     try {
-      const api = await away.inject({
-        method: 'POST',
-        url: '/api/requests',
-        headers: json,
-        payload: requestBody({ dosServiceId: '9100000009' }),
-      });
+      const api = await postRequest(away, requestBody({ dosServiceId: '9100000009' }));
       expect(api.statusCode).toBe(503);
       expect(api.json<ApiBody>().errors[0]!.message).toMatch(/nothing was stored/);
       expect((await away.inject({ url: '/api/requests' })).statusCode).toBe(503);

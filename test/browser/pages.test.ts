@@ -70,6 +70,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
     await page.fill('[name="requester.email"]', 'alex.morgan@nhs.net');
   }
 
+  async function fillFirstTestDate(page: Page, day: string, month: string, year: string) {
+    await page.fill('#testDates-from-day', day);
+    await page.fill('#testDates-from-month', month);
+    await page.fill('#testDates-from-year', year);
+  }
+
   it('refuses a bad request with the error summary, keeps the input, accepts it corrected', async () => {
     const context = await signedIn();
     const page = await context.newPage();
@@ -83,9 +89,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
 
     await fillGood(page, '20000724X9');
     await page.fill('#endpoint', 'http://example.com/fhir');
-    await page.fill('#testDates-from-day', '31');
-    await page.fill('#testDates-from-month', '2');
-    await page.fill('#testDates-from-year', '2031');
+    await fillFirstTestDate(page, '31', '2', '2031');
     await page.click('.nhsuk-button');
     await page.waitForSelector('.nhsuk-error-summary');
     const summary = await page.textContent('.nhsuk-error-summary');
@@ -105,10 +109,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
       '#endpoint',
       'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
     );
-    await page.fill('#testDates-from-day', '2');
-    await page.fill('#testDates-from-month', '3');
     // Next year's 2 March: always ahead, never more than 24 months away (no fixed year to expire).
-    await page.fill('#testDates-from-year', String(new Date().getUTCFullYear() + 1));
+    await fillFirstTestDate(page, '2', '3', String(new Date().getUTCFullYear() + 1));
     await page.click('.nhsuk-button');
     await page.waitForSelector('.nhsuk-panel');
     expect(await page.textContent('.nhsuk-panel')).toContain('Request accepted');
@@ -130,9 +132,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
     await page.goto(`${base}/`);
     await fillGood(page, '2000011147');
     const [year, month, day] = londonDate(new Date()).split('-');
-    await page.fill('#testDates-from-day', day!);
-    await page.fill('#testDates-from-month', month!);
-    await page.fill('#testDates-from-year', year!);
+    await fillFirstTestDate(page, day!, month!, year!);
     await page.click('.nhsuk-button');
     await page.waitForSelector('.nhsuk-panel');
     const id = /req-[0-9a-f-]{36}/.exec((await page.textContent('.nhsuk-panel')) ?? '')?.[0];

@@ -19,6 +19,13 @@ import { delay, http, HttpResponse } from 'msw';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import type { ApimCredentials } from '../../src/adapters/apim-credentials.ts';
+import {
+  createFhirDirectory,
+  type DirectoryLog,
+} from '../../src/adapters/dos-search/dos-search-directory.ts';
+import { apimCredentialsFromConfig } from '../../src/wiring/apim-credentials.ts';
+import { useMsw } from './msw.ts';
 
 export const DOS_BASE = 'https://int.api.service.nhs.uk/dos-search/FHIR/R4';
 export const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
@@ -457,4 +464,74 @@ export async function startDosSearchServer(
         });
       }),
   };
+}
+
+/**
+ * After a test: the refusals it left in `state.refused` (taken out), and the state put back to
+ * `to`. A test that provokes a refusal on purpose takes it itself (`state.refused.splice(0)`), so
+ * what is left is one nobody expected: the stand-in refuses what the API refuses (400/401/404),
+ * and a refused request is an `unverified` finding a test could take for the point.
+ */
+export function settleDosState(
+  state: DosDirectoryState,
+  to: Partial<DosDirectoryState> = {},
+): string[] {
+  const refused = state.refused.splice(0);
+  resetDosState(state, to);
+  return refused;
+}
+
+export interface DosStandInOptions {
+  /** Where the stand-in answers (DOS_BASE). */
+  base?: string;
+  /** What the state goes back to after each test (a fresh `dosState()`). */
+  resetTo?: Partial<DosDirectoryState>;
+  /** Keep the state from test to test (the refusals are still checked). */
+  keepState?: boolean;
+}
+
+/**
+ * The stand-in through msw for the file (or describe block) this is called in: after each test,
+ * no unhandled request and no refused one (`settleDosState`), and the state fresh again.
+ */
+export function useDosSearchStandIn(
+  state: DosDirectoryState,
+  { base = DOS_BASE, resetTo = {}, keepState = false }: DosStandInOptions = {},
+) {
+  return useMsw(dosDirectory(state, base), {
+    afterEachTest: () => ({
+      refused: keepState ? state.refused.splice(0) : settleDosState(state, resetTo),
+    }),
+  });
+}
+
+/** API-M credentials that send this access token (`APIM_ACCESS_TOKEN`). */
+export function accessToken(token: string): ApimCredentials {
+  return apimCredentialsFromConfig({ accessToken: token }, () => new Date());
+}
+
+export interface DosAdapterOptions {
+  /** The API's base URL (DOS_BASE). */
+  base?: string;
+  /** The lookup's whole budget (2 s). */
+  timeoutMs?: number;
+  /** An access token (`token-1`), or credentials of any kind. */
+  credentials?: string | ApimCredentials;
+  log?: DirectoryLog;
+}
+
+/** The DoS Search adapter for INT, as ecat builds it, pointed at a stand-in. */
+export function dosSearchAdapter({
+  base = DOS_BASE,
+  timeoutMs = 2000,
+  credentials = 'token-1',
+  log,
+}: DosAdapterOptions = {}) {
+  return createFhirDirectory({
+    baseUrl: base,
+    environment: 'INT',
+    timeoutMs,
+    credentials: typeof credentials === 'string' ? accessToken(credentials) : credentials,
+    ...(log ? { log } : {}),
+  });
 }

@@ -51,22 +51,39 @@ export function testEnv(
   prefix: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return { REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent', ...extra };
+  // No mail limits unless a test sets them: 30 a minute would stretch every test that sends, and
+  // a worker killed mid-send holds its connection slot until the lease runs out.
+  return {
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    MAIL_RATE_LIMIT: '0',
+    MAIL_MAX_CONNECTIONS: '100',
+    ...extra,
+  };
 }
 
 export function testConfig(prefix: string, extra: Record<string, string> = {}): Config {
   return loadConfig(testEnv(prefix, extra));
 }
 
+/** The service a valid request names; it is CareConnect-configured in config/directory.json. */
+export const VALID_SERVICE = {
+  dosServiceId: '2000072489',
+  environment: 'INT',
+  endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+  odsCode: 'Y02494',
+} as const;
+
+/** Who asks, in a valid request. */
+export const VALID_REQUESTER = { name: 'Alex Morgan', email: 'alex.morgan@nhs.net' } as const;
+
 /** A valid request body; the default service is CareConnect-configured in config/directory.json. */
 export function requestBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    dosServiceId: '2000072489',
-    environment: 'INT',
-    endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
-    odsCode: 'Y02494',
+    ...VALID_SERVICE,
     serviceName: 'Example Urgent Treatment Centre',
-    requester: { name: 'Alex Morgan', email: 'alex.morgan@nhs.net' },
+    requester: { ...VALID_REQUESTER },
     ...overrides,
   };
 }

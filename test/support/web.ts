@@ -1,10 +1,11 @@
 // The HTTP server as tests use it: one fixture that opens a runtime on a fresh key prefix and
-// builds the Fastify app around it (torn down after the file), and a valid answer to the form.
-import type { FastifyInstance } from 'fastify';
+// builds the Fastify app around it (torn down after the file), a valid answer to the form, and a
+// JSON POST to the API.
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { openRuntime, type Runtime } from '../../src/wiring/runtime.ts';
 import { buildServer, type ServerOptions } from '../../src/adapters/http/server.ts';
-import { deletePrefix, testConfig, uniquePrefix } from './ecat.ts';
+import { deletePrefix, testConfig, uniquePrefix, VALID_REQUESTER, VALID_SERVICE } from './ecat.ts';
 
 export interface WebFixture {
   readonly prefix: string;
@@ -35,14 +36,28 @@ export function useServer(
 /** The form's fields for a valid request (service 2000072489 is CareConnect-configured). */
 export function formFields(overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    dosServiceId: '2000072489',
-    environment: 'INT',
-    endpoint: 'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
-    odsCode: 'Y02494',
-    'requester.name': 'Alex Morgan',
-    'requester.email': 'alex.morgan@nhs.net',
+    ...VALID_SERVICE,
+    'requester.name': VALID_REQUESTER.name,
+    'requester.email': VALID_REQUESTER.email,
     ...overrides,
   };
+}
+
+/**
+ * POST /api/requests as a JSON client would: a string payload goes as it is, anything else as
+ * JSON; `headers` add to the JSON content type, or replace it.
+ */
+export function postRequest(
+  app: FastifyInstance,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'POST',
+    url: '/api/requests',
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
 }
 
 /** The form's CSRF token in a page ('' when the page has none). */
