@@ -14,6 +14,15 @@ describe('configuration', () => {
       outboxDir: 'var/outbox',
       from: 'ecat <ecat@localhost>',
       to: 'england.bookingandreferralstandard@nhs.net',
+      tls: undefined,
+      caFile: undefined,
+      oauth: undefined,
+      // NHSmail's published limits (LIBRARIES.md): 30 a minute, 3 connections, 10,000 a day.
+      rate: { perWindow: 30, windowMs: 60_000 },
+      maxConnections: 3,
+      busyDelayMs: 15_000,
+      quotaPauseMs: 3_600_000,
+      dailyRecipients: 10_000,
     });
     // The shipped files are found from the package, wherever ecat is started.
     expect(config.directory.snapshotFile).toBe(

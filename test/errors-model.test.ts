@@ -13,7 +13,7 @@ import { CsvSyntaxError } from '../src/domain/csv/csv.ts';
 import { jobFailure } from '../src/adapters/queues/workers.ts';
 import { NoRedisError } from '../src/adapters/redis/launcher.ts';
 import { DependencyUnavailableError } from '../src/adapters/redis/connection.ts';
-import { PermanentMailError, TemporaryMailError } from '../src/ports/mailer.ts';
+import { MailDeferredError, PermanentMailError, TemporaryMailError } from '../src/ports/mailer.ts';
 
 const KINDS: readonly ErrorKind[] = ['invalid', 'unavailable', 'refused', 'bug'];
 
@@ -23,6 +23,7 @@ const EXAMPLES: [EcatError, ErrorKind, boolean][] = [
   [new UsageError('unexpected argument x'), 'invalid', false],
   [new PermanentMailError('refused', 550, '550 5.1.1 no such user'), 'refused', false],
   [new TemporaryMailError('deferred', 'ETIMEDOUT', undefined), 'unavailable', true],
+  [new MailDeferredError('too many connections', 'busy', 15_000, '432 4.3.2'), 'unavailable', true],
   [new DirectoryUnavailableError('DoS Search: HTTP 503'), 'unavailable', true],
   [new DirectoryCannotAnswerError('not an ODS code DoS takes'), 'refused', false],
   [new HttpStatusError(503, undefined, '30'), 'unavailable', true],

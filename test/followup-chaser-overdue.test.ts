@@ -3,7 +3,11 @@
 import type { ParsedMail } from 'mailparser';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chaserJobId, rescheduleChaser } from '../src/adapters/queues/follow-up-jobs.ts';
+import {
+  chaserJobId,
+  overdueNoticeJobId,
+  rescheduleChaser,
+} from '../src/adapters/queues/follow-up-jobs.ts';
 import { submitRequest } from '../src/use-cases/submit.ts';
 import { PRIORITY } from '../src/adapters/queues/queues.ts';
 import type { RequestRecord } from '../src/domain/request/record.ts';
@@ -24,7 +28,7 @@ import {
 } from './support/ecat.ts';
 import { until } from './support/poll.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
-import { OVERDUE_SWEEP_JOB } from '../src/ports/jobs.ts';
+import { OVERDUE_NOTICE_JOB, OVERDUE_SWEEP_JOB } from '../src/ports/jobs.ts';
 
 const prefix = uniquePrefix('followup');
 let clock = new Date('2027-03-15T10:00:00Z'); // Monday; testing Wednesday 31 March
@@ -47,6 +51,30 @@ async function accept(dosServiceId: string): Promise<string> {
 
 const messagesFor = (id: string): ParsedMail[] =>
   sink.messages.filter((mail) => mail.headers.get('x-ecat-request-id') === id);
+
+/** The request's chaser job, once it has run (`what` names the wait if it never does). */
+const finishedChaser = (id: string, what: string) =>
+  until(
+    async () => {
+      const job = await runtime.queue.getJob(chaserJobId(id));
+      return job?.finishedOn ? job : undefined;
+    },
+    15_000,
+    what,
+  );
+
+/** Runs the overdue sweep now, as its scheduler would, and answers what it returned. */
+async function sweep(): Promise<string> {
+  const job = await runtime.followUpQueue.add(OVERDUE_SWEEP_JOB, {}, { priority: PRIORITY.high });
+  return until(
+    async () => {
+      const done = await runtime.followUpQueue.getJob(job.id!);
+      return done?.finishedOn ? String(done.returnvalue) : undefined;
+    },
+    15_000,
+    'the overdue sweep',
+  );
+}
 
 beforeAll(async () => {
   sink = await startSmtpSink();
@@ -95,14 +123,7 @@ describe('a request 10 working days from testing', () => {
     for (const id of [live, confirmed])
       await (await runtime.queue.getJob(chaserJobId(id)))!.promote();
 
-    const skipped = await until(
-      async () => {
-        const job = await runtime.queue.getJob(chaserJobId(confirmed));
-        return job?.finishedOn ? job : undefined;
-      },
-      15_000,
-      'the confirmed request’s chaser to finish',
-    );
+    const skipped = await finishedChaser(confirmed, 'the confirmed request’s chaser to finish');
     expect(skipped.returnvalue).toBe('skipped: the request is configured');
     await until(
       async () =>
@@ -136,41 +157,27 @@ describe('a request 10 working days from testing', () => {
     );
     expect(again?.sendOn).toBe('2027-03-24');
     await (await runtime.queue.getJob(chaserJobId(live)))!.promote();
-    const rerun = await until(
-      async () => {
-        const job = await runtime.queue.getJob(chaserJobId(live));
-        return job?.finishedOn ? job : undefined;
-      },
-      15_000,
-      'the re-planned chaser',
-    );
+    const rerun = await finishedChaser(live, 'the re-planned chaser');
     expect(rerun.returnvalue).toBe('skipped: a reminder went already');
     expect((await record(live)).history.filter((e) => e.event === 'chaser')).toHaveLength(1);
     expect(messagesFor(live)).toHaveLength(2);
   });
 
   it('is flagged overdue on the test date, shown everywhere, and its requester alone is told once', async () => {
-    const sweep = async () => {
-      const job = await runtime.followUpQueue.add(
-        OVERDUE_SWEEP_JOB,
-        {},
-        { priority: PRIORITY.high },
-      );
-      return until(
-        async () => {
-          const done = await runtime.followUpQueue.getJob(job.id!);
-          return done?.finishedOn ? String(done.returnvalue) : undefined;
-        },
-        15_000,
-        'the overdue sweep',
-      );
-    };
     clock = new Date('2027-03-30T22:59:00Z'); // 23:59 on the 30th in London (BST)
     expect(await sweep()).toMatch(/^overdue: 0 marked/);
     expect((await record(live)).overdue).toBe(false);
 
     clock = new Date('2027-03-30T23:05:00Z'); // 00:05 on the 31st in London
-    expect(await sweep()).toBe(`overdue: 1 marked (${live}), 1 told, 0 not told yet`);
+    expect(await sweep()).toBe(`overdue: 1 marked (${live}), 1 notices queued`);
+    // The notice waits its turn on the mail queue, under the mail limits, like every email.
+    const queued = await runtime.queue.getJob(overdueNoticeJobId(live));
+    expect(queued?.name).toBe(OVERDUE_NOTICE_JOB);
+    await until(
+      async () => (await record(live)).history.some((e) => e.event === 'overdue-notice'),
+      15_000,
+      'the overdue notice sent',
+    );
     const flagged = await record(live);
     expect(flagged.overdue).toBe(true);
     expect(flagged.history.map((e) => e.event).slice(-2)).toEqual(['overdue', 'overdue-notice']);
@@ -185,7 +192,7 @@ describe('a request 10 working days from testing', () => {
     expect(notice.cc).toBeUndefined();
     expect(notice.inReplyTo).toBe(flagged.messageId);
 
-    expect(await sweep()).toBe('overdue: 0 marked, 0 told, 0 not told yet');
+    expect(await sweep()).toBe('overdue: 0 marked, 0 notices queued');
     expect(messagesFor(live)).toHaveLength(3);
     expect((await record(confirmed)).overdue).toBe(false);
 
@@ -204,6 +211,33 @@ describe('a request 10 working days from testing', () => {
     // Confirmed at last: no longer overdue.
     await runtime.store.transition(live, 'configured', { event: 'configured', reason: 'test' });
     expect((await record(live)).overdue).toBe(false);
+  });
+
+  it('records a notice the mail server refuses for good, and queues it no more', async () => {
+    clock = new Date('2027-03-15T10:00:00Z');
+    const refused = await accept('5000000008');
+    await until(async () => (await record(refused)).status === 'sent', 15_000, 'sent');
+    sink.recipient = (address) =>
+      address === 'alex.morgan@nhs.net'
+        ? { kind: 'refuse', code: 550, message: '5.1.1 mailbox unavailable' }
+        : { kind: 'accept' };
+    try {
+      clock = new Date('2027-03-30T23:05:00Z');
+      expect(await sweep()).toBe(`overdue: 1 marked (${refused}), 1 notices queued`);
+      await until(
+        async () => (await record(refused)).history.some((e) => e.event === 'overdue-notice'),
+        15_000,
+        'the refused notice recorded',
+      );
+      const notice = (await record(refused)).history.find((e) => e.event === 'overdue-notice');
+      expect(notice?.reason).toMatch(
+        /^the overdue notice to alex\.morgan@nhs\.net was refused by the mail server: 550/,
+      );
+      expect(notice?.details).toMatchObject({ delivered: false });
+      expect(await sweep()).toBe('overdue: 0 marked, 0 notices queued');
+    } finally {
+      sink.recipient = () => ({ kind: 'accept' });
+    }
   });
 });
 

@@ -4,6 +4,7 @@
 // Tokens and keys stay inside this module: nothing here logs, and errors never carry them.
 import { randomUUID, sign, type KeyObject } from 'node:crypto';
 import { EcatError } from '../domain/errors.ts';
+import { createTokenCache, type IssuedToken } from './token-cache.ts';
 
 /**
  * The `Authorization: Bearer …` header that authenticates one request; empty when nothing is
@@ -61,10 +62,7 @@ interface TokenAnswer {
 }
 
 export function signedJwtCredentials(options: SignedJwtOptions): ApimCredentials {
-  let cached: { token: string; renewAt: number } | undefined;
-  let pending: Promise<string> | undefined;
-
-  async function fetchToken(): Promise<string> {
+  async function issue(): Promise<IssuedToken> {
     const body = new URLSearchParams({
       grant_type: 'client_credentials',
       client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
@@ -87,28 +85,18 @@ export function signedJwtCredentials(options: SignedJwtOptions): ApimCredentials
     }
     const answer = (await response.json().catch(() => ({}))) as TokenAnswer;
     // API-M sends expires_in as a string ("599").
-    const expiresIn = Number(answer.expires_in);
-    if (typeof answer.access_token !== 'string' || !Number.isFinite(expiresIn)) {
+    const expiresInSeconds = Number(answer.expires_in);
+    if (typeof answer.access_token !== 'string' || !Number.isFinite(expiresInSeconds)) {
       throw new ApimAuthError('the API-M token endpoint answered without a token and its expiry');
     }
-    const renewAt = options.now().getTime() + expiresIn * 1000 - RENEW_BEFORE_EXPIRY_MS;
-    cached = { token: answer.access_token, renewAt };
-    return answer.access_token;
+    return { token: answer.access_token, expiresInSeconds };
   }
 
-  async function token(): Promise<string> {
-    if (cached && options.now().getTime() < cached.renewAt) return cached.token;
-    // Checks running side by side share one token request.
-    pending ??= fetchToken().finally(() => {
-      pending = undefined;
-    });
-    return pending;
-  }
-
+  const tokens = createTokenCache(issue, options.now, RENEW_BEFORE_EXPIRY_MS);
   return {
     kind: `signed JWT (key id ${options.keyId})`,
     async headers() {
-      return { authorization: `Bearer ${await token()}` };
+      return { authorization: `Bearer ${await tokens.token()}` };
     },
   };
 }

@@ -9,6 +9,8 @@ export const SEND_JOB = 'configure-endpoint';
 export const CHASER_JOB = 'chaser';
 /** The "you are live" notice to the requester (mail queue). */
 export const CONFIGURED_NOTICE_JOB = 'configured-notice';
+/** The notice that testing has started without the service configured (mail queue). */
+export const OVERDUE_NOTICE_JOB = 'overdue-notice';
 /** The repeating sweeps (follow-up queue). */
 export const OVERDUE_SWEEP_JOB = 'overdue-sweep';
 export const CATALOGUE_CHECK_JOB = 'catalogue-check';
@@ -54,4 +56,6 @@ export interface FollowUpJobs {
   removeChaser(requestId: string): Promise<void>;
   /** Queues the "you are live" notice, once per request. */
   addConfiguredNotice(requestId: string): Promise<void>;
+  /** Queues the overdue notice; while one is queued for the request, asking again adds none. */
+  addOverdueNotice(requestId: string): Promise<void>;
 }

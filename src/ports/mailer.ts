@@ -27,6 +27,25 @@ export class PermanentMailError extends EcatError {
   }
 }
 
+/**
+ * The server said "not now" in a way that is no failure of this email (NHSmail's 432 4.3.2, too
+ * many connections; its daily quota's 554 5.2.0): the email waits `waitMs` without spending an
+ * attempt, and for `quota` every email waits (the mail queue pauses).
+ */
+export class MailDeferredError extends EcatError {
+  override readonly name = 'MailDeferredError';
+  override readonly kind = 'unavailable';
+  override readonly retryable = true;
+  constructor(
+    message: string,
+    readonly scope: 'busy' | 'quota',
+    readonly waitMs: number,
+    readonly response: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Worth another try later: 4xx, timeouts, refused or dropped connections. */
 export class TemporaryMailError extends EcatError {
   override readonly name = 'TemporaryMailError';

@@ -12,6 +12,7 @@ import type { HistoryEntry, RequestRecord } from '../domain/request/record.ts';
 import { attemptOf, type RunningJob, type SendJobData } from '../ports/jobs.ts';
 import type { RequestStore } from '../ports/request-store.ts';
 import {
+  MailDeferredError,
   PermanentMailError,
   TemporaryMailError,
   type RefusedRecipient,
@@ -152,6 +153,19 @@ async function deliver(record: RequestRecord, attempt: Attempt, deps: SendDeps) 
   );
 }
 
+/** "15 s", "60 min", "2 h": how long a deferral waits, for the history. */
+function duration(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 2 * 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
+}
+
+function deferralReason(error: MailDeferredError): string {
+  return error.scope === 'quota'
+    ? `${error.message}: every email waits ${duration(error.waitMs)}, then this one is tried again; no attempt spent`
+    : `${error.message}: tried again in ${duration(error.waitMs)}; no attempt spent`;
+}
+
 /** The To recipients a failure was about, when the server refused them one by one. */
 function refusedDetails(refused: readonly RefusedRecipient[]): Record<string, string> {
   return refused.length > 0 ? { refused: refusedAddresses(refused) } : {};
@@ -192,6 +206,15 @@ export async function sendRequestEmail(
     return await deliver(record, attempt, deps);
   } catch (error) {
     if (error instanceof CareConnectRefusedError) throw error; // recorded already
+    if (error instanceof MailDeferredError) {
+      await deps.store.note(record.id, {
+        event: 'deferred',
+        reason: deferralReason(error),
+        details: { response: error.response, attempt: attempt.number },
+      });
+      // The worker's edge delays the job without spending the attempt (and pauses all mail).
+      throw error;
+    }
     if (error instanceof PermanentMailError) {
       await deps.store.transition(record.id, 'failed', {
         event: 'failed',

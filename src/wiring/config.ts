@@ -2,59 +2,10 @@
 // Nothing else in the code reads process.env (STYLE.md).
 import { z } from 'zod';
 import { packagePath } from '../adapters/package-files.ts';
+import { optionalText, optionalUrl, wholeNumber, withDefault } from './env-fields.ts';
+import { mailConfig, mailEnv, MAIL_SECRETS, type MailConfig } from './mail-config.ts';
 import { withoutCredentials } from '../adapters/without-credentials.ts';
 import { ConfigError } from '../domain/errors.ts';
-
-const optionalText = z.preprocess(
-  (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
-  z.string().trim().optional(),
-);
-
-function urlWithProtocols(protocols: string[]) {
-  return z
-    .string()
-    .trim()
-    .refine(
-      (text) => {
-        try {
-          const url = new URL(text);
-          // 'redis:/user:pw@host' parses, as a path with no host: refused, not half-read.
-          return protocols.includes(url.protocol) && url.host !== '';
-        } catch {
-          return false;
-        }
-      },
-      `must be a URL starting ${protocols.map((p) => `${p}//`).join(' or ')} and naming a host`,
-    );
-}
-
-const optionalUrl = (protocols: string[]) =>
-  z.preprocess(
-    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
-    urlWithProtocols(protocols).optional(),
-  );
-
-const wholeNumber = (fallback: number, min: number, max: number) =>
-  z.preprocess(
-    (value) => (value === undefined || value === '' ? String(fallback) : value),
-    z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number')
-      .transform(Number)
-      .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`),
-  );
-
-const withDefault = (fallback: string) =>
-  z.preprocess(
-    (value) => (value === undefined || value === '' ? fallback : value),
-    z.string().trim().min(1),
-  );
-
-const emailAddress = (fallback: string) =>
-  withDefault(fallback).refine(
-    (text) => /^[^\r\n]*<?[^\s<>@]+@[^\s<>@]+>?$/.test(text),
-    'must be an email address, optionally with a display name ("ecat <ecat@example.nhs.uk>")',
-  );
 
 const envSchema = z.object({
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
@@ -62,10 +13,7 @@ const envSchema = z.object({
     (text) => /^[A-Za-z0-9_-]+$/.test(text),
     'must be letters, digits, _ or -',
   ),
-  SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
-  OUTBOX_DIR: withDefault('var/outbox'),
-  MAIL_FROM: emailAddress('ecat <ecat@localhost>'),
-  MAIL_TO: emailAddress('england.bookingandreferralstandard@nhs.net'),
+  ...mailEnv,
   DIRECTORY_URL_INT: optionalUrl(['https:', 'http:']),
   DIRECTORY_URL_PROD: optionalUrl(['https:', 'http:']),
   DIRECTORY_FILE: withDefault(packagePath('config/directory.json')),
@@ -109,7 +57,7 @@ export interface Config {
     explicit: boolean;
   };
   queuePrefix: string;
-  mail: { smtpUrl?: string; outboxDir: string; from: string; to: string };
+  mail: MailConfig;
   directory: {
     urls: Partial<Record<Environment, string>>;
     snapshotFile: string;
@@ -145,7 +93,6 @@ export interface Config {
   logLevel: string;
 }
 
-/** Bad configuration: its message is one line naming the variable, fit to print as it is. */
 // Secrets are never printed (issue: a bad REDIS_URL was echoed with its password).
 const SECRET_VARIABLES = new Set([
   'API_TOKEN',
@@ -153,6 +100,7 @@ const SECRET_VARIABLES = new Set([
   'METRICS_TOKEN',
   'APIM_ACCESS_TOKEN',
   'APIM_API_KEY',
+  ...MAIL_SECRETS,
 ]);
 
 /** The rejected value as an error may show it: never a secret, never a URL's credentials. */
@@ -183,7 +131,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     redis: { url: e.REDIS_URL ?? 'redis://127.0.0.1:6379', explicit: e.REDIS_URL !== undefined },
     queuePrefix: e.QUEUE_PREFIX,
-    mail: { smtpUrl: e.SMTP_URL, outboxDir: e.OUTBOX_DIR, from: e.MAIL_FROM, to: e.MAIL_TO },
+    mail: mailConfig(e),
     directory: {
       urls: { INT: e.DIRECTORY_URL_INT, PROD: e.DIRECTORY_URL_PROD },
       snapshotFile: e.DIRECTORY_FILE,

@@ -4,11 +4,12 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { createFoundation, systemClock, type Clock, type Foundation } from './foundation.ts';
 import type { Config } from './config.ts';
-import { createMailer } from '../adapters/mail/transport.ts';
+import { createMailPause, RESUME_MAIL_JOB } from '../adapters/queues/mail-pause.ts';
 import { createFollowUpJobs } from '../adapters/queues/follow-up-jobs.ts';
 import { recordJobsWriter } from '../adapters/queues/record-jobs.ts';
 import type { FollowUpJobs } from '../ports/jobs.ts';
 import { createFollowUps } from './follow-ups.ts';
+import { createWiredMailer } from './mail.ts';
 import type { IntakeDeps } from '../use-cases/submit.ts';
 import {
   createQueue,
@@ -112,12 +113,13 @@ export function startWorker(
   connection.on('error', (error) => {
     log.warn({ err: error.message }, 'worker Redis connection');
   });
-  const mailer = createMailer({
-    smtpUrl: config.mail.smtpUrl,
-    outboxDir: config.mail.outboxDir,
-    now: foundation.now,
-    maxConnections: config.worker.concurrency,
-  });
+  const { mailer, description, warnings } = createWiredMailer(
+    config.mail,
+    runtime.redis,
+    config.queuePrefix,
+    foundation.now,
+  );
+  const mailPause = createMailPause(runtime.queue, runtime.followUpQueue);
   const followUps = createFollowUps(runtime, mailer, log);
   const worker = createSendWorker(
     connection,
@@ -130,18 +132,18 @@ export function startWorker(
       log,
     },
     { prefix: config.queuePrefix, concurrency: config.worker.concurrency, ...options },
-    followUps.handlers.mail,
+    { pause: mailPause, otherJobs: followUps.handlers.mail },
   );
   const sweeper = createFollowUpWorker(
     connection,
-    followUps.handlers.sweeps,
+    { ...followUps.handlers.sweeps, [RESUME_MAIL_JOB]: () => mailPause.resume() },
     { prefix: config.queuePrefix },
     log,
   );
   log.info(
-    `worker started: queue ${config.queuePrefix}, concurrency ${config.worker.concurrency}, ` +
-      (mailer.kind === 'smtp' ? 'sending by SMTP' : `writing emails to ${config.mail.outboxDir}/`),
+    `worker started: queue ${config.queuePrefix}, concurrency ${config.worker.concurrency}, ${description}`,
   );
+  for (const warning of warnings) log.warn(warning);
   return {
     async stop(graceMs = 30_000) {
       await followUps.ready;

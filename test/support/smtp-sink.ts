@@ -35,6 +35,17 @@ export interface SmtpSink {
   waitForMessages(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
   /** Every DATA received, accepted or not. */
   attempts: number;
+  /**
+   * As Exchange Online (NHSmail) does: a connection beyond this many open at once is answered
+   * `432 4.3.2` and closed. Unset: no limit.
+   */
+  connectionLimit?: number;
+  /** The most connections open at once so far, refused ones included while they lasted. */
+  peakConnections: number;
+  /** Connections refused for being over `connectionLimit`. */
+  busyRefusals: number;
+  /** When each accepted message arrived (Date.now()), in order. */
+  arrivals: number[];
   close(): Promise<void>;
 }
 
@@ -46,6 +57,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     port: 0,
     messages: [],
     attempts: 0,
+    peakConnections: 0,
+    busyRefusals: 0,
+    arrivals: [],
     answer: () => ({ kind: 'accept' }),
     recipient: () => ({ kind: 'accept' }),
     recipientsOf: (mail) => envelopes.get(mail) ?? [],
@@ -64,10 +78,29 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     },
     close: () => Promise.resolve(undefined),
   };
+  const open = new Set<string>();
+  let connected = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onConnect(session, callback) {
+      connected += 1;
+      sink.peakConnections = Math.max(sink.peakConnections, connected);
+      if (sink.connectionLimit !== undefined && open.size >= sink.connectionLimit) {
+        sink.busyRefusals += 1;
+        connected -= 1;
+        const busy =
+          '4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending for more information.';
+        callback(Object.assign(new Error(busy), { responseCode: 432 }));
+        return;
+      }
+      open.add(session.id);
+      callback();
+    },
+    onClose(session) {
+      if (open.delete(session.id)) connected -= 1;
+    },
     onRcptTo(address, _session, callback) {
       const answer = sink.recipient(address.address);
       if (answer.kind === 'refuse') {
@@ -90,6 +123,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           }
           if (answer.kind === 'delay') {
             setTimeout(() => {
+              sink.arrivals.push(Date.now());
               sink.messages.push(mail);
               callback();
               waiters.splice(0).forEach((wake) => {
@@ -103,6 +137,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
             callback(error);
             return;
           }
+          sink.arrivals.push(Date.now());
           sink.messages.push(mail);
           callback();
           waiters.splice(0).forEach((wake) => {

@@ -2,6 +2,7 @@
 // bar on a terminal; prints a summary and each refused row, and writes the refused rows (with their
 // reasons) to a report file that can be fixed and imported again.
 import { readFile, writeFile } from 'node:fs/promises';
+import { describeForecast, forecastMail } from '../../domain/mail-forecast.ts';
 import type { Readable } from 'node:stream';
 import { CSV_COLUMNS, resolveHeader } from '../../domain/csv/columns.ts';
 import { CsvSyntaxError, formatCsv, parseCsv } from '../../domain/csv/csv.ts';
@@ -119,6 +120,14 @@ export const run: Command = async (args, io) => {
         `imported ${path}: ${data.length} rows, ${accepted.length} accepted, ${refused.length} refused; ` +
           `${directory.lookups} directory lookups`,
       );
+      const { mail } = runtime.config;
+      if (mail.smtpUrl && accepted.length > 0) {
+        const limits = { ...mail.rate, dailyRecipients: mail.dailyRecipients };
+        writeLine(
+          io.stdout,
+          `mail: ${describeForecast(forecastMail(accepted.length, limits), limits)}`,
+        );
+      }
       if (refused.length > 0) {
         writeLine(
           io.stdout,

@@ -15,6 +15,7 @@ import {
   CATALOGUE_CHECK_JOB,
   CHASER_JOB,
   CONFIGURED_NOTICE_JOB,
+  OVERDUE_NOTICE_JOB,
   OVERDUE_SWEEP_JOB,
   type ChaserJobData,
   type FollowUpJobs,
@@ -24,6 +25,7 @@ import { addJobToTransaction, PRIORITY } from './queues.ts';
 
 export const chaserJobId = (requestId: string) => `chaser-${requestId}`;
 export const configuredNoticeJobId = (requestId: string) => `configured-${requestId}`;
+export const overdueNoticeJobId = (requestId: string) => `overdue-${requestId}`;
 
 export const OVERDUE_SWEEP_EVERY_MS = 5 * 60_000;
 /** Each sweep asks only about the requests whose own interval has passed (domain/follow-up-schedule.ts). */
@@ -97,14 +99,14 @@ export async function rescheduleChaser(
   return plan;
 }
 
-export async function addConfiguredNotice(queue: Queue, requestId: string): Promise<void> {
+/** A notice to the requester: high priority, retried like any email, at most one per id. */
+async function addNotice(queue: Queue, name: string, jobId: string, requestId: string) {
   const data: NoticeJobData = { requestId };
-  await queue.add(CONFIGURED_NOTICE_JOB, data, {
-    jobId: configuredNoticeJobId(requestId),
-    priority: PRIORITY.high,
-    ...MAIL_RETRIES,
-    ...RETAIN,
-  });
+  await queue.add(name, data, { jobId, priority: PRIORITY.high, ...MAIL_RETRIES, ...RETAIN });
+}
+
+export async function addConfiguredNotice(queue: Queue, requestId: string): Promise<void> {
+  await addNotice(queue, CONFIGURED_NOTICE_JOB, configuredNoticeJobId(requestId), requestId);
 }
 
 /** The follow-up jobs port on the mail queue. */
@@ -112,6 +114,8 @@ export function createFollowUpJobs(queue: Queue): FollowUpJobs {
   return {
     removeChaser: (requestId) => removeChaser(queue, requestId),
     addConfiguredNotice: (requestId) => addConfiguredNotice(queue, requestId),
+    addOverdueNotice: (requestId) =>
+      addNotice(queue, OVERDUE_NOTICE_JOB, overdueNoticeJobId(requestId), requestId),
   };
 }
 

@@ -1,9 +1,11 @@
 // The BullMQ workers: one takes mail jobs (send, chaser, notice) off the mail queue, one the
 // sweeps off the follow-up queue; both stop gracefully (finishing the job in hand) when asked.
 // The worker edge: a job's error becomes its BullMQ outcome here, once, by whether it is retryable.
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { EcatError } from '../../domain/errors.ts';
+import { MailDeferredError } from '../../ports/mailer.ts';
+import type { MailPause } from './mail-pause.ts';
 import type { Redis } from '../redis/connection.ts';
 import { FOLLOW_UP_QUEUE_NAME, QUEUE_NAME } from './queues.ts';
 import { sendRequestEmail, type SendDeps } from '../../use-cases/send-request-email.ts';
@@ -56,6 +58,26 @@ async function outcomeOf<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A mail job's handler, with the mail server's "not now" (MailDeferredError) told to BullMQ as a
+ * delay that spends no attempt; the daily quota pauses every email for as long.
+ */
+async function mailOutcomeOf<T>(
+  job: Job,
+  token: string | undefined,
+  pause: MailPause,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof MailDeferredError) || token === undefined) throw jobFailure(error);
+    if (error.scope === 'quota') await pause.pauseFor(error.waitMs);
+    await job.moveToDelayed(Date.now() + error.waitMs, token);
+    throw new DelayedError(error.message);
+  }
+}
+
 /** Handlers for a queue's jobs (besides the send job on the mail queue), by job name. */
 export type OtherJobHandlers = Record<string, (job: Job) => Promise<unknown>>;
 
@@ -63,15 +85,17 @@ export function createSendWorker(
   connection: Redis,
   deps: SendDeps,
   options: WorkerOptions,
-  otherJobs: OtherJobHandlers = {},
+  mail: { pause: MailPause; otherJobs: OtherJobHandlers },
 ): Worker<SendJobData> {
   const worker = new Worker<SendJobData>(
     QUEUE_NAME,
-    async (job) => {
-      if (job.name === SEND_JOB) return outcomeOf(() => sendRequestEmail(job, deps));
-      const handler = otherJobs[job.name];
+    async (job, token) => {
+      if (job.name === SEND_JOB) {
+        return mailOutcomeOf(job, token, mail.pause, () => sendRequestEmail(job, deps));
+      }
+      const handler = mail.otherJobs[job.name];
       if (!handler) throw new UnrecoverableError(`unknown job ${job.name}`);
-      return outcomeOf(() => handler(job));
+      return mailOutcomeOf(job, token, mail.pause, () => handler(job));
     },
     {
       connection,

@@ -7,13 +7,14 @@ import {
   CATALOGUE_CHECK_JOB,
   CHASER_JOB,
   CONFIGURED_NOTICE_JOB,
+  OVERDUE_NOTICE_JOB,
   OVERDUE_SWEEP_JOB,
   type ChaserJobData,
   type JobHandler,
   type NoticeJobData,
   type RunningJob,
 } from '../../ports/jobs.ts';
-import { sweepOverdue } from './overdue.ts';
+import { runOverdueNotice, sweepOverdue } from './overdue.ts';
 
 const list = (ids: string[]) => (ids.length > 0 ? ` (${ids.join(', ')})` : '');
 
@@ -29,12 +30,14 @@ export function followUpHandlers(deps: FollowUpDeps): FollowUpHandlers {
     [CHASER_JOB]: (job: RunningJob) => runChaser(job as RunningJob<ChaserJobData>, deps),
     [CONFIGURED_NOTICE_JOB]: (job: RunningJob) =>
       runConfiguredNotice(job as RunningJob<NoticeJobData>, deps),
+    [OVERDUE_NOTICE_JOB]: (job: RunningJob) =>
+      runOverdueNotice(job as RunningJob<NoticeJobData>, deps),
   };
   const sweeps = {
     [OVERDUE_SWEEP_JOB]: async (job: RunningJob) => {
       const result = await sweepOverdue(deps);
       if (!result) return 'skipped: another sweep is running';
-      const line = `overdue: ${result.marked.length} marked${list(result.marked)}, ${result.notified.length} told, ${result.failed.length} not told yet`;
+      const line = `overdue: ${result.marked.length} marked${list(result.marked)}, ${result.queued.length} notices queued`;
       await job.log(line);
       return line;
     },

@@ -1,17 +1,24 @@
 // The overdue sweep (a repeating job): an outstanding request whose earliest test date has come
-// is marked overdue, with a history entry, and its requester alone is told, once.
+// is marked overdue, with a history entry, and its notice to the requester alone is queued on the
+// mail queue, so it waits its turn under the mail limits like every other email. The notice job
+// sends it once.
 import { formatLongDate, londonDate } from '../../domain/dates.ts';
-import { isOutstanding, type RequestRecord } from '../../domain/request/record.ts';
-import { OVERDUE_SWEEP_JOB } from '../../ports/jobs.ts';
-import { SWEEP_LOCK_MS, type FollowUpDeps } from './deps.ts';
-import { PermanentMailError, refusedAddresses, withRefusedCopies } from '../../ports/mailer.ts';
 import { renderOverdueEmail } from '../../domain/email/follow-up-emails.ts';
+import { isOutstanding, type RequestRecord } from '../../domain/request/record.ts';
+import {
+  OVERDUE_SWEEP_JOB,
+  attemptOf,
+  type NoticeJobData,
+  type RunningJob,
+} from '../../ports/jobs.ts';
+import { PermanentMailError, refusedAddresses, withRefusedCopies } from '../../ports/mailer.ts';
+import { sendFromJob } from './chaser.ts';
+import { SWEEP_LOCK_MS, type FollowUpDeps } from './deps.ts';
 
 export interface OverdueSweepResult {
   marked: string[];
-  notified: string[];
-  /** Notices that failed this time; a temporary failure is tried again by the next sweep. */
-  failed: string[];
+  /** Requests whose notice was queued by this sweep (or is still queued from an earlier one). */
+  queued: string[];
 }
 
 const notified = (record: RequestRecord) =>
@@ -21,40 +28,10 @@ const notified = (record: RequestRecord) =>
 const refusedTo = (error: PermanentMailError) =>
   error.refused.length > 0 ? ` to ${refusedAddresses(error.refused)}` : '';
 
-async function notify(record: RequestRecord, deps: FollowUpDeps): Promise<boolean> {
-  const email = renderOverdueEmail(record, deps.mail, deps.renderer);
-  try {
-    const receipt = await deps.mailer.send(email);
-    await deps.store.note(record.id, {
-      event: 'overdue-notice',
-      // The notice has no Cc today; should one be added, its refusal is said here too.
-      reason: withRefusedCopies(
-        `the requester was told testing has started without the service configured: ${receipt.response}`,
-        receipt,
-      ),
-      details: { messageId: email.messageId, template: email.headers['X-Ecat-Template'] ?? '' },
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof PermanentMailError) {
-      // Recorded as the notice, so the sweep does not refuse-and-retry every five minutes.
-      await deps.store.note(record.id, {
-        event: 'overdue-notice',
-        // Its To is the requester: a refused address here is the notice's own failure.
-        reason: `the overdue notice${refusedTo(error)} was refused by the mail server: ${error.response}`,
-        details: { messageId: email.messageId, delivered: false },
-      });
-    } else {
-      deps.log.warn({ requestId: record.id }, `overdue notice not sent yet: ${String(error)}`);
-    }
-    return false;
-  }
-}
-
 export async function sweepOverdue(deps: FollowUpDeps): Promise<OverdueSweepResult | undefined> {
   const today = londonDate(deps.now());
   return deps.state.withSweepLock(OVERDUE_SWEEP_JOB, SWEEP_LOCK_MS, async () => {
-    const result: OverdueSweepResult = { marked: [], notified: [], failed: [] };
+    const result: OverdueSweepResult = { marked: [], queued: [] };
     for (const id of await deps.store.overdueIds(today)) {
       let record = await deps.store.get(id);
       if (!record || !isOutstanding(record.status) || record.earliestTestDate === undefined) {
@@ -77,9 +54,44 @@ export async function sweepOverdue(deps: FollowUpDeps): Promise<OverdueSweepResu
         result.marked.push(id);
       }
       if (notified(record)) continue;
-      if (await notify(record, deps)) result.notified.push(id);
-      else result.failed.push(id);
+      await deps.jobs.addOverdueNotice(id);
+      result.queued.push(id);
     }
     return result;
   });
+}
+
+/** The overdue notice job: the requester is told once, unless the request moved on meanwhile. */
+export async function runOverdueNotice(
+  job: RunningJob<NoticeJobData>,
+  deps: FollowUpDeps,
+): Promise<string> {
+  const record = await deps.store.get(job.data.requestId);
+  if (!record) return 'skipped: no such request';
+  if (!isOutstanding(record.status)) return `skipped: the request is ${record.status}`;
+  if (notified(record)) return 'skipped: the requester was told already';
+  const email = renderOverdueEmail(record, deps.mail, deps.renderer);
+  try {
+    const receipt = await sendFromJob(job, email, record.id, 'overdue-notice', deps);
+    await deps.store.note(record.id, {
+      event: 'overdue-notice',
+      // The notice has no Cc today; should one be added, its refusal is said here too.
+      reason: withRefusedCopies(
+        `the requester was told testing has started without the service configured: ${receipt.response}`,
+        receipt,
+      ),
+      details: { messageId: email.messageId, template: email.headers['X-Ecat-Template'] ?? '' },
+    });
+    return receipt.response;
+  } catch (error) {
+    if (!(error instanceof PermanentMailError)) throw error;
+    // Recorded as the notice, so no later sweep queues it again.
+    await deps.store.note(record.id, {
+      event: 'overdue-notice',
+      // Its To is the requester: a refused address here is the notice's own failure.
+      reason: `the overdue notice${refusedTo(error)} was refused by the mail server: ${error.response}`,
+      details: { messageId: email.messageId, delivered: false, attempt: attemptOf(job).number },
+    });
+    return `refused: ${error.response}`;
+  }
 }
