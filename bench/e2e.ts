@@ -77,6 +77,9 @@ async function ecatSide(sink: SmtpCounter) {
       LOG_LEVEL: 'silent',
       SMTP_URL: sink.url,
       WORKER_CONCURRENCY: String(POOL),
+      // No mail rate limit, and as many connections as the baseline's pool (issue 13, item 6).
+      MAIL_RATE_LIMIT: '0',
+      MAIL_MAX_CONNECTIONS: String(POOL),
     }),
   );
   const deps = runtime.intakeDeps('bench');

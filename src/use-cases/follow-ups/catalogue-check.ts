@@ -5,12 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { londonDate } from '../../domain/dates.ts';
 import type { RequestRecord } from '../../domain/request/record.ts';
-import { sendFromJob } from './chaser.ts';
+import { sendNotice } from './notice.ts';
 import { SWEEP_LOCK_MS, type FollowUpDeps } from './deps.ts';
 import { CATALOGUE_CHECK_JOB, type NoticeJobData, type RunningJob } from '../../ports/jobs.ts';
 import { catalogueCheckIntervalMs, isCatalogueCheckDue } from '../../domain/follow-up-schedule.ts';
 import { renderConfiguredEmail } from '../../domain/email/follow-up-emails.ts';
-import { withRefusedCopies } from '../../ports/mailer.ts';
 import type { CatalogueAnswer, CatalogueClient } from '../../ports/catalogue.ts';
 
 /** Bounds one sweep's work; whatever is left is due again at the next sweep a minute later. */
@@ -133,32 +132,18 @@ export async function sweepCatalogue(
 }
 
 /** The "you are live" email, to the requester alone, once per request. */
-export async function runConfiguredNotice(
+export function runConfiguredNotice(
   job: RunningJob<NoticeJobData>,
   deps: FollowUpDeps,
 ): Promise<string> {
-  const record = await deps.store.get(job.data.requestId);
-  if (!record) return 'skipped: no such request';
-  if (record.status !== 'configured') return `skipped: the request is ${record.status}`;
-  if (record.history.some((entry) => entry.event === 'configured-notice')) {
-    return 'skipped: the requester was told already';
-  }
-  const confirmedAt = [...record.history].reverse().find((entry) => entry.event === 'configured');
-  const email = renderConfiguredEmail(
-    record,
-    new Date(confirmedAt?.at ?? record.updatedAt),
-    deps.mail,
-    deps.renderer,
-  );
-  const receipt = await sendFromJob(job, email, record.id, 'configured-notice', deps);
-  await deps.store.note(record.id, {
+  return sendNotice(job, deps, {
     event: 'configured-notice',
-    // To the requester alone today; a Cc added later would have its refusal said here too.
-    reason: withRefusedCopies(
-      `the requester was told the service is live in the catalogue: ${receipt.response}`,
-      receipt,
-    ),
-    details: { messageId: email.messageId, template: email.headers['X-Ecat-Template'] ?? '' },
+    applies: (record) => record.status === 'configured',
+    render(record) {
+      const confirmedAt = [...record.history].reverse().find((e) => e.event === 'configured');
+      const at = new Date(confirmedAt?.at ?? record.updatedAt);
+      return renderConfiguredEmail(record, at, deps.mail, deps.renderer);
+    },
+    told: 'the requester was told the service is live in the catalogue',
   });
-  return receipt.response;
 }

@@ -11,8 +11,8 @@ import {
   type NoticeJobData,
   type RunningJob,
 } from '../../ports/jobs.ts';
-import { PermanentMailError, refusedAddresses, withRefusedCopies } from '../../ports/mailer.ts';
-import { sendFromJob } from './chaser.ts';
+import { refusedAddresses, type PermanentMailError } from '../../ports/mailer.ts';
+import { sendNotice } from './notice.ts';
 import { SWEEP_LOCK_MS, type FollowUpDeps } from './deps.ts';
 
 export interface OverdueSweepResult {
@@ -62,36 +62,24 @@ export async function sweepOverdue(deps: FollowUpDeps): Promise<OverdueSweepResu
 }
 
 /** The overdue notice job: the requester is told once, unless the request moved on meanwhile. */
-export async function runOverdueNotice(
+export function runOverdueNotice(
   job: RunningJob<NoticeJobData>,
   deps: FollowUpDeps,
 ): Promise<string> {
-  const record = await deps.store.get(job.data.requestId);
-  if (!record) return 'skipped: no such request';
-  if (!isOutstanding(record.status)) return `skipped: the request is ${record.status}`;
-  if (notified(record)) return 'skipped: the requester was told already';
-  const email = renderOverdueEmail(record, deps.mail, deps.renderer);
-  try {
-    const receipt = await sendFromJob(job, email, record.id, 'overdue-notice', deps);
-    await deps.store.note(record.id, {
-      event: 'overdue-notice',
-      // The notice has no Cc today; should one be added, its refusal is said here too.
-      reason: withRefusedCopies(
-        `the requester was told testing has started without the service configured: ${receipt.response}`,
-        receipt,
-      ),
-      details: { messageId: email.messageId, template: email.headers['X-Ecat-Template'] ?? '' },
-    });
-    return receipt.response;
-  } catch (error) {
-    if (!(error instanceof PermanentMailError)) throw error;
-    // Recorded as the notice, so no later sweep queues it again.
-    await deps.store.note(record.id, {
-      event: 'overdue-notice',
-      // Its To is the requester: a refused address here is the notice's own failure.
-      reason: `the overdue notice${refusedTo(error)} was refused by the mail server: ${error.response}`,
-      details: { messageId: email.messageId, delivered: false, attempt: attemptOf(job).number },
-    });
-    return `refused: ${error.response}`;
-  }
+  return sendNotice(job, deps, {
+    event: 'overdue-notice',
+    applies: (record) => isOutstanding(record.status),
+    render: (record) => renderOverdueEmail(record, deps.mail, deps.renderer),
+    told: 'the requester was told testing has started without the service configured',
+    async refused(record, email, error) {
+      // Recorded as the notice, so no later sweep queues it again. Its To is the requester: a
+      // refused address here is the notice's own failure.
+      await deps.store.note(record.id, {
+        event: 'overdue-notice',
+        reason: `the overdue notice${refusedTo(error)} was refused by the mail server: ${error.response}`,
+        details: { messageId: email.messageId, delivered: false, attempt: attemptOf(job).number },
+      });
+      return `refused: ${error.response}`;
+    },
+  });
 }
