@@ -3,7 +3,7 @@
 // the same run on the same machine (absolute numbers are noisy here; ratios are what we compare).
 import autocannon from 'autocannon';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -558,6 +558,62 @@ async function directoryLookups(): Promise<void> {
   await dropPrefix(prefix);
 }
 
+interface ImportRss {
+  maxRss: number;
+  seconds: number;
+  summary: string;
+}
+
+/** `ecat import` of `rows` rows in a child process (bench/import-rss.ts): its peak RSS. */
+async function importPeakRss(rows: number): Promise<ImportRss> {
+  const prefix = benchPrefix(`import-rss-${rows}`);
+  const directory = await mkdtemp(join(tmpdir(), 'ecat-bench-'));
+  const file = join(directory, 'requests.csv');
+  // Written a slice at a time: the bench itself should not hold the 200,000 rows either.
+  const SLICE = 10_000;
+  await writeFile(file, `${CSV_HEADER}\n`);
+  for (let from = 0; from < rows; from += SLICE) {
+    const slice = Array.from({ length: Math.min(SLICE, rows - from) }, (_, i) => csvRow(from + i));
+    await appendFile(file, `${slice.join('\n')}\n`);
+  }
+  let stdout = '';
+  const seconds = await timed(async () => {
+    // The DoS snapshot (no DIRECTORY_URL): the step measures the import's memory, not the network.
+    ({ stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'bench/import-rss.ts', file, '--report', join(directory, 'refused.csv')],
+      { env: { ...process.env, ...env(prefix) }, maxBuffer: 1 << 20 },
+    ));
+  });
+  await rm(directory, { recursive: true });
+  await dropPrefix(prefix);
+  const lines = stdout.trim().split('\n');
+  const { maxRss } = JSON.parse(lines.at(-1) ?? '{}') as { maxRss: number };
+  return { maxRss, seconds, summary: lines.find((line) => line.startsWith('imported')) ?? '' };
+}
+
+/**
+ * Peak RSS of `ecat import` of 200,000 rows, in a process of its own, against the same process
+ * importing one row (what the command costs whatever the file). The import streams the file and
+ * keeps counts, not rows: the peak should not grow with the file.
+ */
+async function importRss(): Promise<void> {
+  const N = 200_000;
+  const GOAL_MB = 300;
+  const small = await importPeakRss(1);
+  const large = await importPeakRss(N);
+  if (!large.summary.includes(`${N} accepted`)) throw new Error(`import: ${large.summary}`);
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+  figures.push({
+    figure: `peak RSS of \`ecat import\` of ${N.toLocaleString('en-GB')} rows (child process, default heap)`,
+    ecat: `${mb(large.maxRss)} (${rate(N, large.seconds)})`,
+    baseline: `${mb(small.maxRss)} importing 1 row`,
+    ratio: large.maxRss / small.maxRss,
+    target: `< ${GOAL_MB} MB`,
+    met: large.maxRss < GOAL_MB * 1024 * 1024,
+  });
+}
+
 const only = process.argv[2];
 const steps: [string, () => Promise<void>][] = [
   // Issue 13, item 6: what people feel, then the service's own costs, then information only.
@@ -569,6 +625,7 @@ const steps: [string, () => Promise<void>][] = [
   ['memory', memory],
   ['intake', intake],
   ['import-cached', cachedImport],
+  ['import-rss', importRss],
   // Earlier issues' figures, kept.
   ['health', healthUnderFarDates],
   ['lookups', directoryLookups],

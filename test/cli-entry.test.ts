@@ -43,7 +43,9 @@ function expectValid(result: Run): void {
 
 function expectRefused(result: Run): void {
   expect(result.code).toBe(1);
-  expect(result.stdout + result.stderr).toMatch(/dosServiceId: must be 1–10 digits/);
+  expect(result.stdout + result.stderr).toMatch(
+    /dosServiceId: DoS Service ID must only include numbers, like 2000072489/,
+  );
 }
 
 beforeAll(async () => {

@@ -38,51 +38,75 @@ describe('ecat validate', () => {
   });
 
   it.each([
-    ['letters in the service ID', { dosServiceId: '12ab' }, 'dosServiceId: must be 1–10 digits'],
-    ['11 digits', { dosServiceId: '12345678901' }, 'dosServiceId: must be 1–10 digits'],
+    [
+      'letters in the service ID',
+      { dosServiceId: '12ab' },
+      'dosServiceId: DoS Service ID must only include numbers, like 2000072489',
+    ],
+    [
+      '11 digits',
+      { dosServiceId: '12345678901' },
+      'dosServiceId: DoS Service ID must be 10 numbers or fewer',
+    ],
     [
       'an http endpoint',
       { endpoint: 'http://bars-int-y02494.x.nhs.uk/' },
-      'endpoint: must use https',
+      'endpoint: Endpoint URL must start with https://',
     ],
     [
       'a non-nhs.uk endpoint',
       { endpoint: 'https://bars.example.com/' },
-      'endpoint: must have a host under nhs.uk',
+      'endpoint: Endpoint URL must be on a host under nhs.uk, not bars.example.com',
     ],
     [
       'credentials',
       { endpoint: 'https://u:p@bars-int-y02494.x.nhs.uk/' },
-      'endpoint: must not contain a user name or password',
+      'endpoint: Endpoint URL must not include a user name or password',
     ],
     [
       'CR/LF',
       { serviceName: 'UTC\r\nBcc: x@example.com' },
-      'serviceName: must not contain line breaks',
+      'serviceName: Service name must be on one line',
     ],
-    ['an unknown field', { priority: 'high' }, 'priority: is not a field'],
+    [
+      'an unknown field',
+      { priority: 'high' },
+      'priority: priority is not a field of a configuration request',
+    ],
     [
       '30 February',
       { testDates: { from: '2027-02-30' } },
-      'testDates.from: is not a real calendar date',
+      'testDates.from: First test date must be a real date',
     ],
     [
       'to before from',
       { testDates: { from: addDays(today, 10), to: addDays(today, 9) } },
-      'testDates.to: must be on or after',
+      'testDates.to: Last test date must be the same as or after the first test date',
     ],
     [
       'PROD without TCC',
       { environment: 'PROD', endpoint: 'https://BaRS-PROD-Y02494.s.thirdparty.nhs.uk/' },
-      'tccReference: is required for PROD',
+      'tccReference: Enter the TCC reference: a Prod request needs the Technical Conformance Certificate reference from Solution Assurance',
     ],
-    ['a past date', { testDates: { from: addDays(today, -1) } }, 'testDates.from: is in the past'],
-    ['a bad ODS code', { odsCode: 'Y0-2494' }, 'odsCode: must be 3–12 letters or digits'],
-    ['a service without CareConnect', NO_CARECONNECT, 'careConnect:'],
-  ])('refuses %s, naming the path', async (_name, overrides, message) => {
+    [
+      'a past date',
+      { testDates: { from: addDays(today, -1) } },
+      'testDates.from: First test date must be today or in the future',
+    ],
+    [
+      'a bad ODS code',
+      { odsCode: 'Y0-2494' },
+      'odsCode: ODS code must be 3 to 12 letters or numbers, like Y02494',
+    ],
+    [
+      'a service without CareConnect',
+      NO_CARECONNECT,
+      'careConnect: DoS has no scheduling endpoint for this service (DoS snapshot), so neither CareConnect nor GP Connect booking is configured. Fix the scheduling endpoint in DoS, or, if that is expected, tell us why as the CareConnect reason (careConnectWaiver)',
+    ],
+  ])('refuses %s, naming the path', async (_name, overrides, line) => {
     const run = await onStdin('validate', overrides);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(message);
+    expect(run.stderr.split('\n')).toContain(`  ${line}`);
   });
 
   it('refuses malformed JSON with a clear line', async () => {

@@ -33,7 +33,14 @@ describe('configuration', () => {
     );
     expect(config.directory.urls).toEqual({ INT: undefined, PROD: undefined });
     expect(config.http.port).toBe(3000);
-    expect(config.urgency).toEqual({ urgentMaxWorkingDays: 5, highMaxWorkingDays: 15 });
+    expect(config.urgency).toEqual({
+      urgentMaxWorkingDays: 5,
+      highMaxWorkingDays: 15,
+      // The lead-time warning's threshold defaults to the urgent one (DOMAIN.md).
+      minLeadWorkingDays: 5,
+    });
+    expect(loadConfig({ MIN_LEAD_WORKING_DAYS: '8' }).urgency.minLeadWorkingDays).toBe(8);
+    expect(() => loadConfig({ MIN_LEAD_WORKING_DAYS: 'soon' })).toThrow(/MIN_LEAD_WORKING_DAYS/);
   });
 
   it('reads every contract variable', () => {

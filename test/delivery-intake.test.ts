@@ -1,6 +1,7 @@
 // Intake and the record store on the real Redis: a request is accepted with its record, indexes
 // and job together or not at all; duplicates are answered with the existing id; status changes
 // follow canTransition; listing pages through the indexes.
+import { referenceFor } from '../src/domain/request/reference.ts';
 import { createRequestStore } from '../src/adapters/redis/requests/redis-request-store.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assessRequest } from '../src/use-cases/assess.ts';
@@ -135,7 +136,14 @@ describe('duplicates', () => {
     expect(second).toMatchObject({
       outcome: 'duplicate',
       existingId: first,
-      errors: [{ path: 'dosServiceId', message: expect.stringContaining(first) as unknown }],
+      // Named by the reference people use for it; the id is in existingId.
+      errors: [
+        {
+          path: 'dosServiceId',
+          code: 'duplicate',
+          message: `There is already an open INT request for this service: ${referenceFor(first)}`,
+        },
+      ],
     });
     expect(await countKeys(prefix)).toBe(keysBefore);
     expect(await runtime.queue.getJobCounts('prioritized', 'waiting', 'delayed')).toEqual({

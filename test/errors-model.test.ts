@@ -10,6 +10,7 @@ import { HttpNetworkError, HttpStatusError } from '../src/adapters/dos-search/st
 import { UsageError } from '../src/adapters/cli/io.ts';
 import { EcatError, isUnavailable, type ErrorKind, ConfigError } from '../src/domain/errors.ts';
 import { CsvSyntaxError } from '../src/domain/csv/csv.ts';
+import { NotUtf8Error } from '../src/adapters/cli/csv-input.ts';
 import { jobFailure } from '../src/adapters/queues/workers.ts';
 import { NoRedisError } from '../src/adapters/redis/launcher.ts';
 import { DependencyUnavailableError } from '../src/adapters/redis/connection.ts';
@@ -33,6 +34,7 @@ const EXAMPLES: [EcatError, ErrorKind, boolean][] = [
   [new ApimAuthError('the API-M token endpoint answered HTTP 401'), 'unavailable', true],
   [new NoRedisError('no redis-server on PATH'), 'unavailable', false],
   [new CsvSyntaxError(3, 'a quoted cell is never closed'), 'invalid', false],
+  [new NotUtf8Error('standard input is not UTF-8'), 'invalid', false],
 ];
 
 describe('the error classes', () => {

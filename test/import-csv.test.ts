@@ -11,6 +11,7 @@ import { importRows } from '../src/use-cases/import/import-requests.ts';
 import { createProgress } from '../src/adapters/cli/progress.ts';
 import { submitRequest } from '../src/use-cases/submit.ts';
 import { configurationRequestSchema } from '../src/domain/request/schema.ts';
+import { referenceFor } from '../src/domain/request/reference.ts';
 import { openRuntime } from '../src/wiring/runtime.ts';
 import {
   deletePrefix,
@@ -175,50 +176,61 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
     };
   }
 
-  const BAD: [string, (row: Record<string, string>) => Record<string, string>, RegExp][] = [
+  // The reasons, exactly: `path: message` with the catalogue's message.
+  const BAD: [string, (row: Record<string, string>) => Record<string, string>, string | RegExp][] =
     [
-      'dosServiceId',
-      (row) => ({ ...row, dosServiceId: 'ABC123' }),
-      /^dosServiceId: must be 1–10 digits/,
-    ],
-    ['environment', (row) => ({ ...row, environment: 'UAT' }), /^environment: must be INT or PROD/],
-    [
-      'endpoint',
-      (row) => ({ ...row, endpoint: 'http://x.nhs.uk/fhir' }),
-      /^endpoint: must use https/,
-    ],
-    ['odsCode', (row) => ({ ...row, odsCode: 'Y!' }), /^odsCode: must be 3–12 letters or digits/],
-    [
-      'email',
-      (row) => ({ ...row, 'requester.email': 'not-an-email' }),
-      /^requester\.email: must be a valid email/,
-    ],
-    [
-      'date',
-      (row) => ({ ...row, 'testDates.from': '2027-02-30' }),
-      /^testDates\.from: is not a real calendar date/,
-    ],
-    [
-      'past',
-      (row) => ({ ...row, 'testDates.from': '2020-01-06' }),
-      /^testDates\.from: is in the past/,
-    ],
-    [
-      'no TCC',
-      (row) => ({ ...row, environment: 'PROD', endpoint: row.endpoint!.replace('INT', 'PROD') }),
-      /^tccReference: /,
-    ],
-    [
-      'duplicate',
-      (row) => ({ ...row, dosServiceId: String(4_000_000_000 + 1) }),
-      /^dosServiceId: the same service and environment as line 3 of this file/,
-    ],
-    ['name', (row) => ({ ...row, 'requester.name': '' }), /^requester\.name: is required/],
-  ];
+      [
+        'dosServiceId',
+        (row) => ({ ...row, dosServiceId: 'ABC123' }),
+        'dosServiceId: DoS Service ID must only include numbers, like 2000072489',
+      ],
+      [
+        'environment',
+        (row) => ({ ...row, environment: 'UAT' }),
+        'environment: Environment must be INT or Prod',
+      ],
+      [
+        'endpoint',
+        (row) => ({ ...row, endpoint: 'http://x.nhs.uk/fhir' }),
+        'endpoint: Endpoint URL must start with https://',
+      ],
+      [
+        'odsCode',
+        (row) => ({ ...row, odsCode: 'Y!' }),
+        'odsCode: ODS code must be 3 to 12 letters or numbers, like Y02494',
+      ],
+      [
+        'email',
+        (row) => ({ ...row, 'requester.email': 'not-an-email' }),
+        'requester.email: Enter an email address in the correct format, like name@example.nhs.uk',
+      ],
+      [
+        'date',
+        (row) => ({ ...row, 'testDates.from': '2027-02-30' }),
+        'testDates.from: First test date must be a real date',
+      ],
+      [
+        'past',
+        (row) => ({ ...row, 'testDates.from': '2020-01-06' }),
+        'testDates.from: First test date must be today or in the future',
+      ],
+      [
+        'no TCC',
+        (row) => ({ ...row, environment: 'PROD', endpoint: row.endpoint!.replace('INT', 'PROD') }),
+        // Then a CareConnect reason too: PROD is checked against the DoS snapshot here.
+        /^tccReference: Enter the TCC reference: a Prod request needs the Technical Conformance Certificate reference from Solution Assurance(; |$)/,
+      ],
+      [
+        'duplicate',
+        (row) => ({ ...row, dosServiceId: String(4_000_000_000 + 1) }),
+        /^dosServiceId: the same service and environment as line 3 of this file \(req-[0-9a-f-]{36}\)$/,
+      ],
+      ['name', (row) => ({ ...row, 'requester.name': '' }), 'requester.name: Enter your full name'],
+    ];
 
   it('accepts 950, reports 50 with reasons, and asks the directory at most 10 times a second', async () => {
     const rows: string[][] = [NAMES];
-    const bad = new Map<number, RegExp>();
+    const bad = new Map<number, string | RegExp>();
     for (let i = 0; i < 1000; i += 1) {
       let row = good(i);
       if (i % 20 === 7) {
@@ -249,7 +261,9 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
     expect(report.slice(1).map((row) => Number(row.cells[0]))).toEqual([...bad.keys()]);
     for (const row of report.slice(1)) {
       const line = Number(row.cells[0]);
-      expect(row.cells[1]).toMatch(bad.get(line)!);
+      const reason = bad.get(line)!;
+      if (typeof reason === 'string') expect(row.cells[1]).toBe(reason);
+      else expect(row.cells[1]).toMatch(reason);
       expect(run.stderr).toContain(`line ${line}: refused\n  ${row.cells[1]!.split('; ')[0]}`);
       expect(row.cells.slice(2)).toEqual(rows[line - 1]);
     }
@@ -377,7 +391,11 @@ describe('importing in chunks written back to back', () => {
       ]);
       const reasons = (line: number) =>
         outcomes.find((outcome) => outcome.line === line && outcome.outcome === 'refused');
-      expect(reasons(5)).toMatchObject({ reasons: [expect.stringContaining(existing.id)] });
+      expect(reasons(5)).toMatchObject({
+        reasons: [
+          `dosServiceId: There is already an open INT request for this service: ${referenceFor(existing.id)}`,
+        ],
+      });
       expect(reasons(7)).toMatchObject({
         reasons: [expect.stringMatching(/same service and environment as line 2 of this file/)],
       });

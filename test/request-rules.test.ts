@@ -5,7 +5,7 @@ import type { ConfigurationRequest } from '../src/domain/request/schema.ts';
 import { calendarFromFeed } from '../src/domain/working-days.ts';
 
 const calendar = calendarFromFeed(JSON.parse(readFileSync('config/bank-holidays.json', 'utf8')));
-const context = { today: '2026-11-24', calendar };
+const context = { today: '2026-11-24', calendar, minLeadWorkingDays: 5 };
 
 const request: ConfigurationRequest = {
   dosServiceId: '2000072489',
@@ -29,9 +29,9 @@ describe('domain rules', () => {
     expect(checkRules(prod, context).refusals).toEqual([
       {
         path: 'tccReference',
-        message: expect.stringMatching(
-          /required for PROD.*Technical Conformance Certificate/,
-        ) as unknown,
+        code: 'tcc-reference-for-prod',
+        message:
+          'Enter the TCC reference: a Prod request needs the Technical Conformance Certificate reference from Solution Assurance',
       },
     ]);
     expect(checkRules({ ...prod, tccReference: 'TCC-2026-042' }, context).refusals).toEqual([]);
@@ -42,7 +42,8 @@ describe('domain rules', () => {
       [
         {
           path: 'testDates.from',
-          message: 'is in the past: 2026-11-23 is before today (2026-11-24, Europe/London)',
+          code: 'date-past',
+          message: 'First test date must be today or in the future',
         },
       ],
     );
@@ -95,6 +96,28 @@ describe('domain rules', () => {
     expect(refusals).toEqual([]);
     expect(warnings).toEqual([expect.stringMatching(/beyond the bank holiday data/)]);
   });
+
+  it('warns when the first test date is closer than our lead time, and not otherwise', () => {
+    // Today is Tuesday 2026-11-24: Thursday 2026-11-26 is 2 working days ahead, 2026-12-08 is 10.
+    const soon = checkRules({ ...request, testDates: { from: '2026-11-26' } }, context);
+    expect(soon).toEqual({
+      refusals: [],
+      warnings: [
+        'The first test date is in 2 working days: we ask for at least 5 working days, and the BaRS team may not make it.',
+      ],
+    });
+    expect(checkRules({ ...request, testDates: { from: '2026-12-08' } }, context)).toEqual({
+      refusals: [],
+      warnings: [],
+    });
+    // The lead time is the context's: with 2 working days asked for, 2 is enough.
+    expect(
+      checkRules(
+        { ...request, testDates: { from: '2026-11-26' } },
+        { ...context, minLeadWorkingDays: 2 },
+      ).warnings,
+    ).toEqual([]);
+  });
 });
 
 describe('test dates more than 24 months ahead', () => {
@@ -107,8 +130,9 @@ describe('test dates more than 24 months ahead', () => {
     expect(refusalsFor({ from: '2028-11-25' })).toEqual([
       {
         path: 'testDates.from',
+        code: 'date-too-far',
         message:
-          'is more than 24 months ahead: 2028-11-25 is after 2028-11-24, the latest date a test can be proposed for',
+          'First test date must be within the next 24 months, on or before Friday 24 November 2028',
       },
     ]);
   });
@@ -118,8 +142,9 @@ describe('test dates more than 24 months ahead', () => {
     expect(refusalsFor({ from: '2027-01-04', to: '2028-11-25' })).toEqual([
       {
         path: 'testDates.to',
+        code: 'date-too-far',
         message:
-          'is more than 24 months ahead: 2028-11-25 is after 2028-11-24, the latest date a test can be proposed for',
+          'Last test date must be within the next 24 months, on or before Friday 24 November 2028',
       },
     ]);
   });
@@ -128,13 +153,15 @@ describe('test dates more than 24 months ahead', () => {
     expect(refusalsFor({ from: '9999-12-30', to: '9999-12-31' })).toEqual([
       {
         path: 'testDates.from',
+        code: 'date-too-far',
         message:
-          'is more than 24 months ahead: 9999-12-30 is after 2028-11-24, the latest date a test can be proposed for',
+          'First test date must be within the next 24 months, on or before Friday 24 November 2028',
       },
       {
         path: 'testDates.to',
+        code: 'date-too-far',
         message:
-          'is more than 24 months ahead: 9999-12-31 is after 2028-11-24, the latest date a test can be proposed for',
+          'Last test date must be within the next 24 months, on or before Friday 24 November 2028',
       },
     ]);
   });
@@ -144,8 +171,9 @@ describe('test dates more than 24 months ahead', () => {
     expect(refusalsFor({ from: '2030-03-01' }, '2028-02-29')).toEqual([
       {
         path: 'testDates.from',
+        code: 'date-too-far',
         message:
-          'is more than 24 months ahead: 2030-03-01 is after 2030-02-28, the latest date a test can be proposed for',
+          'First test date must be within the next 24 months, on or before Thursday 28 February 2030',
       },
     ]);
     expect(refusalsFor({ from: '2028-03-01', to: '2030-03-01' }, '2028-02-29')).toEqual([

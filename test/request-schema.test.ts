@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { requestFromForm } from '../src/adapters/http/form-fields.ts';
 import { parseConfigurationRequest, type FieldError } from '../src/domain/request/schema.ts';
 import { requestBody } from './support/ecat.ts';
 
@@ -68,62 +69,96 @@ describe('the configuration request schema', () => {
     expect(result.ok && result.request.dosServiceId).toBe('138179');
   });
 
-  it('refuses letters in the service ID, showing the value', () => {
+  it('refuses letters in the service ID', () => {
     expect(errorAt({ ...valid, dosServiceId: '12ab' }, 'dosServiceId')).toBe(
-      "must be 1–10 digits, got '12ab'",
+      'DoS Service ID must only include numbers, like 2000072489',
     );
   });
 
   it('refuses an 11-digit service ID', () => {
     expect(errorAt({ ...valid, dosServiceId: '12345678901' }, 'dosServiceId')).toBe(
-      "must be 1–10 digits, got '12345678901'",
+      'DoS Service ID must be 10 numbers or fewer',
     );
   });
 
   it('refuses an http endpoint', () => {
     expect(errorAt({ ...valid, endpoint: 'http://bars-int-y02494.x.nhs.uk/' }, 'endpoint')).toBe(
-      "must use https, got 'http'",
+      'Endpoint URL must start with https://',
     );
   });
 
-  it('refuses an endpoint outside nhs.uk, including look-alikes', () => {
-    expect(errorAt({ ...valid, endpoint: 'https://example.com/fhir' }, 'endpoint')).toMatch(
-      /under nhs\.uk, got 'example\.com'/,
+  it('refuses an endpoint outside nhs.uk, including look-alikes, naming the host', () => {
+    expect(errorAt({ ...valid, endpoint: 'https://example.com/fhir' }, 'endpoint')).toBe(
+      'Endpoint URL must be on a host under nhs.uk, not example.com',
     );
-    expect(errorAt({ ...valid, endpoint: 'https://evilnhs.uk/fhir' }, 'endpoint')).toMatch(
-      /under nhs\.uk/,
+    expect(errorAt({ ...valid, endpoint: 'https://evilnhs.uk/fhir' }, 'endpoint')).toBe(
+      'Endpoint URL must be on a host under nhs.uk, not evilnhs.uk',
     );
-    expect(errorAt({ ...valid, endpoint: 'https://nhs.uk.evil.com/' }, 'endpoint')).toMatch(
-      /under nhs\.uk/,
+    expect(errorAt({ ...valid, endpoint: 'https://nhs.uk.evil.com/' }, 'endpoint')).toBe(
+      'Endpoint URL must be on a host under nhs.uk, not nhs.uk.evil.com',
     );
   });
 
   it('refuses credentials, fragments and relative URLs in the endpoint', () => {
     expect(errorAt({ ...valid, endpoint: 'https://user:secret@a.nhs.uk/' }, 'endpoint')).toBe(
-      'must not contain a user name or password',
+      'Endpoint URL must not include a user name or password',
     );
-    expect(errorAt({ ...valid, endpoint: 'https://a.nhs.uk/fhir#x' }, 'endpoint')).toMatch(
-      /fragment/,
+    expect(errorAt({ ...valid, endpoint: 'https://a.nhs.uk/fhir#x' }, 'endpoint')).toBe(
+      'Endpoint URL must not include a # part',
     );
-    expect(errorAt({ ...valid, endpoint: '/fhir/R4' }, 'endpoint')).toMatch(/absolute https URL/);
+    expect(errorAt({ ...valid, endpoint: '/fhir/R4' }, 'endpoint')).toBe(
+      'Enter the endpoint URL in the correct format, like https://bars-int-y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
+    );
   });
 
   it.each([
     // Read as host evil.com by curl and Python, as x.nhs.uk by a WHATWG parser.
-    ['a backslash before @', 'https://x.nhs.uk\\@evil.com/', /backslash/],
-    ['backslashes for slashes', 'https:\\\\x.nhs.uk\\fhir', /backslash/],
-    ['a tab', 'https://x.nhs.uk/fh\tir', /control characters/],
-    ['a space', 'https://x.nhs.uk/fh ir', /spaces or tabs \(found U\+0020\)/],
-    ['a no-break space', 'https://x.nhs.uk/\u00a0fhir', /spaces or tabs \(found U\+00A0\)/],
-    ['a zero-width space', 'https://x.nhs.\u200buk/fhir', /invisible characters \(found U\+200B\)/],
-    ['a right-to-left override', 'https://x.nhs.uk/\u202efhir', /invisible/],
-    ['a C1 control', 'https://x.nhs.uk/\u009b31m', /control characters/],
-    ['full-width letters in the host', 'https://\uff58.nhs.uk/fhir', /plain letters, digits/],
-    ['an accented host', 'https://bars-int-\u00e9.nhs.uk/', /plain letters, digits/],
-    ['a percent-encoded host', 'https://evil%2Ecom.nhs.uk/', /plain letters, digits/],
-    ['an empty fragment', 'https://x.nhs.uk/fhir#', /fragment/],
+    [
+      'a backslash before @',
+      'https://x.nhs.uk\\@evil.com/',
+      'Endpoint URL must use forward slashes (/), not backslashes',
+    ],
+    [
+      'backslashes for slashes',
+      'https:\\\\x.nhs.uk\\fhir',
+      'Endpoint URL must use forward slashes (/), not backslashes',
+    ],
+    ['a tab', 'https://x.nhs.uk/fh\tir', 'Endpoint URL must not include control characters'],
+    ['a space', 'https://x.nhs.uk/fh ir', 'Endpoint URL must not include spaces'],
+    ['a no-break space', 'https://x.nhs.uk/\u00a0fhir', 'Endpoint URL must not include spaces'],
+    [
+      'a zero-width space',
+      'https://x.nhs.\u200buk/fhir',
+      'Endpoint URL must not include hidden characters (it has U+200B)',
+    ],
+    [
+      'a right-to-left override',
+      'https://x.nhs.uk/\u202efhir',
+      'Endpoint URL must not include hidden characters (it has U+202E)',
+    ],
+    [
+      'a C1 control',
+      'https://x.nhs.uk/\u009b31m',
+      'Endpoint URL must not include control characters',
+    ],
+    [
+      'full-width letters in the host',
+      'https://\uff58.nhs.uk/fhir',
+      'Endpoint URL must have a host written in letters, numbers, dots and hyphens only',
+    ],
+    [
+      'an accented host',
+      'https://bars-int-\u00e9.nhs.uk/',
+      'Endpoint URL must have a host written in letters, numbers, dots and hyphens only',
+    ],
+    [
+      'a percent-encoded host',
+      'https://evil%2Ecom.nhs.uk/',
+      'Endpoint URL must have a host written in letters, numbers, dots and hyphens only',
+    ],
+    ['an empty fragment', 'https://x.nhs.uk/fhir#', 'Endpoint URL must not include a # part'],
   ])('refuses an endpoint with %s', (_case, endpoint, message) => {
-    expect(errorAt({ ...valid, endpoint }, 'endpoint')).toMatch(message);
+    expect(errorAt({ ...valid, endpoint }, 'endpoint')).toBe(message);
   });
 
   it('keeps one spelling of a service ID: inner spaces dropped, leading zeros refused', () => {
@@ -134,25 +169,27 @@ describe('the configuration request schema', () => {
     expect(accepted(' 2000 072 489 ')).toBe('2000072489');
     expect(accepted('1')).toBe('1');
     expect(errorAt({ ...valid, dosServiceId: '01' }, 'dosServiceId')).toBe(
-      "must not start with 0: DoS Service IDs have no leading zeros (did you mean '1'?)",
+      'DoS Service ID must not start with 0 (did you mean 1?)',
     );
-    expect(errorAt({ ...valid, dosServiceId: '0000000001' }, 'dosServiceId')).toMatch(
-      /did you mean '1'\?/,
+    expect(errorAt({ ...valid, dosServiceId: '0000000001' }, 'dosServiceId')).toBe(
+      'DoS Service ID must not start with 0 (did you mean 1?)',
     );
-    expect(errorAt({ ...valid, dosServiceId: '0' }, 'dosServiceId')).toMatch(/must not be 0/);
+    expect(errorAt({ ...valid, dosServiceId: '0' }, 'dosServiceId')).toBe(
+      'DoS Service ID must not be 0',
+    );
   });
 
   it.each([
-    ['serviceName', { ...valid, serviceName: 'UTC\u009b31m' }],
-    ['supplier', { ...valid, supplier: 'Supplier\u0085Ltd' }],
-    ['serviceName', { ...valid, serviceName: 'tab\there' }],
-    ['serviceName', { ...valid, serviceName: 'trailing tab\t' }],
-    ['requester.name', { ...valid, requester: { ...requester, name: 'A\u001b[2J' } }],
-    ['tccReference', { ...valid, tccReference: 'TCC\u007f' }],
-    ['notes', { ...valid, notes: 'fine\nthen \u009b' }],
-    ['notes', { ...valid, notes: 'escape \u001b[31m' }],
-  ])('refuses C0 and C1 control characters in %s', (path, input) => {
-    expect(errorAt(input, path)).toBe('must not contain control characters');
+    ['serviceName', { ...valid, serviceName: 'UTC\u009b31m' }, 'Service name'],
+    ['supplier', { ...valid, supplier: 'Supplier\u0085Ltd' }, 'Supplier'],
+    ['serviceName', { ...valid, serviceName: 'tab\there' }, 'Service name'],
+    ['serviceName', { ...valid, serviceName: 'trailing tab\t' }, 'Service name'],
+    ['requester.name', { ...valid, requester: { ...requester, name: 'A\u001b[2J' } }, 'Full name'],
+    ['tccReference', { ...valid, tccReference: 'TCC\u007f' }, 'TCC reference'],
+    ['notes', { ...valid, notes: 'fine\nthen \u009b' }, 'Notes'],
+    ['notes', { ...valid, notes: 'escape \u001b[31m' }, 'Notes'],
+  ])('refuses C0 and C1 control characters in %s', (path, input, label) => {
+    expect(errorAt(input, path)).toBe(`${label} must not include control characters`);
   });
 
   it.each([
@@ -188,22 +225,34 @@ describe('the configuration request schema', () => {
     });
     expect(errors).toEqual(
       expect.arrayContaining([
-        { path: 'priority', message: 'is not a field of a configuration request' },
-        { path: 'requester.role', message: 'is not a field of a configuration request' },
-        { path: 'testDates.until', message: 'is not a field of a configuration request' },
+        {
+          path: 'priority',
+          code: 'unknown-field',
+          message: 'priority is not a field of a configuration request',
+        },
+        {
+          path: 'requester.role',
+          code: 'unknown-field',
+          message: 'requester.role is not a field of a configuration request',
+        },
+        {
+          path: 'testDates.until',
+          code: 'unknown-field',
+          message: 'testDates.until is not a field of a configuration request',
+        },
       ]),
     );
   });
 
   it('refuses impossible calendar dates', () => {
     expect(errorAt({ ...valid, testDates: { from: '2027-02-30' } }, 'testDates.from')).toBe(
-      "is not a real calendar date, got '2027-02-30'",
+      'First test date must be a real date',
     );
-    expect(errorAt({ ...valid, testDates: { from: '2027-13-01' } }, 'testDates.from')).toMatch(
-      /not a real calendar date/,
+    expect(errorAt({ ...valid, testDates: { from: '2027-13-01' } }, 'testDates.from')).toBe(
+      'First test date must be a real date',
     );
-    expect(errorAt({ ...valid, testDates: { from: '1/3/2027' } }, 'testDates.from')).toMatch(
-      /YYYY-MM-DD/,
+    expect(errorAt({ ...valid, testDates: { from: '1/3/2027' } }, 'testDates.from')).toBe(
+      'First test date must be a real date, like 2027-03-15',
     );
     // 2028 is a leap year.
     expect(parseConfigurationRequest({ ...valid, testDates: { from: '2028-02-29' } }).ok).toBe(
@@ -211,17 +260,76 @@ describe('the configuration request schema', () => {
     );
   });
 
-  it('refuses a test end before its start', () => {
+  it('says which parts of a date are missing, as the form sends them', () => {
+    // The form keeps an empty box empty: a day alone is "--05".
+    expect(errorsFor({ ...valid, testDates: { from: '--05' } })).toEqual([
+      {
+        path: 'testDates.from',
+        code: 'date-parts',
+        message: 'First test date must include a month and year',
+      },
+    ]);
+    expect(errorAt({ ...valid, testDates: { from: '2027--05' } }, 'testDates.from')).toBe(
+      'First test date must include a month',
+    );
     expect(
-      errorAt({ ...valid, testDates: { from: '2027-03-02', to: '2027-03-01' } }, 'testDates.to'),
-    ).toMatch(/on or after testDates\.from \(2027-03-02\)/);
+      errorAt({ ...valid, testDates: { from: '2027-03-02', to: '2027-03-' } }, 'testDates.to'),
+    ).toBe('Last test date must include a day');
+    expect(errorAt({ ...valid, testDates: { from: '' } }, 'testDates.from')).toBe(
+      'Enter the first test date',
+    );
+  });
+
+  it('words a date from the form’s three boxes as the NHS.UK date pattern asks', () => {
+    const fromBoxes = (day: string, month: string, year: string) =>
+      requestFromForm({
+        'testDates-from-day': day,
+        'testDates-from-month': month,
+        'testDates-from-year': year,
+      }).testDates;
+    expect(fromBoxes('5', '', '')).toEqual({ from: '--05' });
+    expect(errorAt({ ...valid, testDates: fromBoxes('5', '', '') }, 'testDates.from')).toBe(
+      'First test date must include a month and year',
+    );
+    expect(errorAt({ ...valid, testDates: fromBoxes('', '3', '2027') }, 'testDates.from')).toBe(
+      'First test date must include a day',
+    );
+    // A month may be written as its name.
+    expect(fromBoxes('5', 'March', '2027')).toEqual({ from: '2027-03-05' });
+    expect(errorAt({ ...valid, testDates: fromBoxes('5', 'mar', '27') }, 'testDates.from')).toBe(
+      'Year must include 4 numbers',
+    );
+    expect(errorAt({ ...valid, testDates: fromBoxes('31', '2', '2030') }, 'testDates.from')).toBe(
+      'First test date must be a real date',
+    );
+  });
+
+  it('asks for a 4-number year', () => {
+    expect(errorsFor({ ...valid, testDates: { from: '27-03-05' } })).toEqual([
+      { path: 'testDates.from', code: 'date-year', message: 'Year must include 4 numbers' },
+    ]);
+    expect(errorAt({ ...valid, testDates: { from: '12345-03-05' } }, 'testDates.from')).toBe(
+      'Year must include 4 numbers',
+    );
+  });
+
+  it('refuses a test end before its start', () => {
+    expect(errorsFor({ ...valid, testDates: { from: '2027-03-02', to: '2027-03-01' } })).toEqual([
+      {
+        path: 'testDates.to',
+        code: 'date-order',
+        message: 'Last test date must be the same as or after the first test date',
+      },
+    ]);
   });
 
   it('refuses a bad ODS code, and upper-cases a good one', () => {
     expect(errorAt({ ...valid, odsCode: 'R8' }, 'odsCode')).toBe(
-      "must be 3–12 letters or digits, got 'R8'",
+      'ODS code must be 3 to 12 letters or numbers, like Y02494',
     );
-    expect(errorAt({ ...valid, odsCode: 'RR8-01' }, 'odsCode')).toMatch(/letters or digits/);
+    expect(errorAt({ ...valid, odsCode: 'RR8-01' }, 'odsCode')).toBe(
+      'ODS code must be 3 to 12 letters or numbers, like Y02494',
+    );
     const result = parseConfigurationRequest({ ...valid, odsCode: 'rr8' });
     expect(result.ok && result.request.odsCode).toBe('RR8');
   });
@@ -229,36 +337,67 @@ describe('the configuration request schema', () => {
   it('refuses a bad requester email and a missing requester', () => {
     expect(
       errorAt({ ...valid, requester: { name: 'A', email: 'not-an-address' } }, 'requester.email'),
-    ).toBe('must be a valid email address');
+    ).toBe('Enter an email address in the correct format, like name@example.nhs.uk');
     const { requester: _omitted, ...withoutRequester } = valid;
-    expect(errorAt(withoutRequester, 'requester')).toBe('is required');
+    expect(errorAt(withoutRequester, 'requester')).toBe('Enter your name and email address');
   });
 
-  it('names wrong types and the value received', () => {
-    expect(errorAt({ ...valid, environment: 3 }, 'environment')).toMatch(/INT or PROD/);
-    expect(errorAt({ ...valid, requester: 'alex' }, 'requester')).toMatch(/got string 'alex'/);
-    expect(errorAt({ ...valid, dosServiceId: true }, 'dosServiceId')).toBeTruthy();
+  it('asks for what is missing, in the field’s own words', () => {
+    expect(errorsFor({ ...valid, dosServiceId: '' })).toEqual([
+      { path: 'dosServiceId', code: 'required', message: 'Enter the DoS Service ID' },
+    ]);
+    expect(errorAt({ ...valid, environment: '' }, 'environment')).toBe(
+      'Select the environment, INT or Prod',
+    );
+    expect(errorAt({ ...valid, endpoint: '' }, 'endpoint')).toBe('Enter the endpoint URL');
+    expect(errorAt({ ...valid, odsCode: '' }, 'odsCode')).toBe('Enter the ODS code');
+  });
+
+  it('says what a field of the wrong type must be', () => {
+    expect(errorAt({ ...valid, environment: 3 }, 'environment')).toBe('Environment must be text');
+    expect(errorAt({ ...valid, environment: 'staging' }, 'environment')).toBe(
+      'Environment must be INT or Prod',
+    );
+    expect(errorAt({ ...valid, dosServiceId: true }, 'dosServiceId')).toBe(
+      'DoS Service ID must only include numbers, like 2000072489',
+    );
+  });
+
+  it('does not call an object field of the wrong type "text"', () => {
+    // requester and testDates are objects: a string in their place is not a problem of text.
+    // Fails for now: the catalogue has no code for "must be an object", so formatIssues falls
+    // back to 'not-text' and says "Your details must be text" (reported, src/ not changed here).
+    expect(errorAt({ ...valid, requester: 'alex' }, 'requester')).not.toBe(
+      'Your details must be text',
+    );
+    expect(errorAt({ ...valid, testDates: 'soon' }, 'testDates')).not.toBe(
+      'Proposed test dates must be text',
+    );
   });
 
   it('enforces lengths', () => {
     expect(errorAt({ ...valid, serviceName: 'x'.repeat(201) }, 'serviceName')).toBe(
-      'must be at most 200 characters',
+      'Service name must be 200 characters or fewer',
     );
     expect(errorAt({ ...valid, notes: 'x'.repeat(2001) }, 'notes')).toBe(
-      'must be at most 2000 characters',
+      'Notes must be 2000 characters or fewer',
     );
     expect(errorAt({ ...valid, tccReference: 'x'.repeat(101) }, 'tccReference')).toBe(
-      'must be at most 100 characters',
+      'TCC reference must be 100 characters or fewer',
     );
     expect(errorAt({ ...valid, careConnectWaiver: 'x'.repeat(501) }, 'careConnectWaiver')).toBe(
-      'must be at most 500 characters',
+      'CareConnect reason must be 500 characters or fewer',
     );
   });
 
   it('refuses something that is not an object', () => {
     for (const input of [null, [], 'text', 42]) {
       expect(errorsFor(input)).toEqual([
-        { path: '', message: 'a configuration request must be a JSON object' },
+        {
+          path: '',
+          code: 'not-an-object',
+          message: 'A configuration request must be a JSON object',
+        },
       ]);
     }
   });

@@ -6,9 +6,9 @@ import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime, type Runtime } from '../src/wiring/runtime.ts';
-import { buildServer, startHttpServer, type RunningServer } from '../src/adapters/http/server.ts';
+import { startHttpServer, type RunningServer } from '../src/adapters/http/server.ts';
 import { deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
-import { postRequest, type ApiBody } from './support/web.ts';
+import { buildTestServer, checkedResponses, postRequest, type ApiBody } from './support/web.ts';
 
 const prefix = uniquePrefix('web-access');
 let runtime: Runtime;
@@ -55,7 +55,7 @@ async function listening(
   const log: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => log.push(line) });
   const config = testConfig(prefix, { PORT: '0', ...extra });
-  const server = await startHttpServer({ ...runtime, config }, logger);
+  const server = await startHttpServer({ ...runtime, config }, logger, checkedResponses);
   const port = new URL(server.url).port;
   return { server, base: `http://127.0.0.1:${port}`, log };
 }
@@ -132,7 +132,7 @@ describe('bound to every interface with one credential set', () => {
 
 describe('metrics', () => {
   it('METRICS_TOKEN opens /metrics and nothing else', async () => {
-    const app = await buildServer(
+    const app = await buildTestServer(
       {
         ...runtime,
         config: testConfig(prefix, { API_TOKEN: TOKEN, METRICS_TOKEN: 'scraper-token' }),
@@ -154,7 +154,7 @@ describe('metrics', () => {
 describe('local mode (no credentials)', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
-    app = await buildServer(runtime, { logLevel: 'silent' });
+    app = await buildTestServer(runtime);
   });
   afterAll(async () => {
     await app.close();

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMonths, formatLongDate, londonDate } from '../src/domain/dates.ts';
+import { referenceFor } from '../src/domain/request/reference.ts';
 import { openRuntime, type Runtime } from '../src/wiring/runtime.ts';
-import { buildServer } from '../src/adapters/http/server.ts';
-import { postRequest, type ApiBody } from './support/web.ts';
+import { buildTestServer, postRequest, type ApiBody } from './support/web.ts';
 import {
   countKeys,
   deletePrefix,
@@ -24,7 +25,7 @@ const basic = { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toStrin
 
 beforeAll(async () => {
   runtime = await openRuntime(testConfig(prefix, { API_TOKEN: TOKEN, ADMIN_PASSWORD: PASSWORD }));
-  app = await buildServer(runtime, { logLevel: 'silent' });
+  app = await buildTestServer(runtime);
 });
 
 afterAll(async () => {
@@ -40,11 +41,22 @@ const act = (id: string, action: 'confirm' | 'cancel') =>
 
 describe('POST /api/requests', () => {
   it('202 with id, status, urgency and warnings', async () => {
-    const response = await post(
-      requestBody({ dosServiceId: '5000000001', testDates: testDatesIn(1) }),
-    );
+    const testDates = testDatesIn(1);
+    const response = await post(requestBody({ dosServiceId: '5000000001', testDates }));
     expect(response.statusCode).toBe(202);
-    expect(response.json()).toMatchObject({ status: 'queued', urgency: 'urgent', warnings: [] });
+    // Tomorrow is 1 working day ahead, or 0 from a Friday or before a bank holiday.
+    const days = runtime.foundation.calendar.workingDaysBetween(
+      londonDate(new Date()),
+      testDates.from,
+    );
+    const when = days === 0 ? 'today or the next working day' : 'in 1 working day';
+    expect(response.json()).toMatchObject({
+      status: 'queued',
+      urgency: 'urgent',
+      warnings: [
+        `The first test date is ${when}: we ask for at least 5 working days, and the BaRS team may not make it.`,
+      ],
+    });
     expect(response.json<ApiBody>().id).toMatch(/^req-[0-9a-f-]{36}$/);
   });
 
@@ -54,8 +66,16 @@ describe('POST /api/requests', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json<ApiBody>().errors).toEqual(
       expect.arrayContaining([
-        { path: 'dosServiceId', message: "must be 1–10 digits, got '12ab'" },
-        { path: 'surprise', message: 'is not a field of a configuration request' },
+        {
+          path: 'dosServiceId',
+          code: 'dos-service-id-digits',
+          message: 'DoS Service ID must only include numbers, like 2000072489',
+        },
+        {
+          path: 'surprise',
+          code: 'unknown-field',
+          message: 'surprise is not a field of a configuration request',
+        },
       ]),
     );
     expect(await countKeys(prefix)).toBe(before);
@@ -68,14 +88,21 @@ describe('POST /api/requests', () => {
     const injected = await post(requestBody({ serviceName: 'UTC\r\nBcc: attacker@example.com' }));
     expect(injected.statusCode).toBe(400);
     expect(injected.json<ApiBody>().errors).toEqual([
-      { path: 'serviceName', message: 'must not contain line breaks' },
+      { path: 'serviceName', code: 'one-line', message: 'Service name must be on one line' },
     ]);
   });
 
   it('422 when refused: CareConnect missing, PROD without TCC, a past date', async () => {
     const missing = await post(requestBody({ dosServiceId: '1374839566', odsCode: 'RR8' }));
     expect(missing.statusCode).toBe(422);
-    expect(missing.json<ApiBody>().errors[0]!.path).toBe('careConnect');
+    expect(missing.json<ApiBody>().errors).toEqual([
+      {
+        path: 'careConnect',
+        code: 'careconnect-not-configured',
+        message:
+          'DoS has no scheduling endpoint for this service (DoS snapshot), so neither CareConnect nor GP Connect booking is configured. Fix the scheduling endpoint in DoS, or, if that is expected, tell us why as the CareConnect reason (careConnectWaiver)',
+      },
+    ]);
     const prod = await post(
       requestBody({
         environment: 'PROD',
@@ -83,9 +110,23 @@ describe('POST /api/requests', () => {
       }),
     );
     expect(prod.statusCode).toBe(422);
-    expect(prod.json<ApiBody>().errors[0]!.path).toBe('tccReference');
+    expect(prod.json<ApiBody>().errors).toEqual([
+      {
+        path: 'tccReference',
+        code: 'tcc-reference-for-prod',
+        message:
+          'Enter the TCC reference: a Prod request needs the Technical Conformance Certificate reference from Solution Assurance',
+      },
+    ]);
     const past = await post(requestBody({ testDates: testDatesIn(-3) }));
     expect(past.statusCode).toBe(422);
+    expect(past.json<ApiBody>().errors).toEqual([
+      {
+        path: 'testDates.from',
+        code: 'date-past',
+        message: 'First test date must be today or in the future',
+      },
+    ]);
   });
 
   it('422 for test dates more than 24 months ahead, 20 at once, while /healthz answers', async () => {
@@ -102,18 +143,26 @@ describe('POST /api/requests', () => {
     ]);
     const health = answers.pop()!;
     expect(health.statusCode).toBe(200);
+    const latest = formatLongDate(addMonths(londonDate(new Date()), 24));
     for (const answer of answers) {
       expect(answer.statusCode).toBe(422);
-      expect(answer.json<ApiBody>().errors[0]).toMatchObject({
+      expect(answer.json<ApiBody>().errors[0]).toEqual({
         path: 'testDates.from',
-        message: expect.stringMatching(/is more than 24 months ahead/) as unknown,
+        code: 'date-too-far',
+        message: `First test date must be within the next 24 months, on or before ${latest}`,
       });
     }
     const to = await post(
       requestBody({ testDates: { from: testDatesIn(10).from, to: '9999-12-31' } }),
     );
     expect(to.statusCode).toBe(422);
-    expect(to.json<ApiBody>().errors[0]!.path).toBe('testDates.to');
+    expect(to.json<ApiBody>().errors).toEqual([
+      {
+        path: 'testDates.to',
+        code: 'date-too-far',
+        message: `Last test date must be within the next 24 months, on or before ${latest}`,
+      },
+    ]);
     expect(await countKeys(prefix)).toBe(keysBefore);
   });
 
@@ -121,7 +170,16 @@ describe('POST /api/requests', () => {
     const first = await post(requestBody({ dosServiceId: '5000000002' }));
     const second = await post(requestBody({ dosServiceId: '5000000002' }));
     expect(second.statusCode).toBe(409);
-    expect(second.json<ApiBody>().existingId).toBe(first.json<ApiBody>().id);
+    const existingId = first.json<ApiBody>().id;
+    expect(second.json<ApiBody>().existingId).toBe(existingId);
+    expect(second.json<ApiBody>().errors).toEqual([
+      {
+        path: 'dosServiceId',
+        code: 'duplicate',
+        // The reference people use (ECAT-…); the id is in existingId.
+        message: `There is already an open INT request for this service: ${referenceFor(existingId)}`,
+      },
+    ]);
   });
 
   it('401 without or with a wrong token', async () => {
@@ -256,7 +314,7 @@ describe('Redis unreachable', () => {
   it('503 on POST and /readyz, and nothing written', async () => {
     const downPrefix = uniquePrefix('web-down');
     const down = await openRuntime(testConfig(downPrefix));
-    const downApp = await buildServer(down, { logLevel: 'silent' });
+    const downApp = await buildTestServer(down);
     // Opening the queue may leave its own metadata; the failed POST must add nothing to it.
     const keysBefore = await countKeys(downPrefix);
     down.redis.disconnect();

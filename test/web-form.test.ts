@@ -3,6 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendForm } from './support/journey.ts';
+import { testDatesIn } from './support/ecat.ts';
 import { csrfOf, useServer } from './support/web.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -83,25 +85,24 @@ describe('the form, without JavaScript', () => {
     expect(refused.statusCode).toBe(400);
     expect(refused.body).toContain('nhsuk-error-summary');
     expect(refused.body).toContain('href="#dosServiceId"');
-    expect(refused.body).toContain('DoS Service ID must be 1–10 digits, got &#39;12ab&#39;');
+    expect(refused.body).toContain('DoS Service ID must only include numbers, like 2000072489');
     expect(refused.body).toContain('href="#testDates-from-day"');
+    expect(refused.body).toContain('First test date must be a real date');
     expect(refused.body).toContain('value="12ab"');
     expect(refused.body).toContain('Alex &lt;Morgan&gt;');
 
-    const accepted = await web.app.inject({
-      method: 'POST',
-      url: '/',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: form({
-        ...fields,
-        dosServiceId: '7000000001',
-        'testDates-from-day': '1',
-        'testDates-from-month': '3',
-      }),
+    const { continued, sent, id } = await sendForm(web.app, {
+      ...fields,
+      dosServiceId: '7000000001',
+      'testDates-from-day': '1',
+      'testDates-from-month': '3',
     });
+    expect(continued.statusCode).toBe(303);
+    expect(sent?.statusCode).toBe(303);
+    const accepted = await web.app.inject({ url: sent!.headers.location! });
     expect(accepted.statusCode).toBe(200);
-    expect(accepted.body).toContain('Request accepted');
-    expect(accepted.body).toMatch(/req-[0-9a-f-]{36}/);
+    expect(accepted.body).toContain('Request sent');
+    expect(accepted.body).toContain(id!);
     expect(accepted.body).toContain('ASID:918999198993');
   });
 
@@ -144,9 +145,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the form in a real browser', () => {
     await page.fill('[name="requester.email"]', 'alex.morgan@nhs.net');
     await page.click('button[type="submit"], .nhsuk-button');
     await page.waitForSelector('.nhsuk-error-summary');
-    expect(await page.textContent('.nhsuk-error-summary')).toContain(
-      'DoS Service ID must be 1–10 digits',
-    );
+    const summary = await page.locator('.nhsuk-error-summary__list li').allTextContents();
+    expect(summary.map((text) => text.trim())).toEqual([
+      'DoS Service ID must only include numbers, like 2000072489',
+      'Endpoint URL must start with https://',
+    ]);
     expect(await page.inputValue('#odsCode')).toBe('Y02494');
     await page.screenshot({ path: 'test/artifacts/form-error.png', fullPage: true });
 
@@ -155,10 +158,29 @@ describe.skipIf(!existsSync(CHROMIUM))('the form in a real browser', () => {
       '#endpoint',
       'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
     );
+    // Testing in two working days: accepted, with the lead-time warning on the check page.
+    const [year, month, day] = testDatesIn(2).from.split('-');
+    await page.fill('#testDates-from-day', day!);
+    await page.fill('#testDates-from-month', month!);
+    await page.fill('#testDates-from-year', year!);
     await page.click('.nhsuk-button');
+    await page.waitForSelector('h1:has-text("Check your answers")');
+    expect(await page.textContent('main')).toContain(
+      'we ask for at least 5 working days, and the BaRS team may not make it',
+    );
+    await page.screenshot({ path: 'test/artifacts/form-check.png', fullPage: true });
+    const before = await web.runtime.store.count('all');
+    await page.click('.nhsuk-button:has-text("Send request")');
     await page.waitForSelector('.nhsuk-panel');
-    expect(await page.textContent('.nhsuk-panel')).toContain('Request accepted');
+    expect(await page.textContent('.nhsuk-panel')).toContain('Request sent');
+    expect(await page.textContent('.nhsuk-panel')).toMatch(/ECAT-[0-9A-Z]{6}/);
+    expect(page.url()).toMatch(/\/requests\/req-[0-9a-f-]+\?sent=1$/);
     await page.screenshot({ path: 'test/artifacts/form-confirmation.png', fullPage: true });
+    // A refresh, and back to the check page: one request still.
+    await page.reload();
+    await page.goBack();
+    await page.waitForLoadState();
+    expect(await web.runtime.store.count('all')).toBe(before + 1);
     await page.close();
   });
 });

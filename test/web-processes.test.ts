@@ -102,14 +102,22 @@ describe('as processes', () => {
         20_000,
         'the form',
       );
-      const csrf = csrfOf(form);
-      const posted = await fetch(`${base}/`, {
+      const headers = { ...basic, 'content-type': 'application/x-www-form-urlencoded' };
+      // Continue, then Send request on the check page; fetch follows each 303 as a browser does.
+      const check = await fetch(`${base}/`, {
         method: 'POST',
-        headers: { ...basic, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ _csrf: csrf, ...formFields() }),
+        headers,
+        body: new URLSearchParams({ _csrf: csrfOf(form), ...formFields() }),
+      });
+      expect(check.status).toBe(200);
+      expect(check.url).toMatch(/\/check\/[A-Za-z0-9_-]{22}$/);
+      const posted = await fetch(check.url, {
+        method: 'POST',
+        headers,
+        body: new URLSearchParams({ _csrf: csrfOf(await check.text()) }),
       });
       expect(posted.status).toBe(200);
-      const id = /req-[0-9a-f-]{36}/.exec(await posted.text())?.[0];
+      const id = /\/requests\/(req-[0-9a-f-]{36})\?sent=1$/.exec(posted.url)?.[1];
       expect(id).toBeDefined();
       const file = await until(
         async () =>

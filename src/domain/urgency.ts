@@ -17,6 +17,8 @@ export interface Urgency {
 export interface UrgencyThresholds {
   urgentMaxWorkingDays: number;
   highMaxWorkingDays: number;
+  /** A first test date closer than this earns the lead-time warning (default: the urgent one). */
+  minLeadWorkingDays?: number;
 }
 
 export const DEFAULT_URGENCY_THRESHOLDS: UrgencyThresholds = {

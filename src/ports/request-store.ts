@@ -34,7 +34,10 @@ export interface RequestStore {
   get(id: string): Promise<RequestRecord | undefined>;
   list(filter: ListFilter, options?: { limit?: number; cursor?: string }): Promise<RequestPage>;
   count(filter: ListFilter): Promise<number>;
-  /** Outstanding requests whose earliest test date is on or before `today` (CONTRACT: overdue). */
+  /**
+   * The requests overdue on `today` (CONTRACT.md): outstanding, earliest test date on or before
+   * today, and submitted before today. Cheap enough for every metrics scrape (no record is read).
+   */
   overdueIds(today: string): Promise<string[]>;
   countGroup(environment: string, urgency: string): Promise<number>;
   counters(): Promise<{ sent: number; failed: number }>;

@@ -7,7 +7,11 @@ import type { Directory } from '../ports/directory.ts';
 import { londonDate } from '../domain/dates.ts';
 import type { AssessedRequest } from '../domain/request/record.ts';
 import { checkRules } from '../domain/request/rules.ts';
-import { parseConfigurationRequest, type FieldError } from '../domain/request/schema.ts';
+import {
+  fieldError,
+  parseConfigurationRequest,
+  type FieldError,
+} from '../domain/request/schema.ts';
 import { rateUrgency, type UrgencyThresholds } from '../domain/urgency.ts';
 import type { WorkingCalendar } from '../domain/working-days.ts';
 
@@ -31,7 +35,11 @@ export async function assessRequest(input: unknown, deps: AssessDeps): Promise<A
   const { request } = parsed;
   const today = londonDate(deps.now());
 
-  const rules = checkRules(request, { today, calendar: deps.calendar });
+  const rules = checkRules(request, {
+    today,
+    calendar: deps.calendar,
+    minLeadWorkingDays: deps.thresholds.minLeadWorkingDays ?? deps.thresholds.urgentMaxWorkingDays,
+  });
   // The directory is asked even when a rule already refuses, so the user learns everything at once.
   const careConnect = await checkCareConnect(
     deps.directory,
@@ -44,10 +52,9 @@ export async function assessRequest(input: unknown, deps: AssessDeps): Promise<A
   );
   const errors = [...rules.refusals];
   if (isRefusingFinding(careConnect)) {
-    errors.push({
-      path: 'careConnect',
-      message: `${careConnect.detail} CareConnect booking must stay configured alongside BaRS; fix the scheduling endpoint in DoS, or give a careConnectWaiver explaining why not.`,
-    });
+    errors.push(
+      fieldError('careconnect-not-configured', 'careConnect', { text: careConnect.detail }),
+    );
   }
   const warnings = [...rules.warnings];
   if (careConnect.status === 'waived' || careConnect.status === 'unverified') {

@@ -5,10 +5,15 @@ import { randomUUID } from 'node:crypto';
 import { assessRequest, type AssessDeps, type Assessment } from './assess.ts';
 import type { CareConnectFinding } from '../domain/careconnect/finding.ts';
 import { messageIdFor } from '../domain/email/message.ts';
+import { referenceFor } from '../domain/request/reference.ts';
 import { chaserPlan, type ChaserSettings } from '../domain/follow-up-schedule.ts';
 import type { NewRequest, RequestStore } from '../ports/request-store.ts';
 import type { RequestRecord } from '../domain/request/record.ts';
-import type { ConfigurationRequest, FieldError } from '../domain/request/schema.ts';
+import {
+  fieldError,
+  type ConfigurationRequest,
+  type FieldError,
+} from '../domain/request/schema.ts';
 import type { Urgency } from '../domain/urgency.ts';
 
 export type IntakeResult =
@@ -84,10 +89,11 @@ export function duplicateOf(
     outcome: 'duplicate',
     existingId,
     errors: [
-      {
-        path: 'dosServiceId',
-        message: `an outstanding ${request.environment} request for DoS service ${request.dosServiceId} exists already: ${existingId}`,
-      },
+      fieldError('duplicate', 'dosServiceId', {
+        environment: request.environment,
+        // The reference people use for it (ECAT-…); the API's 409 carries the id as well.
+        existing: referenceFor(existingId),
+      }),
     ],
   };
 }

@@ -7,6 +7,14 @@ import { mailConfig, mailEnv, MAIL_SECRETS, type MailConfig } from './mail-confi
 import { withoutCredentials } from '../adapters/without-credentials.ts';
 import { ConfigError } from '../domain/errors.ts';
 
+/** A link's base: `${PUBLIC_URL}/requests/<id>` must stay a plain address under it. */
+function isBaseUrl(text: string): boolean {
+  // Text that is no URL at all is left to the URL check, whose message says so.
+  if (!URL.canParse(text)) return true;
+  const url = new URL(text);
+  return url.username === '' && url.password === '' && !/[?#]/.test(text);
+}
+
 const envSchema = z.object({
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
   QUEUE_PREFIX: withDefault('ecat').refine(
@@ -28,11 +36,16 @@ const envSchema = z.object({
   BANK_HOLIDAYS_FILE: withDefault(packagePath('config/bank-holidays.json')),
   URGENT_MAX_WORKING_DAYS: wholeNumber(5, 0, 100),
   HIGH_MAX_WORKING_DAYS: wholeNumber(15, 0, 365),
+  MIN_LEAD_WORKING_DAYS: optionalText,
   CHASER_WORKING_DAYS_URGENT: wholeNumber(3, 0, 60),
   CHASER_WORKING_DAYS_ROUTINE: wholeNumber(5, 0, 60),
   WORKER_CONCURRENCY: wholeNumber(4, 1, 64),
   PORT: wholeNumber(3000, 0, 65_535),
   HOST: optionalText,
+  PUBLIC_URL: optionalUrl(['https:', 'http:']).refine(
+    (text) => text === undefined || isBaseUrl(text),
+    'must have no user, password, query or fragment: emails link to pages under it',
+  ),
   API_TOKEN: optionalText,
   ADMIN_PASSWORD: optionalText,
   METRICS_TOKEN: optionalText,
@@ -73,12 +86,19 @@ export interface Config {
     tokenUrl?: string;
   };
   bankHolidaysFile: string;
-  urgency: { urgentMaxWorkingDays: number; highMaxWorkingDays: number };
+  urgency: {
+    urgentMaxWorkingDays: number;
+    highMaxWorkingDays: number;
+    /** The lead-time warning's threshold (MIN_LEAD_WORKING_DAYS, default the urgent one). */
+    minLeadWorkingDays: number;
+  };
   chaser: { workingDaysBeforeUrgent: number; workingDaysBeforeRoutine: number };
   worker: { concurrency: number };
   http: {
     port: number;
     host?: string;
+    /** Where people reach the pages (PUBLIC_URL), with no trailing slash: emails link under it. */
+    publicUrl: string;
     apiToken?: string;
     adminPassword?: string;
     metricsToken?: string;
@@ -92,6 +112,9 @@ export interface Config {
   };
   logLevel: string;
 }
+
+/** The address `npm start` serves on (PORT's default): right on the machine that runs it. */
+const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 
 // Secrets are never printed (issue: a bad REDIS_URL was echoed with its password).
 const SECRET_VARIABLES = new Set([
@@ -107,6 +130,17 @@ const SECRET_VARIABLES = new Set([
 function shownValue(variable: string, value: string | undefined): string {
   if (value === undefined || SECRET_VARIABLES.has(variable)) return '';
   return ` (got '${/_URL(_|$)/.test(variable) ? withoutCredentials(value) : value}')`;
+}
+
+/** MIN_LEAD_WORKING_DAYS, or the urgent threshold when unset (DOMAIN.md "Lead time"). */
+function minLead(value: string | undefined, urgent: number): number {
+  if (value === undefined) return urgent;
+  if (!/^\d+$/.test(value) || Number(value) > 100) {
+    throw new ConfigError(
+      `MIN_LEAD_WORKING_DAYS must be a whole number from 0 to 100 (got '${value}')`,
+    );
+  }
+  return Number(value);
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -149,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     urgency: {
       urgentMaxWorkingDays: e.URGENT_MAX_WORKING_DAYS,
       highMaxWorkingDays: e.HIGH_MAX_WORKING_DAYS,
+      minLeadWorkingDays: minLead(e.MIN_LEAD_WORKING_DAYS, e.URGENT_MAX_WORKING_DAYS),
     },
     chaser: {
       workingDaysBeforeUrgent: e.CHASER_WORKING_DAYS_URGENT,
@@ -158,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     http: {
       port: e.PORT,
       host: e.HOST,
+      publicUrl: (e.PUBLIC_URL ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, ''),
       apiToken: e.API_TOKEN,
       adminPassword: e.ADMIN_PASSWORD,
       metricsToken: e.METRICS_TOKEN,

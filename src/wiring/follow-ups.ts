@@ -37,6 +37,7 @@ export function createFollowUps(
     mailer,
     renderer: foundation.renderer,
     mail: { from: config.mail.from, to: config.mail.to },
+    publicUrl: config.http.publicUrl,
     calendar: foundation.calendar,
     chaser: config.chaser,
     catalogue,

@@ -45,7 +45,7 @@ export const run: Command = async (args, io) => {
     let cursor: string | undefined;
     do {
       const page = await store.list(filter as ListFilter, { limit: Math.min(limit, 500), cursor });
-      // Overdue from the date itself, as the API and pages show it, not only once the sweep has run.
+      // Overdue by CONTRACT.md's definition today, as the API and pages show it, swept or not.
       items.push(...page.items.map((record) => presentRecord(record, today)));
       cursor = page.nextCursor;
     } while (cursor !== undefined && items.length < limit);

@@ -20,6 +20,9 @@ function areaOf(path: string): Area {
   if (HEALTH_PATHS.has(path)) return 'health';
   if (path === '/metrics') return 'metrics';
   if (path === '/api' || path.startsWith('/api/')) return 'api';
+  // Everything else is for people at a browser, /docs (the API's document to browse, with its
+  // files and its own copy of the document) included: a browser holds the admin password, not
+  // the API's token.
   return 'pages';
 }
 

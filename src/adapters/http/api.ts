@@ -1,6 +1,7 @@
 // The JSON API (CONTRACT.md "HTTP"): submit, read, list, confirm and cancel requests.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { changeStatusByHand } from '../../use-cases/change-status.ts';
+import { assessRequest } from '../../use-cases/assess.ts';
 import { submitRequest, type IntakeDeps } from '../../use-cases/submit.ts';
 import { londonDate } from '../../domain/dates.ts';
 import {
@@ -40,7 +41,27 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   app.post(
     '/requests',
     { config: { rateLimit: { max: deps.submitRateLimit ?? 120, timeWindow: '1 minute' } } },
-    async (request, reply) => {
+    async (request: FastifyRequest<{ Querystring: { dryRun?: string } }>, reply) => {
+      // A dry run: the assessment the check page shows, nothing stored or queued.
+      if (request.query.dryRun === 'true') {
+        const assessment = await assessRequest(request.body, deps.intake);
+        switch (assessment.outcome) {
+          case 'accepted':
+            return reply.code(200).send({
+              dryRun: true,
+              urgency: assessment.urgency.level,
+              urgencyReason: assessment.urgency.reason,
+              careConnect: assessment.careConnect,
+              warnings: assessment.warnings,
+            });
+          case 'invalid':
+            return reply.code(400).send({ errors: assessment.errors });
+          case 'refused':
+            return reply
+              .code(422)
+              .send({ errors: assessment.errors, warnings: assessment.warnings });
+        }
+      }
       const started = performance.now();
       const result = await submitRequest(request.body, { ...deps.intake, channel: 'api' });
       deps.observeIntake?.((performance.now() - started) / 1000);

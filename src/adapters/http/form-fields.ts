@@ -1,6 +1,7 @@
 // The web form's fields, derived from the request schema: its keys, nesting and which fields are
 // optional come from zod; only the wording and the kind of control live here, typed against the
 // schema's keys so a field added to the schema without its wording fails the typecheck.
+import { formatLongDate, isRealIsoDate } from '../../domain/dates.ts';
 import type { z } from 'zod';
 import {
   configurationRequestSchema,
@@ -170,14 +171,75 @@ function filled(values: FormValues, name: string): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-/** Day, month and year boxes to YYYY-MM-DD; all empty is no date; the schema judges the rest. */
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+
+/** A month as typed: a number, or its name or first three letters ("March", "mar"). */
+function monthNumber(text: string): string {
+  const named = MONTHS.findIndex((name) => text.length >= 3 && name.startsWith(text.toLowerCase()));
+  return named >= 0 ? String(named + 1) : text;
+}
+
+/**
+ * Day, month and year boxes to YYYY-MM-DD; all empty is no date. An empty box stays empty (the
+ * schema then says which part is missing, as the NHS.UK date pattern asks); the schema judges
+ * the rest.
+ */
 function dateFrom(values: FormValues, name: string): string | undefined {
   const [day, month, year] = ['day', 'month', 'year'].map((part) =>
     filled(values, `${name}-${part}`)?.trim(),
   );
   if (day === undefined && month === undefined && year === undefined) return undefined;
-  const pad = (text: string | undefined) => (text ?? '').padStart(2, '0');
-  return `${year ?? ''}-${pad(month)}-${pad(day)}`;
+  const pad = (text: string | undefined) => (text ? text.padStart(2, '0') : '');
+  return `${year ?? ''}-${pad(month === undefined ? undefined : monthNumber(month))}-${pad(day)}`;
+}
+
+export interface AnswerRow {
+  key: string;
+  value: string;
+  /** Where "Change" leads: the form, prefilled from the draft, at this field. */
+  href: string;
+}
+
+/**
+ * The answers as the check page lists them (NHS.UK "check answers"): every field given, in the
+ * form's order, each with its Change link. A date is shown in words, the environment by name.
+ */
+export function answerRows(values: FormValues, changeHref: string): AnswerRow[] {
+  const rows: AnswerRow[] = [];
+  for (const field of FORM_FIELDS) {
+    for (const item of field.children ?? [field]) {
+      let value: string | undefined;
+      if (item.control === 'date') {
+        const date = dateFrom(values, item.name);
+        value = date && isRealIsoDate(date) ? formatLongDate(date) : date;
+      } else if (item.choices) {
+        value = item.choices.find((choice) => choice.value === filled(values, item.name))?.text;
+      } else {
+        value = filled(values, item.name)?.trim();
+      }
+      if (value === undefined) continue;
+      const anchor = item.control === 'date' ? `${item.name}-day` : item.name;
+      rows.push({
+        key: item.label.replace(' (optional)', ''),
+        value,
+        href: `${changeHref}#${anchor}`,
+      });
+    }
+  }
+  return rows;
 }
 
 /** The form's flat fields to the request's shape; blank fields are left out for the schema. */
@@ -214,13 +276,6 @@ export function anchorFor(path: string): string {
   return target.control === 'date' ? `${target.name}-day` : target.name;
 }
 
-/** The words an error message starts with: the field's label, without "(optional)". */
-export function labelFor(path: string): string {
-  if (path === 'careConnect') return 'CareConnect';
-  const field = ALL_FIELDS.find((candidate) => candidate.path === path);
-  return field ? field.label.replace(' (optional)', '') : 'The request';
-}
-
 export interface FormErrors {
   /** Inline messages by control name (a date's by its `-day` box). */
   byName: Record<string, string>;
@@ -233,7 +288,8 @@ export function formErrors(errors: readonly FieldError[]): FormErrors {
   const summary = errors.map((error) => {
     if (error.path === '') return { text: error.message };
     const anchor = anchorFor(error.path);
-    const text = `${labelFor(error.path)} ${error.message}`;
+    // The catalogue's messages are whole sentences that name their field (messages.ts).
+    const text = error.message;
     byName[anchor] ??= text;
     return { text, href: `#${anchor}` };
   });

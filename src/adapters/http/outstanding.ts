@@ -1,9 +1,11 @@
 // The outstanding requests page (CONTRACT.md: overdue ones marked) and one request's page with its
-// history, which the confirmation after the form and the queue dashboard's job links point at.
+// history, which the confirmation after the form, the queue dashboard's job links and the overdue
+// notice (PUBLIC_URL) point at.
 import type { FastifyInstance } from 'fastify';
 import { formatLongDate, londonDate } from '../../domain/dates.ts';
 import { URGENCY_LEVELS } from '../../domain/urgency.ts';
-import { isOverdue, presentRecord, type RequestRecord } from '../../domain/request/record.ts';
+import { presentRecord, type RequestRecord } from '../../domain/request/record.ts';
+import { referenceFor } from '../../domain/request/reference.ts';
 import { FORM_FIELDS } from './form-fields.ts';
 import type { Views } from './views.ts';
 import type { RequestStore } from '../../ports/request-store.ts';
@@ -62,7 +64,13 @@ function summaryRows(record: RequestRecord): SummaryRow[] {
 // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: kept async so a throw while registering rejects its promise, which avvio reports (it does not catch a synchronous throw)
 export async function outstandingRoutes(
   app: FastifyInstance,
-  deps: { store: RequestStore; views: Views; now: () => number },
+  deps: {
+    store: RequestStore;
+    views: Views;
+    now: () => number;
+    /** The day the BaRS team is reminded about a request, when a reminder is planned. */
+    reminderOn?: (record: RequestRecord) => string | undefined;
+  },
 ): Promise<void> {
   const today = () => londonDate(new Date(deps.now()));
 
@@ -88,7 +96,7 @@ export async function outstandingRoutes(
         urgency: record.urgency.level,
         testDate: record.earliestTestDate,
         status: record.status,
-        overdue: record.overdue || isOverdue(record, day),
+        overdue: presentRecord(record, day).overdue,
         daysOutstanding: Math.floor((deps.now() - Date.parse(record.createdAt)) / DAY_MS),
       }));
       const sortQuery = sort === 'urgency' ? '&sort=urgency' : '';
@@ -116,14 +124,23 @@ export async function outstandingRoutes(
     message: `There is no request ${id}. Check the reference, or look in the outstanding requests.`,
   });
 
-  app.get<{ Params: { id: string } }>('/requests/:id', async (request, reply) => {
-    const record = await find(request.params.id);
-    if (!record) return deps.views.send(reply, 'message.njk', notFound(request.params.id), 404);
-    return deps.views.send(reply, 'request.njk', {
-      title: `Request ${record.id}`,
-      nav: 'requests',
-      record,
-      rows: summaryRows(record),
-    });
-  });
+  // `?sent=1` is where "Send request" leads: the confirmation panel and what happens next. Being a
+  // GET after a redirect, a refresh or back never sends the request again.
+  app.get<{ Params: { id: string }; Querystring: { sent?: string } }>(
+    '/requests/:id',
+    async (request, reply) => {
+      const record = await find(request.params.id);
+      if (!record) return deps.views.send(reply, 'message.njk', notFound(request.params.id), 404);
+      const reminder = deps.reminderOn?.(record);
+      return deps.views.send(reply, 'request.njk', {
+        title: request.query.sent === '1' ? 'Request sent' : `Request ${referenceFor(record.id)}`,
+        nav: 'requests',
+        record,
+        reference: referenceFor(record.id),
+        sent: request.query.sent === '1',
+        reminderOn: reminder ? formatLongDate(reminder) : undefined,
+        rows: summaryRows(record),
+      });
+    },
+  );
 }

@@ -1,11 +1,17 @@
-// The HTML pages for DoS leads, behind the admin credentials: the request form (server-rendered
-// NHS.UK frontend, no JavaScript needed) and, registered from here, the outstanding requests.
+// The HTML pages for DoS leads, behind the admin credentials, as the NHS.UK service manual has a
+// transaction: the request form (server-rendered NHS.UK frontend, no JavaScript needed) →
+// "Continue" → check your answers (from a draft in Redis) → "Send request" → a redirect to the
+// request's own page, so refresh and back never send twice. Also registers the outstanding pages.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isUnavailable } from '../../domain/errors.ts';
+import { assessRequest } from '../../use-cases/assess.ts';
+import { chaserPlan } from '../../domain/follow-up-schedule.ts';
 import { submitRequest, type IntakeDeps } from '../../use-cases/submit.ts';
+import type { Drafts } from '../../ports/drafts.ts';
 import type { FieldError } from '../../domain/request/schema.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import {
+  answerRows,
   FORM_FIELDS,
   formErrors,
   formValues,
@@ -19,6 +25,7 @@ import type { RequestStore } from '../../ports/request-store.ts';
 export interface PageDeps {
   store: RequestStore;
   intake: IntakeDeps;
+  drafts: Drafts;
   csrf: Csrf;
   views: Views;
   observeIntake?: (seconds: number) => void;
@@ -70,45 +77,125 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
     );
   }
 
-  app.get('/', async (_request, reply) => formPage(reply, {}));
+  const SERVICE_BUSY =
+    'The service cannot store requests at the moment. Nothing was sent; your answers are below. Try again in a few minutes.';
+  const EXPIRED =
+    'The form had expired or came from another site. Check your answers and send it again.';
+  const formLimit = {
+    config: { rateLimit: { max: deps.formRateLimit ?? 60, timeWindow: '1 minute' } },
+  };
 
-  app.post(
-    '/',
-    { config: { rateLimit: { max: deps.formRateLimit ?? 60, timeWindow: '1 minute' } } },
-    async (request, reply) => {
-      const values = formValues(request.body);
-      if (!deps.csrf.verify(request, values[CSRF_FIELD], now())) {
-        request.log.warn('form refused: missing, expired or cross-site CSRF token');
-        const message =
-          'The form had expired or came from another site. Check your answers and send it again.';
-        return formPage(reply, values, [{ path: '', message }], 403);
-      }
-      const started = performance.now();
-      let result: Awaited<ReturnType<typeof submitRequest>>;
-      try {
-        result = await submitRequest(requestFromForm(values), { ...deps.intake, channel: 'form' });
-      } catch (error) {
-        if (!isUnavailable(error)) throw error;
-        request.log.warn({ err: error.message }, 'Redis unreachable');
-        const message =
-          'The service cannot store requests at the moment. Nothing was sent; your answers are below. Try again in a few minutes.';
-        return formPage(reply, values, [{ path: '', message }], 503);
-      }
-      deps.observeIntake?.((performance.now() - started) / 1000);
-      if (result.outcome === 'accepted') {
-        request.log.info({ requestId: result.id, urgency: result.urgency.level }, 'accepted');
-        return deps.views.send(reply, 'confirmation.njk', {
-          title: 'Request accepted',
-          nav: 'form',
-          ...result,
-          dosServiceId: values.dosServiceId?.trim(),
-          environment: values.environment,
-          email: values['requester.email']?.trim(),
-        });
-      }
-      return formPage(reply, values, result.errors, STATUS_BY_OUTCOME[result.outcome]);
-    },
-  );
+  function draftGone(reply: FastifyReply) {
+    return deps.views.send(
+      reply,
+      'message.njk',
+      {
+        title: 'Your answers have expired',
+        heading: 'Your answers have expired',
+        message:
+          'We keep answers for an hour before they are sent. Nothing was sent: fill in the form again.',
+        link: { href: '/', text: 'Start a new request' },
+      },
+      404,
+    );
+  }
 
-  await app.register(outstandingRoutes, { store: deps.store, views: deps.views, now });
+  // "Change" on the check page comes back here with the draft's answers filled in.
+  app.get<{ Querystring: { draft?: string } }>('/', async (request, reply) => {
+    const id = request.query.draft;
+    const draft = id === undefined ? undefined : await deps.drafts.load(id);
+    return formPage(reply, draft?.state === 'answers' ? draft.answers : {});
+  });
+
+  // Continue: the answers are assessed (nothing stored) and, when they would be accepted, kept in
+  // a draft for the check page; otherwise the form again, with what to fix.
+  app.post('/', formLimit, async (request, reply) => {
+    const values = formValues(request.body);
+    if (!deps.csrf.verify(request, values[CSRF_FIELD], now())) {
+      request.log.warn('form refused: missing, expired or cross-site CSRF token');
+      return formPage(reply, values, [{ path: '', message: EXPIRED }], 403);
+    }
+    const assessment = await assessRequest(requestFromForm(values), deps.intake);
+    if (assessment.outcome !== 'accepted') {
+      return formPage(reply, values, assessment.errors, STATUS_BY_OUTCOME[assessment.outcome]);
+    }
+    const { [CSRF_FIELD]: _token, ...answers } = values;
+    let draft: string;
+    try {
+      draft = await deps.drafts.save(answers);
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      request.log.warn({ err: error.message }, 'Redis unreachable');
+      return formPage(reply, values, [{ path: '', message: SERVICE_BUSY }], 503);
+    }
+    return reply.redirect(`/check/${draft}`, 303);
+  });
+
+  app.get<{ Params: { draft: string } }>('/check/:draft', async (request, reply) => {
+    const draft = await deps.drafts.load(request.params.draft);
+    if (!draft) return draftGone(reply);
+    if (draft.state === 'sent') return reply.redirect(`/requests/${draft.requestId}`, 303);
+    // Assessed again: the directory or the date may have changed since Continue.
+    const assessment = await assessRequest(requestFromForm(draft.answers), deps.intake);
+    if (assessment.outcome !== 'accepted') {
+      return formPage(
+        reply,
+        draft.answers,
+        assessment.errors,
+        STATUS_BY_OUTCOME[assessment.outcome],
+      );
+    }
+    const { urgency, careConnect, warnings } = assessment;
+    return deps.views.send(reply, 'check.njk', {
+      title: 'Check your answers',
+      nav: 'form',
+      draft: request.params.draft,
+      answers: answerRows(draft.answers, `/?draft=${request.params.draft}`),
+      careConnect: careConnect.detail,
+      urgency: `${urgency.level.charAt(0).toUpperCase()}${urgency.level.slice(1)}: ${urgency.reason}`,
+      warnings: warnings.filter((warning) => warning !== careConnect.detail),
+      csrfField: CSRF_FIELD,
+      csrf: deps.csrf.issue(now()),
+    });
+  });
+
+  // Send request: everything is assessed again and the request accepted; then the request's page.
+  app.post<{ Params: { draft: string } }>('/check/:draft', formLimit, async (request, reply) => {
+    const values = formValues(request.body);
+    const draft = await deps.drafts.load(request.params.draft);
+    if (!draft) return draftGone(reply);
+    if (draft.state === 'sent') return reply.redirect(`/requests/${draft.requestId}`, 303);
+    if (!deps.csrf.verify(request, values[CSRF_FIELD], now())) {
+      request.log.warn('send refused: missing, expired or cross-site CSRF token');
+      return formPage(reply, draft.answers, [{ path: '', message: EXPIRED }], 403);
+    }
+    const started = performance.now();
+    let result: Awaited<ReturnType<typeof submitRequest>>;
+    try {
+      result = await submitRequest(requestFromForm(draft.answers), {
+        ...deps.intake,
+        channel: 'form',
+      });
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      request.log.warn({ err: error.message }, 'Redis unreachable');
+      return formPage(reply, draft.answers, [{ path: '', message: SERVICE_BUSY }], 503);
+    }
+    deps.observeIntake?.((performance.now() - started) / 1000);
+    if (result.outcome !== 'accepted') {
+      return formPage(reply, draft.answers, result.errors, STATUS_BY_OUTCOME[result.outcome]);
+    }
+    request.log.info({ requestId: result.id, urgency: result.urgency.level }, 'accepted');
+    await deps.drafts.markSent(request.params.draft, result.id);
+    return reply.redirect(`/requests/${result.id}?sent=1`, 303);
+  });
+
+  const { calendar, chaser } = deps.intake;
+  await app.register(outstandingRoutes, {
+    store: deps.store,
+    views: deps.views,
+    now,
+    reminderOn: (record) =>
+      chaser === undefined ? undefined : chaserPlan(record, calendar, chaser)?.sendOn,
+  });
 }

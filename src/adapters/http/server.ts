@@ -9,11 +9,14 @@ import { accessControl, accessWarnings, describeAccess, isLocalMode } from './ac
 import { apiRoutes } from './api.ts';
 import { frontendAssets } from './assets.ts';
 import { createCsrf } from './csrf.ts';
+import { createDrafts } from '../redis/drafts.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { registerErrorHandler } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import { createMetrics, metricsRoute } from './metrics.ts';
-import { openApiRoute } from './openapi.ts';
+import { docsRoutes } from './docs.ts';
+import { openApiDocument, openApiRoute } from './openapi.ts';
+import type { ResponseViolation } from './response-check.ts';
 import { pageRoutes } from './pages.ts';
 import { BODY_LIMIT, security } from './security.ts';
 import { createViews } from './views.ts';
@@ -31,6 +34,11 @@ export interface ServerOptions {
   logLevel?: string;
   /** Per minute and address: POST /api/requests (120) and the form (60). */
   rateLimits?: { api?: number; form?: number };
+  /**
+   * For the tests: each /api/* answer is checked against the OpenAPI document and what does not
+   * fit is handed here (response-check.ts). Off by default: production does no checking.
+   */
+  validateResponses?: (violation: ResponseViolation) => void;
 }
 
 // A caller's own request id is kept when it is a plain token, so logs can be joined across hops.
@@ -82,6 +90,11 @@ export async function buildServer(
   accessControl(app, config.http);
   // Called, not registered: its hooks and parsers must reach every route, not one child scope.
   await security(app);
+  if (options.validateResponses) {
+    // Imported only when asked for: ajv is a development dependency.
+    const { checkApiResponses } = await import('./response-check.ts');
+    checkApiResponses(app, openApiDocument(), options.validateResponses);
+  }
 
   const intake = deps.intakeDeps('api');
   const metrics = createMetrics({ store, queue, redis }, () => londonDate(intake.now()));
@@ -89,6 +102,7 @@ export async function buildServer(
   await app.register(healthRoutes, { redis });
   await app.register(metricsRoute, metrics);
   await app.register(openApiRoute);
+  await app.register(docsRoutes);
   await app.register(apiRoutes, {
     prefix: '/api',
     store,
@@ -100,6 +114,7 @@ export async function buildServer(
   await app.register(pageRoutes, {
     store,
     intake,
+    drafts: createDrafts(redis, config.queuePrefix),
     csrf: createCsrf(),
     views: createViews(),
     observeIntake: metrics.observeIntake,
@@ -169,7 +184,9 @@ export async function startHttpServer(
   }
   log.info(describeAccess(deps.config.http, host));
   for (const warning of accessWarnings(deps.config.http)) log.warn(warning);
-  log.info(`HTTP server on ${url}: form /, outstanding /requests, queue /admin/queues, API /api`);
+  log.info(
+    `HTTP server on ${url}: form /, outstanding /requests, queue /admin/queues, API /api (browse it at /docs)`,
+  );
   return {
     url,
     async stop() {

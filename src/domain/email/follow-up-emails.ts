@@ -129,15 +129,26 @@ const STATUS_TEXT: Record<string, string> = {
   failed: 'Our email to the BaRS team could not be delivered; please contact them directly.',
 };
 
-/** To the requester alone: testing was due to start and the service is not configured. */
+/** The request's own page, under the service's public address (PUBLIC_URL, no trailing slash). */
+export function requestPageUrl(publicUrl: string, id: string): string {
+  return `${publicUrl}/requests/${encodeURIComponent(id)}`;
+}
+
+/**
+ * To the requester alone: testing was due to start and the service is not configured. It says
+ * what to do in words and links to the request's page; the requester has no command line
+ * (DOMAIN.md: never a command in a notice).
+ */
 export function renderOverdueEmail(
   record: RequestRecord,
   settings: MailSettings,
   renderer: TemplateRenderer,
+  publicUrl: string,
 ): OutgoingEmail {
   const view = {
     ...commonView(record, settings),
     statusText: STATUS_TEXT[record.status] ?? `The request is ${record.status}.`,
+    requestPageUrl: requestPageUrl(publicUrl, record.id),
   };
   const requester = mailbox(record.request.requester.name, record.request.requester.email);
   return compose('overdue', record, view, { to: requester, priority: 'high' }, settings, renderer);

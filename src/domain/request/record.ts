@@ -1,7 +1,7 @@
 // The request record: what ecat keeps about a request from acceptance until it is configured,
-// including its history. Status names and "outstanding" are fixed by CONTRACT.md ("Statuses").
+// including its history. Status names, "outstanding" and "overdue" are fixed by CONTRACT.md ("Statuses").
 import type { CareConnectFinding } from '../careconnect/finding.ts';
-import type { IsoDate } from '../dates.ts';
+import { londonDate, type IsoDate } from '../dates.ts';
 import type { Urgency } from '../urgency.ts';
 import type { ConfigurationRequest } from './schema.ts';
 
@@ -54,24 +54,45 @@ export interface RequestRecord extends AssessedRequest {
   status: RequestStatus;
   /** Fixed at acceptance, so every send of this request carries the same Message-ID. */
   messageId: string;
+  /** ISO 8601 instant of acceptance: a request is not overdue on its London date. */
   createdAt: string;
   updatedAt: string;
   /** The earliest proposed test date, when given: drives overdue and chasers. */
   earliestTestDate?: IsoDate;
+  /** Stored: set when the overdue sweep marks it. As shown: `presentRecord`. */
   overdue: boolean;
   history: HistoryEntry[];
 }
 
-/** CONTRACT.md: outstanding and its earliest test date has come (London's today). */
-export function isOverdue(record: RequestRecord, today: IsoDate): boolean {
+/**
+ * CONTRACT.md ("Statuses"): a request is never overdue on the day it arrives (London), so nobody
+ * is told it is overdue the moment they send it; from the next day it may be.
+ */
+export function submittedBefore(createdAt: Date, today: IsoDate): boolean {
+  return londonDate(createdAt) < today;
+}
+
+/**
+ * CONTRACT.md: outstanding, its earliest test date has come, and submitted before today (all
+ * London dates). A request made on or after its first test date is overdue from the next day.
+ */
+export function isOverdue(
+  record: Pick<RequestRecord, 'status' | 'earliestTestDate' | 'createdAt'>,
+  today: IsoDate,
+): boolean {
   return (
     isOutstanding(record.status) &&
     record.earliestTestDate !== undefined &&
-    record.earliestTestDate <= today
+    record.earliestTestDate <= today &&
+    submittedBefore(new Date(record.createdAt), today)
   );
 }
 
-/** The record as users see it: `overdue` derived at reading time, so it is never stale. */
+/**
+ * The record as users see it: `overdue` derived at reading time, so it shows from the day itself
+ * whether or not the sweep has run; once the sweep has marked it (and told the requester so), it
+ * stays shown while the request is outstanding (leaving that clears the flag).
+ */
 export function presentRecord(record: RequestRecord, today: IsoDate): RequestRecord {
   return { ...record, overdue: record.overdue || isOverdue(record, today) };
 }

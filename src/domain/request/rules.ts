@@ -1,13 +1,20 @@
 // Domain rules beyond the request's shape (DOMAIN.md): what refuses a well-formed request (HTTP 422)
 // and what only earns a warning that the user sees and the email repeats.
 import { addMonths, type IsoDate } from '../dates.ts';
-import type { ConfigurationRequest, Environment, FieldError } from './schema.ts';
+import {
+  fieldError,
+  type ConfigurationRequest,
+  type Environment,
+  type FieldError,
+} from './schema.ts';
 import type { WorkingCalendar } from '../working-days.ts';
 
 export interface RuleContext {
   /** Today in Europe/London. */
   today: IsoDate;
   calendar: WorkingCalendar;
+  /** Our lead time (DOMAIN.md): a first test date closer than this is accepted with a warning. */
+  minLeadWorkingDays: number;
 }
 
 export interface RuleFindings {
@@ -65,27 +72,25 @@ export function checkRules(request: ConfigurationRequest, context: RuleContext):
   const warnings = endpointWarnings(request.endpoint, request.environment, request.odsCode);
 
   if (request.environment === 'PROD' && request.tccReference === undefined) {
-    refusals.push({
-      path: 'tccReference',
-      message:
-        'is required for PROD: Prod onboarding needs the Technical Conformance Certificate (TCC) reference issued by Solution Assurance',
-    });
+    refusals.push(fieldError('tcc-reference-for-prod', 'tccReference'));
   }
 
   const from = request.testDates?.from;
   const to = request.testDates?.to;
   // Same day of the month, or the month's last day: 2028-02-29 allows up to 2030-02-28.
   const latest = addMonths(context.today, MAX_MONTHS_AHEAD);
-  const tooFarAhead = (date: IsoDate) =>
-    `is more than ${MAX_MONTHS_AHEAD} months ahead: ${date} is after ${latest}, the latest date a test can be proposed for`;
   if (from !== undefined) {
     if (from < context.today) {
-      refusals.push({
-        path: 'testDates.from',
-        message: `is in the past: ${from} is before today (${context.today}, Europe/London)`,
-      });
+      refusals.push(fieldError('date-past', 'testDates.from'));
     } else if (from > latest) {
-      refusals.push({ path: 'testDates.from', message: tooFarAhead(from) });
+      refusals.push(fieldError('date-too-far', 'testDates.from', { date: latest }));
+    } else if (
+      context.calendar.workingDaysBetween(context.today, from) < context.minLeadWorkingDays
+    ) {
+      const days = context.calendar.workingDaysBetween(context.today, from);
+      warnings.push(
+        `The first test date is ${days === 0 ? 'less than a working day away' : `in ${days} working day${days === 1 ? '' : 's'}`}: we ask for at least ${context.minLeadWorkingDays} working days, and the BaRS team may not make it.`,
+      );
     } else if (from > context.calendar.covers.last) {
       warnings.push(
         `The test date ${from} is beyond the bank holiday data (to ${context.calendar.covers.last}); working days were counted without holidays.`,
@@ -93,7 +98,7 @@ export function checkRules(request: ConfigurationRequest, context: RuleContext):
     }
   }
   if (to !== undefined && to > latest) {
-    refusals.push({ path: 'testDates.to', message: tooFarAhead(to) });
+    refusals.push(fieldError('date-too-far', 'testDates.to', { date: latest }));
   }
   return { refusals, warnings };
 }

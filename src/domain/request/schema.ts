@@ -2,6 +2,7 @@
 // CSV columns all derive from this schema (CONTRACT.md, "A configuration request").
 import { z } from 'zod';
 import { isRealIsoDate } from '../dates.ts';
+import { ERROR_CODES, messageFor, type ErrorCode, type MessageDetail } from './messages.ts';
 
 export const ENVIRONMENTS = ['INT', 'PROD'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -44,26 +45,40 @@ export function quote(value: unknown): string {
   return `'${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}'`;
 }
 
+/** A problem in a field, by its code in the message catalogue (messages.ts). */
+interface Problem {
+  code: ErrorCode;
+  detail?: MessageDetail;
+}
+
+/** Adds a problem to a check's issues: the catalogue words it once the path is known. */
+function problem(
+  ctx: { value: unknown; issues: z.core.$ZodRawIssue[] },
+  code: ErrorCode,
+  detail: MessageDetail = {},
+): void {
+  const params: Problem = { code, detail };
+  ctx.issues.push({ code: 'custom', input: ctx.value, message: code, params });
+}
+
 /**
  * One line of text, trimmed: line breaks and other control characters are checked before
  * trimming, so a trailing one is refused, not hidden.
  */
-function lineOfText(error: string) {
+function lineOfText() {
   return z
-    .string({ error })
-    .refine((text) => !LINE_BREAK.test(text), 'must not contain line breaks')
-    .refine(
-      (text) => LINE_BREAK.test(text) || !CONTROL.test(text),
-      'must not contain control characters',
-    )
+    .string({ error: 'not-text' })
+    .check((ctx) => {
+      if (LINE_BREAK.test(ctx.value)) problem(ctx, 'one-line');
+      else if (CONTROL.test(ctx.value)) problem(ctx, 'control-characters');
+    })
     .transform((text) => text.trim());
 }
 
 function singleLine(max: number) {
-  return lineOfText('must be text').refine(
-    (text) => text.length <= max,
-    `must be at most ${max} characters`,
-  );
+  return lineOfText().check((ctx) => {
+    if (ctx.value.length > max) problem(ctx, 'too-long', { max });
+  });
 }
 
 /** Optional text: an empty value (a blank form field or CSV cell) counts as absent. */
@@ -77,37 +92,22 @@ function optionalSingleLine(max: number) {
 // One service, one spelling (DOMAIN.md): spaces inside are dropped ("2000 072 489" is a way of
 // reading it out) and a leading zero is refused, so "1", "01" and "0000000001" cannot be three.
 const dosServiceId = z
-  .union([lineOfText('must be 1–10 digits as text'), z.number()], {
-    error: 'must be 1–10 digits as text',
-  })
+  .union([lineOfText(), z.number()], { error: 'dos-service-id-digits' })
   .transform((value) => (typeof value === 'number' ? String(value) : value.replaceAll(' ', '')))
   .check((ctx) => {
-    if (!/^\d{1,10}$/.test(ctx.value)) {
-      ctx.issues.push({
-        code: 'custom',
-        input: ctx.value,
-        message: `must be 1–10 digits, got ${quote(ctx.value)}`,
-      });
-    } else if (ctx.value.startsWith('0')) {
+    if (ctx.value === '') problem(ctx, 'required');
+    else if (!/^\d+$/.test(ctx.value)) problem(ctx, 'dos-service-id-digits');
+    else if (ctx.value.length > 10) problem(ctx, 'dos-service-id-length');
+    else if (ctx.value.startsWith('0')) {
       const without = ctx.value.replace(/^0+/, '');
-      ctx.issues.push({
-        code: 'custom',
-        input: ctx.value,
-        message: without
-          ? `must not start with 0: DoS Service IDs have no leading zeros (did you mean '${without}'?)`
-          : 'must not be 0: DoS Service IDs start with a digit from 1 to 9',
-      });
+      problem(ctx, 'dos-service-id-leading-zero', without ? { text: without } : {});
     }
   });
 
-const environment = lineOfText('must be INT or PROD').transform((value, ctx) => {
+const environment = lineOfText().transform((value, ctx) => {
   const known = ENVIRONMENT_ALIASES[value.toLowerCase()];
   if (!known) {
-    ctx.issues.push({
-      code: 'custom',
-      input: value,
-      message: `must be INT or PROD, got ${quote(value)}`,
-    });
+    problem({ value, issues: ctx.issues }, value === '' ? 'required' : 'environment');
     return z.NEVER;
   }
   return known;
@@ -138,27 +138,26 @@ function typedAuthority(text: string): string {
   return rest.split(/[/?#]/, 1)[0] ?? '';
 }
 
-function endpointProblem(text: string, url: URL | undefined): string | undefined {
-  if (BACKSLASH.test(text)) {
-    return 'must not contain a backslash (\\): write the URL with forward slashes only';
-  }
-  const space = WHITESPACE.exec(text);
-  if (space) return `must not contain spaces or tabs (found ${codePoint(space[0])})`;
+function endpointProblem(text: string, url: URL | undefined): Problem | undefined {
+  if (text === '') return { code: 'required' };
+  if (BACKSLASH.test(text)) return { code: 'endpoint-backslash' };
+  if (WHITESPACE.test(text)) return { code: 'endpoint-spaces' };
   const invisible = INVISIBLE.exec(text);
-  if (invisible) {
-    return `must not contain control or invisible characters (found ${codePoint(invisible[0])})`;
+  if (invisible)
+    return { code: 'endpoint-hidden-character', detail: { text: codePoint(invisible[0]) } };
+  if (!/^https:\/\//i.test(text)) {
+    return url || /^[a-z][a-z0-9+.-]*:/i.test(text)
+      ? { code: 'endpoint-https' }
+      : { code: 'endpoint-format' };
   }
-  if (!url) return `must be an absolute https URL, got ${quote(text)}`;
-  if (url.protocol !== 'https:')
-    return `must use https, got ${quote(url.protocol.replace(/:$/, ''))}`;
-  if (url.username || url.password) return 'must not contain a user name or password';
-  if (!PLAIN_AUTHORITY.test(typedAuthority(text))) {
-    return `must have a host written in plain letters, digits, dots and hyphens, got ${quote(typedAuthority(text))}`;
+  if (!url) return { code: 'endpoint-format' };
+  if (url.username || url.password) return { code: 'endpoint-credentials' };
+  if (!PLAIN_AUTHORITY.test(typedAuthority(text))) return { code: 'endpoint-host-characters' };
+  if (!isUnderNhsUk(url.hostname)) {
+    return { code: 'endpoint-not-nhs-uk', detail: { text: escapeControls(url.hostname) } };
   }
-  if (!isUnderNhsUk(url.hostname))
-    return `must have a host under nhs.uk, got ${quote(url.hostname)}`;
   // An empty fragment ('#') too: the serialised URL would keep it.
-  if (url.href.includes('#')) return 'must not contain a fragment (#…): it is a FHIR base URL';
+  if (url.href.includes('#')) return { code: 'endpoint-fragment' };
   return undefined;
 }
 
@@ -168,24 +167,19 @@ function endpointProblem(text: string, url: URL | undefined): string | undefined
  */
 const endpoint = singleLine(2048).transform((value, ctx) => {
   const url = URL.canParse(value) ? new URL(value) : undefined;
-  const problem = endpointProblem(value, url);
-  if (problem || !url) {
-    ctx.issues.push({ code: 'custom', input: value, message: problem ?? 'is not a URL' });
+  const found = endpointProblem(value, url);
+  if (found || !url) {
+    problem({ value, issues: ctx.issues }, found?.code ?? 'endpoint-format', found?.detail);
     return z.NEVER;
   }
   return url.href;
 });
 
-const odsCode = lineOfText('must be 3–12 letters or digits')
+const odsCode = lineOfText()
   .transform((value) => value.toUpperCase())
   .check((ctx) => {
-    if (!/^[A-Z0-9]{3,12}$/.test(ctx.value)) {
-      ctx.issues.push({
-        code: 'custom',
-        input: ctx.value,
-        message: `must be 3–12 letters or digits, got ${quote(ctx.value)}`,
-      });
-    }
+    if (ctx.value === '') problem(ctx, 'required');
+    else if (!/^[A-Z0-9]{3,12}$/.test(ctx.value)) problem(ctx, 'ods-code');
   });
 
 // The receiver product's ID from its assurance, written in hexadecimal (BaRS guide, Endpoint
@@ -194,33 +188,43 @@ const odsCode = lineOfText('must be 3–12 letters or digits')
 const PRODUCT_ID_MAX = 64;
 const productId = z.preprocess(
   (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
-  lineOfText('must be hexadecimal digits as text')
+  lineOfText()
     .transform((value) => value.toUpperCase())
     .check((ctx) => {
       if (!/^[0-9A-F]+$/.test(ctx.value) || ctx.value.length > PRODUCT_ID_MAX) {
-        ctx.issues.push({
-          code: 'custom',
-          input: ctx.value,
-          message: `must be 1–${PRODUCT_ID_MAX} hexadecimal digits (0–9, A–F), got ${quote(ctx.value)}`,
-        });
+        problem(ctx, 'product-id', { max: PRODUCT_ID_MAX });
       }
     })
     .optional(),
 );
 
-const isoDate = lineOfText('must be a date as YYYY-MM-DD').check((ctx) => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(ctx.value)) {
-    ctx.issues.push({
-      code: 'custom',
-      input: ctx.value,
-      message: `must be a date as YYYY-MM-DD, got ${quote(ctx.value)}`,
-    });
-  } else if (!isRealIsoDate(ctx.value)) {
-    ctx.issues.push({
-      code: 'custom',
-      input: ctx.value,
-      message: `is not a real calendar date, got ${quote(ctx.value)}`,
-    });
+/** The parts a date given as Y-M-D lacks, in words: "a month and year". */
+function missingParts(year: string, month: string, day: string): string | undefined {
+  const missing = [
+    ...(day === '' ? ['day'] : []),
+    ...(month === '' ? ['month'] : []),
+    ...(year === '' ? ['year'] : []),
+  ];
+  if (missing.length === 0) return undefined;
+  return missing.length === 1
+    ? (missing[0] ?? '')
+    : `${missing.slice(0, -1).join(', ')} and ${missing.at(-1) ?? ''}`;
+}
+
+// A date is YYYY-MM-DD. The form sends its three boxes as Y-M-D with any of them empty, so a
+// date missing a part, or with a short year, gets the message the NHS.UK date pattern asks for.
+const isoDate = lineOfText().check((ctx) => {
+  const parts = /^(\d*)-(\d*)-(\d*)$/.exec(ctx.value);
+  if (!parts) {
+    problem(ctx, ctx.value === '' ? 'required' : 'date-format');
+    return;
+  }
+  const [, year = '', month = '', day = ''] = parts;
+  const missing = missingParts(year, month, day);
+  if (missing) problem(ctx, 'date-parts', { text: missing });
+  else if (year.length !== 4) problem(ctx, 'date-year');
+  else if (!/^\d{4}-\d{2}-\d{2}$/.test(ctx.value) || !isRealIsoDate(ctx.value)) {
+    problem(ctx, 'date-real');
   }
 });
 
@@ -231,14 +235,20 @@ const testDates = z.strictObject({ from: isoDate, to: isoDate.optional() }).chec
       code: 'custom',
       input: ctx.value,
       path: ['to'],
-      message: `must be on or after testDates.from (${from}), got ${quote(to)}`,
+      message: 'date-order',
+      params: { code: 'date-order' } satisfies Problem,
     });
   }
 });
 
 const requester = z.strictObject({
-  name: singleLine(200).refine((text) => text.length > 0, 'is required'),
-  email: singleLine(254).pipe(z.email({ error: 'must be a valid email address' })),
+  name: singleLine(200).check((ctx) => {
+    if (ctx.value === '') problem(ctx, 'required');
+  }),
+  email: singleLine(254).check((ctx) => {
+    if (ctx.value === '') problem(ctx, 'required');
+    else if (!z.email().safeParse(ctx.value).success) problem(ctx, 'email');
+  }),
   organisation: optionalSingleLine(200),
   phone: optionalSingleLine(40),
 });
@@ -246,10 +256,12 @@ const requester = z.strictObject({
 const notes = z.preprocess(
   (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
   z
-    .string({ error: 'must be text' })
+    .string({ error: 'not-text' })
     .trim()
-    .refine((text) => !CONTROL_IN_NOTES.test(text), 'must not contain control characters')
-    .refine((text) => text.length <= 2000, 'must be at most 2000 characters')
+    .check((ctx) => {
+      if (CONTROL_IN_NOTES.test(ctx.value)) problem(ctx, 'control-characters');
+      else if (ctx.value.length > 2000) problem(ctx, 'too-long', { max: 2000 });
+    })
     .optional(),
 );
 
@@ -273,39 +285,48 @@ export type ConfigurationRequestInput = z.input<typeof configurationRequestSchem
 /** A request that has passed the field rules: trimmed, upper-cased, environment resolved. */
 export type ConfigurationRequest = z.output<typeof configurationRequestSchema>;
 
-/** A problem a user can fix, at the place they can fix it. */
+/** A problem a user can fix, at the place they can fix it, worded by the catalogue. */
 export interface FieldError {
   path: string;
   message: string;
+  /** The catalogue's code (messages.ts); absent only for a problem that is not the request's. */
+  code?: ErrorCode;
 }
 
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${quote(value)}`;
+/** A problem as the catalogue words it. */
+export function fieldError(code: ErrorCode, path: string, detail?: MessageDetail): FieldError {
+  return { path, code, message: messageFor(code, path, detail) };
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>(
+    (value, key) =>
+      value !== null && typeof value === 'object'
+        ? (value as Record<PropertyKey, unknown>)[key]
+        : undefined,
+    input,
+  );
 }
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): FieldError[] {
   return issues.flatMap((issue): FieldError[] => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({
-        path: path ? `${path}.${key}` : key,
-        message: 'is not a field of a configuration request',
-      }));
+      return issue.keys.map((key) => fieldError('unknown-field', path ? `${path}.${key}` : key));
     }
-    if (issue.code === 'invalid_type') {
-      const received = issue.path.reduce<unknown>(
-        (value, key) =>
-          value !== null && typeof value === 'object'
-            ? (value as Record<PropertyKey, unknown>)[key]
-            : undefined,
-        input,
-      );
-      if (received === undefined) return [{ path, message: 'is required' }];
-      return [{ path, message: `${issue.message}, got ${describeType(received)}` }];
+    if (issue.code === 'custom') {
+      const found = issue.params as Problem | undefined;
+      if (found) return [fieldError(found.code, path, found.detail)];
     }
-    return [{ path, message: issue.message }];
+    if (valueAt(input, issue.path) === undefined) return [fieldError('required', path)];
+    if (issue.code === 'invalid_type' && issue.expected === 'object') {
+      return [fieldError('not-an-object', path)];
+    }
+    // A value of the wrong type: the schema's error names the code ('not-text' and the like).
+    const code = (ERROR_CODES as readonly string[]).includes(issue.message)
+      ? (issue.message as ErrorCode)
+      : 'not-text';
+    return [fieldError(code, path)];
   });
 }
 
@@ -314,10 +335,7 @@ export type ParseResult =
 
 export function parseConfigurationRequest(input: unknown): ParseResult {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return {
-      ok: false,
-      errors: [{ path: '', message: 'a configuration request must be a JSON object' }],
-    };
+    return { ok: false, errors: [fieldError('not-an-object', '')] };
   }
   const result = configurationRequestSchema.safeParse(input);
   return result.success

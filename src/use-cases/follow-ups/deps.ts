@@ -19,6 +19,8 @@ export interface FollowUpDeps {
   mailer: Mailer;
   renderer: TemplateRenderer;
   mail: MailSettings;
+  /** Where people reach ecat's pages (PUBLIC_URL): a notice links to the request's page there. */
+  publicUrl: string;
   calendar: WorkingCalendar;
   chaser: ChaserSettings;
   /** Proxy clients by environment; empty when no CATALOGUE_URL_<ENV> is set. */

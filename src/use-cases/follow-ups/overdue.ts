@@ -1,10 +1,11 @@
-// The overdue sweep (a repeating job): an outstanding request whose earliest test date has come
-// is marked overdue, with a history entry, and its notice to the requester alone is queued on the
-// mail queue, so it waits its turn under the mail limits like every other email. The notice job
-// sends it once.
+// The overdue sweep (a repeating job): a request overdue by CONTRACT.md's definition (outstanding,
+// its earliest test date come, submitted before today) is marked overdue, with a history entry,
+// and its notice to the requester alone is queued on the mail queue, so it waits its turn under
+// the mail limits like every other email. The notice job sends it once. A request submitted on
+// its first test date is left alone that day: nobody is told it is overdue the moment they send it.
 import { formatLongDate, londonDate } from '../../domain/dates.ts';
 import { renderOverdueEmail } from '../../domain/email/follow-up-emails.ts';
-import { isOutstanding, type RequestRecord } from '../../domain/request/record.ts';
+import { isOutstanding, isOverdue, type RequestRecord } from '../../domain/request/record.ts';
 import {
   OVERDUE_SWEEP_JOB,
   attemptOf,
@@ -34,9 +35,8 @@ export async function sweepOverdue(deps: FollowUpDeps): Promise<OverdueSweepResu
     const result: OverdueSweepResult = { marked: [], queued: [] };
     for (const id of await deps.store.overdueIds(today)) {
       let record = await deps.store.get(id);
-      if (!record || !isOutstanding(record.status) || record.earliestTestDate === undefined) {
-        continue;
-      }
+      // Read again, not taken on the store's word: it may have changed since it was listed.
+      if (!record || !isOverdue(record, today) || record.earliestTestDate === undefined) continue;
       if (!record.overdue) {
         const testDate = record.earliestTestDate;
         const marked = await deps.store.note(
@@ -47,7 +47,7 @@ export async function sweepOverdue(deps: FollowUpDeps): Promise<OverdueSweepResu
           },
           { overdue: true },
           // Checked inside the transaction: a request confirmed a moment ago is not overdue.
-          (current) => isOutstanding(current.status) && !current.overdue,
+          (current) => isOverdue(current, today) && !current.overdue,
         );
         if (!marked) continue;
         record = marked;
@@ -69,7 +69,7 @@ export function runOverdueNotice(
   return sendNotice(job, deps, {
     event: 'overdue-notice',
     applies: (record) => isOutstanding(record.status),
-    render: (record) => renderOverdueEmail(record, deps.mail, deps.renderer),
+    render: (record) => renderOverdueEmail(record, deps.mail, deps.renderer, deps.publicUrl),
     told: 'the requester was told testing has started without the service configured',
     async refused(record, email, error) {
       // Recorded as the notice, so no later sweep queues it again. Its To is the requester: a

@@ -1,6 +1,8 @@
 // Bulk intake: each CSV row is assessed as a submitted request would be, and the accepted rows
 // of each batch are recorded and queued together in one MULTI (records, send jobs, chasers).
-// Rows are settled in file order, so of two rows for the same service the earlier one wins.
+// Rows are settled in file order, so of two rows for the same service the earlier one wins. The
+// rows are pulled a batch at a time from any source, and each outcome is handed on, not kept: a
+// file of any size is imported in bounded memory.
 import { assessRequest } from '../assess.ts';
 import {
   duplicateOf,
@@ -29,6 +31,12 @@ export interface ImportOptions {
   onRow?: (outcome: RowOutcome) => void;
 }
 
+export interface ImportCounts {
+  rows: number;
+  accepted: number;
+  refused: number;
+}
+
 const describe = (errors: FieldError[]) =>
   errors.map((error) => (error.path ? `${error.path}: ${error.message}` : error.message));
 
@@ -48,7 +56,11 @@ async function inPool<T, R>(items: T[], size: number, work: (item: T) => Promise
 type Assessed =
   { record: CsvRecord; refused: string[] } | { record: CsvRecord; accepted: AcceptedAssessment };
 
-async function assessRow(record: CsvRecord, columns: readonly Column[], deps: IntakeDeps) {
+async function assessRow(
+  record: CsvRecord,
+  columns: readonly Column[],
+  deps: IntakeDeps,
+): Promise<Assessed> {
   if (record.cells.length > columns.length) {
     return {
       record,
@@ -60,28 +72,73 @@ async function assessRow(record: CsvRecord, columns: readonly Column[], deps: In
   return { record, refused: describe(assessment.errors) };
 }
 
-export async function importRows(
-  rows: readonly CsvRecord[],
+/** How many accepted rows' lines are kept for wording a duplicate within the file (~1 MB). */
+const REMEMBERED_LINES = 10_000;
+
+/** Up to `size` records from the source; a source that fails gives what it read before failing. */
+async function takeBatch(
+  source: AsyncIterator<CsvRecord>,
+  size: number,
+): Promise<{ records: CsvRecord[]; last: boolean; failure?: Error }> {
+  const records: CsvRecord[] = [];
+  try {
+    while (records.length < size) {
+      const next = await source.next();
+      if (next.done === true) return { records, last: true };
+      records.push(next.value);
+    }
+  } catch (failure) {
+    return {
+      records,
+      last: true,
+      failure: failure instanceof Error ? failure : new Error(String(failure)),
+    };
+  }
+  return { records, last: false };
+}
+
+async function* eachOf<T>(items: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
+
+/**
+ * Imports the records (the header already taken off) and gives the counts; each outcome goes to
+ * `onRow` only. Should the source fail (a broken quote further down a pipe), the rows read before
+ * it are still imported and settled, and then its error is thrown.
+ */
+export async function importRecords(
+  records: AsyncIterable<CsvRecord> | Iterable<CsvRecord>,
   columns: readonly Column[],
   deps: IntakeDeps,
   options: ImportOptions = {},
-): Promise<RowOutcome[]> {
+): Promise<ImportCounts> {
   const batchSize = options.batchSize ?? 100;
-  const outcomes: RowOutcome[] = [];
-  /** Line of each request this import created, to word a duplicate within the file. */
+  const counts: ImportCounts = { rows: 0, accepted: 0, refused: 0 };
+  const source = eachOf(records);
+  /**
+   * Line of the requests this import created lately, to word a duplicate within the file ("as
+   * line 3"). Only the latest are kept, so memory stays flat whatever the file's size: a duplicate
+   * of a row further back is still refused, worded as a duplicate of an outstanding request.
+   */
   const lineOf = new Map<string, number>();
+  const remember = (id: string, line: number) => {
+    lineOf.set(id, line);
+    // A Map iterates in insertion order: the first key is the oldest.
+    if (lineOf.size > REMEMBERED_LINES) lineOf.delete(lineOf.keys().next().value ?? id);
+  };
   const settle = (outcome: RowOutcome) => {
-    outcomes.push(outcome);
+    counts.rows += 1;
+    counts[outcome.outcome] += 1;
     options.onRow?.(outcome);
   };
 
-  const assessChunk = (start: number): Promise<Assessed[]> =>
-    inPool(rows.slice(start, start + batchSize), options.concurrency ?? 10, (row) =>
+  const readAndAssess = async () => {
+    const batch = await takeBatch(source, batchSize);
+    const assessed = await inPool(batch.records, options.concurrency ?? 10, (row) =>
       assessRow(row, columns, deps),
     );
-  let nextChunk = assessChunk(0);
-  // Let a failed look-ahead surface when its turn comes, not as an unhandled rejection now.
-  nextChunk.catch(() => undefined);
+    return { ...batch, assessed };
+  };
   type Created = { row: CsvRecord; record: RequestRecord; assessment: AcceptedAssessment }[];
   const settleChunk = (assessed: Assessed[], created: Created, results: CreateResult[]) => {
     const resultOf = new Map(
@@ -100,7 +157,7 @@ export async function importRows(
       }
       const { record, assessment } = settled;
       if (result.ok) {
-        lineOf.set(record.id, line);
+        remember(record.id, line);
         settle({
           line,
           outcome: 'accepted',
@@ -124,32 +181,64 @@ export async function importRows(
   // Two chunks' transactions may be in flight: Redis applies them in the order sent, so a row
   // still meets every earlier row of the file, and outcomes are settled in file order.
   let settling: Promise<void> = Promise.resolve();
-  for (let start = 0; start < rows.length; start += batchSize) {
-    const assessed = await nextChunk;
-    // The next chunk is assessed while this one is written: Redis and the CPU work side by side.
-    if (start + batchSize < rows.length) {
-      nextChunk = assessChunk(start + batchSize);
-      nextChunk.catch(() => undefined);
-    }
-    const created: Created = [];
-    for (const item of assessed) {
-      if ('accepted' in item) {
-        created.push({
-          row: item.record,
-          record: newRequestRecord(item.accepted, deps),
-          assessment: item.accepted,
-        });
+  let nextChunk = readAndAssess();
+  // Let a failed look-ahead surface when its turn comes, not as an unhandled rejection now.
+  nextChunk.catch(() => undefined);
+  try {
+    for (;;) {
+      const chunk = await nextChunk;
+      // The next chunk is read and assessed while this one is written: Redis and the CPU work
+      // side by side.
+      if (!chunk.last) {
+        nextChunk = readAndAssess();
+        nextChunk.catch(() => undefined);
+      }
+      const created: Created = [];
+      for (const item of chunk.assessed) {
+        if ('accepted' in item) {
+          created.push({
+            row: item.record,
+            record: newRequestRecord(item.accepted, deps),
+            assessment: item.accepted,
+          });
+        }
+      }
+      const writing =
+        created.length === 0
+          ? Promise.resolve([])
+          : deps.store.acceptMany(created.map(({ record }) => withChaserPlan(record, deps)));
+      writing.catch(() => undefined);
+      await settling;
+      settling = writing.then((results) => {
+        settleChunk(chunk.assessed, created, results);
+      });
+      if (chunk.last) {
+        await settling;
+        if (chunk.failure !== undefined) throw chunk.failure;
+        return counts;
       }
     }
-    const writing = deps.store.acceptMany(
-      created.map(({ record }) => withChaserPlan(record, deps)),
-    );
-    writing.catch(() => undefined);
-    await settling;
-    settling = writing.then((results) => {
-      settleChunk(assessed, created, results);
-    });
+  } catch (error) {
+    // A write still in flight is let finish (or fail) before the error goes up.
+    await settling.catch(() => undefined);
+    throw error;
   }
-  await settling;
+}
+
+/** `importRecords` for rows already in memory, giving every outcome (tests, small files). */
+export async function importRows(
+  rows: readonly CsvRecord[],
+  columns: readonly Column[],
+  deps: IntakeDeps,
+  options: ImportOptions = {},
+): Promise<RowOutcome[]> {
+  const outcomes: RowOutcome[] = [];
+  await importRecords(rows, columns, deps, {
+    ...options,
+    onRow: (outcome) => {
+      outcomes.push(outcome);
+      options.onRow?.(outcome);
+    },
+  });
   return outcomes;
 }

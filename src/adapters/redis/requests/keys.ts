@@ -8,7 +8,7 @@ export interface RequestKeys {
   index(filter: ListFilter): string;
   /** Outstanding requests of one environment and urgency, for the metrics. */
   group(environment: string, urgency: string): string;
-  /** Outstanding requests scored by earliest test date (YYYYMMDD): overdue is a range count. */
+  /** Outstanding requests scored by earliest test date (YYYYMMDD): overdue is a range of it. */
   byTestDate: string;
   /** Emails sent and failed, counted where every process can see them. */
   counters: string;

@@ -1,7 +1,7 @@
 // Reading requests: one record, a page of an index, and the counts the dashboard and metrics show.
 // Plain reads, no scripts: a page is read from its index, then its records in one MGET.
 import type { Redis } from '../connection.ts';
-import type { RequestRecord } from '../../../domain/request/record.ts';
+import { submittedBefore, type RequestRecord } from '../../../domain/request/record.ts';
 import type { ListFilter, RequestPage } from '../../../ports/request-store.ts';
 import { parseRecord, testDateScore, type RequestKeys } from './keys.ts';
 
@@ -14,7 +14,15 @@ export function createReads(redis: Redis, keys: RequestKeys) {
       return redis.zcard(keys.index(filter));
     },
     overdueIds: async (today: string): Promise<string[]> => {
-      return redis.zrangebyscore(keys.byTestDate, '-inf', String(testDateScore(today)));
+      const due = await redis.zrangebyscore(keys.byTestDate, '-inf', String(testDateScore(today)));
+      if (due.length === 0) return [];
+      // The outstanding index is scored by acceptance time: those accepted today are not overdue
+      // yet (CONTRACT.md), and no record need be read to know it. Gone from it meanwhile: skipped.
+      const acceptedAt = await redis.zmscore(keys.index('outstanding'), ...due);
+      return due.filter((_id, i) => {
+        const ms = acceptedAt[i];
+        return typeof ms === 'string' && submittedBefore(new Date(Number(ms)), today);
+      });
     },
     countGroup: async (environment: string, urgency: string): Promise<number> => {
       return redis.zcard(keys.group(environment, urgency));
