@@ -4,7 +4,9 @@
 // what happens next. Refresh and back never send twice.
 import { describe, expect, it } from 'vitest';
 import { referenceFor } from '../src/domain/request/reference.ts';
-import { testDatesIn } from './support/ecat.ts';
+import { requestBody, testDatesIn } from './support/ecat.ts';
+
+const formRequest = (dosServiceId: string) => requestBody({ dosServiceId });
 import { csrfOf, formFields, useServer } from './support/web.ts';
 
 const web = useServer('journey');
@@ -27,8 +29,43 @@ function errorSummary(html: string): string[] {
   );
 }
 
+describe('the same through the API', () => {
+  const json = { 'content-type': 'application/json' };
+
+  it('answers a dry run with the assessment, and stores nothing', async () => {
+    const before = await web.runtime.store.count('all');
+    const answer = await web.app.inject({
+      method: 'POST',
+      url: '/api/requests?dryRun=true',
+      headers: json,
+      payload: { ...formRequest('6600000010'), testDates: testDatesIn(2) },
+    });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toMatchObject({ dryRun: true, urgency: 'urgent' });
+    expect((answer.json() as { warnings: string[] }).warnings.join(' ')).toMatch(
+      /we ask for at least 5 working days/,
+    );
+    expect(await web.runtime.store.count('all')).toBe(before);
+  });
+
+  it('finds a request by its reference, in any case', async () => {
+    const accepted = await web.app.inject({
+      method: 'POST',
+      url: '/api/requests',
+      headers: json,
+      payload: formRequest('6600000011'),
+    });
+    const { id, reference } = accepted.json<{ id: string; reference: string }>();
+    expect(reference).toBe(referenceFor(id));
+    const found = await web.app.inject({ url: `/api/requests/${reference.toLowerCase()}` });
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toMatchObject({ id, reference });
+  });
+});
+
 describe('the journey from the form to the request page', () => {
   it('words each mistake so it can be fixed, checks the answers, and sends once', async () => {
+    const before = await web.runtime.store.count('all');
     const mistaken = await post(
       '/',
       formFields({
@@ -60,7 +97,7 @@ describe('the journey from the form to the request page', () => {
     const check = continued.headers.location!;
     expect(check).toMatch(/^\/check\/[A-Za-z0-9_-]{22}$/);
     // Nothing is stored before "Send request".
-    expect(await web.runtime.store.count('all')).toBe(0);
+    expect(await web.runtime.store.count('all')).toBe(before);
 
     const page = await web.app.inject({ url: check });
     expect(page.statusCode).toBe(200);
@@ -86,7 +123,7 @@ describe('the journey from the form to the request page', () => {
     expect(again.statusCode).toBe(303);
     expect(again.headers.location).toBe(`/requests/${id}`);
     expect((await web.app.inject({ url: check })).headers.location).toBe(`/requests/${id}`);
-    expect(await web.runtime.store.count('all')).toBe(1);
+    expect(await web.runtime.store.count('all')).toBe(before + 1);
   });
 
   it('fills the form in again from the draft when an answer is changed', async () => {

@@ -32,6 +32,8 @@ export type RecordPatch = Partial<Pick<RequestRecord, 'careConnect' | 'warnings'
 
 export interface RequestStore {
   get(id: string): Promise<RequestRecord | undefined>;
+  /** The request a short reference (ECAT-…, as referenceFor gives it) stands for. */
+  findByReference(reference: string): Promise<RequestRecord | undefined>;
   list(filter: ListFilter, options?: { limit?: number; cursor?: string }): Promise<RequestPage>;
   count(filter: ListFilter): Promise<number>;
   /**

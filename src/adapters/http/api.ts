@@ -6,10 +6,12 @@ import { submitRequest, type IntakeDeps } from '../../use-cases/submit.ts';
 import { londonDate } from '../../domain/dates.ts';
 import {
   presentRecord,
+  type RequestRecord,
   REQUEST_STATUSES,
   type RequestStatus,
 } from '../../domain/request/record.ts';
 import { errorBody } from './errors.ts';
+import { normaliseReference, referenceFor } from '../../domain/request/reference.ts';
 import { apiStateChangeGuard, emptyTolerantJson } from './security.ts';
 import type { FollowUpJobs } from '../../ports/jobs.ts';
 import type { ListFilter, RequestStore } from '../../ports/request-store.ts';
@@ -30,6 +32,11 @@ const DEFAULT_PAGE = 50;
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: kept async so a throw while registering rejects its promise, which avvio reports (it does not catch a synchronous throw)
+/** A record as the API answers it: overdue as of today, and its short reference. */
+function shown(record: RequestRecord, today: string) {
+  return { ...presentRecord(record, today), reference: referenceFor(record.id) };
+}
+
 export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   // Credentials are checked before this, for every route (access.ts): a caller without them
   // learns nothing, not even 413 or 415.
@@ -68,14 +75,18 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       switch (result.outcome) {
         case 'accepted':
           request.log.info({ requestId: result.id, urgency: result.urgency.level }, 'accepted');
-          return reply.code(202).header('location', `/api/requests/${result.id}`).send({
-            id: result.id,
-            status: result.status,
-            urgency: result.urgency.level,
-            urgencyReason: result.urgency.reason,
-            careConnect: result.careConnect,
-            warnings: result.warnings,
-          });
+          return reply
+            .code(202)
+            .header('location', `/api/requests/${result.id}`)
+            .send({
+              id: result.id,
+              reference: referenceFor(result.id),
+              status: result.status,
+              urgency: result.urgency.level,
+              urgencyReason: result.urgency.reason,
+              careConnect: result.careConnect,
+              warnings: result.warnings,
+            });
         case 'invalid':
           return reply.code(400).send({ errors: result.errors });
         case 'refused':
@@ -86,10 +97,14 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     },
   );
 
+  // By id, or by the short reference people quote (ECAT-7K2QX9, typed in any case).
   app.get('/requests/:id', async (request: IdRequest, reply) => {
-    const record = await deps.store.get(request.params.id);
+    const reference = normaliseReference(request.params.id);
+    const record = reference
+      ? await deps.store.findByReference(reference)
+      : await deps.store.get(request.params.id);
     if (!record) return reply.code(404).send(errorBody(`no request ${request.params.id}`));
-    return presentRecord(record, today());
+    return shown(record, today());
   });
 
   app.get<{ Querystring: { status?: string; cursor?: string; limit?: string } }>(
@@ -115,7 +130,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
           ? undefined
           : `/api/requests?status=${status}&limit=${limit}&cursor=${page.nextCursor}`;
       return {
-        items: page.items.map((record) => presentRecord(record, day)),
+        items: page.items.map((record) => shown(record, day)),
         total: page.total,
         ...(next ? { nextCursor: page.nextCursor, next } : {}),
       };
@@ -130,7 +145,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       );
       if (result.ok) {
         request.log.info({ requestId: request.params.id, status: to }, 'changed by hand');
-        return presentRecord(result.record, today());
+        return shown(result.record, today());
       }
       if (result.reason === 'not-found') {
         return reply.code(404).send(errorBody(`no request ${request.params.id}`));

@@ -72,17 +72,25 @@ const careConnect = {
   required: ['status', 'detail'],
 };
 
+/** The short reference people quote; `GET /api/requests/{reference}` finds the request too. */
+const REFERENCE_SCHEMA = {
+  type: 'string',
+  pattern: '^ECAT-[0-9A-HJKMNP-TV-Z]{6}$',
+  description: 'The short reference people quote (ECAT-7K2QX9)',
+};
+
 const accepted = {
   type: 'object',
   properties: {
     id: { type: 'string', pattern: '^req-[0-9a-f-]{36}$' },
+    reference: REFERENCE_SCHEMA,
     status: { const: 'queued' },
     urgency: { enum: [...URGENCY_LEVELS] },
     urgencyReason: { type: 'string' },
     careConnect: ref('CareConnectFinding'),
     warnings: strings,
   },
-  required: ['id', 'status', 'urgency', 'urgencyReason', 'careConnect', 'warnings'],
+  required: ['id', 'reference', 'status', 'urgency', 'urgencyReason', 'careConnect', 'warnings'],
 };
 
 const assessment = {
@@ -117,6 +125,7 @@ const record = {
   type: 'object',
   properties: {
     id: { type: 'string' },
+    reference: REFERENCE_SCHEMA,
     status: { enum: [...REQUEST_STATUSES] },
     request: ref('StoredRequest'),
     urgency: {
@@ -145,6 +154,7 @@ const record = {
   },
   required: [
     'id',
+    'reference',
     'status',
     'request',
     'urgency',

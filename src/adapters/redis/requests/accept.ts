@@ -3,6 +3,7 @@
 // touches it so the EXEC aborts; accept-request.lua files each record inside the MULTI.
 import type { ChainableCommander } from 'ioredis';
 import type { Redis } from '../connection.ts';
+import { referenceFor } from '../../../domain/request/reference.ts';
 import { recordPlaces, recordFiling, type RequestKeys } from './keys.ts';
 import { REQUEST_STATUSES, type RequestRecord } from '../../../domain/request/record.ts';
 import type { CreateResult, NewRequest } from '../../../ports/request-store.ts';
@@ -82,6 +83,8 @@ export function createAccept(
         holder.set(duplicate, record.id);
         guarded.push(duplicate);
         inTransaction(multi).ecatAcceptRequest(...acceptArgs(keys, record));
+        // The short reference people quote, findable with the record (a plain SET in the MULTI).
+        multi.set(keys.reference(referenceFor(record.id)), record.id);
         await addJobs(multi, entry);
         created.push(record);
         results.push({ ok: true });

@@ -13,6 +13,8 @@ export interface RequestKeys {
   /** Emails sent and failed, counted where every process can see them. */
   counters: string;
   duplicate(dosServiceId: string, environment: string): string;
+  /** The request id a short reference (ECAT-…) stands for. */
+  reference(reference: string): string;
 }
 
 export function requestKeys(prefix: string): RequestKeys {
@@ -23,6 +25,7 @@ export function requestKeys(prefix: string): RequestKeys {
     byTestDate: `${prefix}:requests:outstanding:by-test-date`,
     counters: `${prefix}:counters`,
     duplicate: (dosServiceId, environment) => `${prefix}:open:${dosServiceId}:${environment}`,
+    reference: (reference) => `${prefix}:reference:${reference}`,
   };
 }
 

@@ -10,6 +10,10 @@ export function createReads(redis: Redis, keys: RequestKeys) {
     get: async (id: string): Promise<RequestRecord | undefined> => {
       return parseRecord(await redis.get(keys.record(id)));
     },
+    findByReference: async (reference: string): Promise<RequestRecord | undefined> => {
+      const id = await redis.get(keys.reference(reference));
+      return id === null ? undefined : parseRecord(await redis.get(keys.record(id)));
+    },
     count: async (filter: ListFilter): Promise<number> => {
       return redis.zcard(keys.index(filter));
     },

@@ -30,6 +30,7 @@ export function createRequestStore(
       onRedis(redis, () => operation(...args));
   return {
     get: classified(reads.get),
+    findByReference: classified(reads.findByReference),
     list: classified(reads.list),
     count: classified(reads.count),
     overdueIds: classified(reads.overdueIds),
