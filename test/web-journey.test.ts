@@ -42,7 +42,7 @@ describe('the same through the API', () => {
     });
     expect(answer.statusCode).toBe(200);
     expect(answer.json()).toMatchObject({ dryRun: true, urgency: 'urgent' });
-    expect((answer.json() as { warnings: string[] }).warnings.join(' ')).toMatch(
+    expect(answer.json<{ warnings: string[] }>().warnings.join(' ')).toMatch(
       /we ask for at least 5 working days/,
     );
     expect(await web.runtime.store.count('all')).toBe(before);

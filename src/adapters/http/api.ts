@@ -31,12 +31,12 @@ const DEFAULT_PAGE = 50;
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
-// eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: kept async so a throw while registering rejects its promise, which avvio reports (it does not catch a synchronous throw)
 /** A record as the API answers it: overdue as of today, and its short reference. */
 function shown(record: RequestRecord, today: string) {
   return { ...presentRecord(record, today), reference: referenceFor(record.id) };
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: kept async so a throw while registering rejects its promise, which avvio reports (it does not catch a synchronous throw)
 export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   // Credentials are checked before this, for every route (access.ts): a caller without them
   // learns nothing, not even 413 or 415.
