@@ -10,7 +10,7 @@ import { HttpNetworkError, HttpStatusError } from '../src/adapters/dos-search/st
 import { UsageError } from '../src/adapters/cli/io.ts';
 import { EcatError, isUnavailable, type ErrorKind, ConfigError } from '../src/domain/errors.ts';
 import { CsvSyntaxError } from '../src/domain/csv/csv.ts';
-import { NotUtf8Error } from '../src/adapters/cli/csv-input.ts';
+import { NotUtf8Error } from '../src/domain/csv/encoding.ts';
 import { jobFailure } from '../src/adapters/queues/workers.ts';
 import { NoRedisError } from '../src/adapters/redis/launcher.ts';
 import { DependencyUnavailableError } from '../src/adapters/redis/connection.ts';

@@ -30,10 +30,11 @@ describe('the form, without JavaScript', () => {
       'requester.organisation',
       'requester.phone',
       'notes',
-      'careConnectWaiver',
     ]) {
       expect(page).toContain(`name="${name}"`);
     }
+    // The CareConnect reason is asked for only when DoS needs one (web-pages.test.ts).
+    expect(page).not.toContain('name="careConnectWaiver"');
     expect(page).toContain('type="radio"');
   });
 

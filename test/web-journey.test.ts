@@ -133,6 +133,21 @@ describe('the journey from the form to the request page', () => {
     expect(form.body).toContain('value="6600000002"');
   });
 
+  it('finds a request from the outstanding page by its reference', async () => {
+    const { headers } = await post('/', formFields({ dosServiceId: '6600000004' }));
+    const sent = await post(headers.location!, {});
+    const id = /\/requests\/([^?]+)/.exec(sent.headers.location!)![1]!;
+    const listed = await web.app.inject({ url: '/requests' });
+    expect(listed.body).toContain('action="/requests/find"');
+    const found = await web.app.inject({
+      url: `/requests/find?reference=${referenceFor(id).toLowerCase()}`,
+    });
+    expect(found.statusCode).toBe(303);
+    expect(found.headers.location).toBe(`/requests/${id}`);
+    const missing = await web.app.inject({ url: '/requests/find?reference=ECAT-000000' });
+    expect(missing.statusCode).toBe(404);
+  });
+
   it('says the answers have expired for a draft it does not hold, and sends nothing', async () => {
     const gone = await web.app.inject({ url: '/check/AAAAAAAAAAAAAAAAAAAAAA' });
     expect(gone.statusCode).toBe(404);

@@ -47,6 +47,9 @@ describe('the form', () => {
             expect(page).toContain(`name="testDates-${part}-${box}"`);
           }
         }
+      } else if (key === 'careConnectWaiver') {
+        // Asked for only where the CareConnect finding needs it (the 422 test below).
+        expect(page).not.toContain(`name="${key}"`);
       } else {
         expect(page).toContain(`name="${key}"`);
       }
@@ -65,6 +68,11 @@ describe('the form', () => {
     expect(refused.statusCode).toBe(422);
     expect(refused.body).toContain('nhsuk-error-summary');
     expect(refused.body).toContain('href="#careConnectWaiver"');
+    // Now, and only now, the form asks why CareConnect is not set up.
+    expect(refused.body).toContain('name="careConnectWaiver"');
+    expect(refused.body).toContain(
+      'CareConnect is not set up in DoS, and that is expected: tell us why',
+    );
     expect(refused.body).toContain('value="1374839566"');
     expect(refused.body).toContain('<title>Error: New request');
 
@@ -147,7 +155,7 @@ describe('outstanding requests and one request', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Riverside UTC');
     expect(page.body).toContain('ASID:918999198993');
-    expect(page.body).toMatch(/<td class="nhsuk-table__cell">queued<\/td>/);
+    expect(page.body).toMatch(/<td class="nhsuk-table__cell">Queued<\/td>/);
     const missing = await web.app.inject({
       url: '/requests/req-00000000-0000-0000-0000-000000000000',
       headers: basic,

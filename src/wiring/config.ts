@@ -15,6 +15,9 @@ function isBaseUrl(text: string): boolean {
   return url.username === '' && url.password === '' && !/[?#]/.test(text);
 }
 
+/** 20 MB: tens of thousands of rows, far past any one batch of configuration requests. */
+const DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024;
+
 const envSchema = z.object({
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
   QUEUE_PREFIX: withDefault('ecat').refine(
@@ -40,6 +43,8 @@ const envSchema = z.object({
   CHASER_WORKING_DAYS_URGENT: wholeNumber(3, 0, 60),
   CHASER_WORKING_DAYS_ROUTINE: wholeNumber(5, 0, 60),
   WORKER_CONCURRENCY: wholeNumber(4, 1, 64),
+  // The upload is held in memory by the server and in Redis until imported: 100 MB at most.
+  IMPORT_MAX_BYTES: wholeNumber(DEFAULT_IMPORT_MAX_BYTES, 1, 100 * 1024 * 1024),
   PORT: wholeNumber(3000, 0, 65_535),
   HOST: optionalText,
   PUBLIC_URL: optionalUrl(['https:', 'http:']).refine(
@@ -94,6 +99,8 @@ export interface Config {
   };
   chaser: { workingDaysBeforeUrgent: number; workingDaysBeforeRoutine: number };
   worker: { concurrency: number };
+  /** The largest CSV the upload page takes (IMPORT_MAX_BYTES). */
+  imports: { maxBytes: number };
   http: {
     port: number;
     host?: string;
@@ -190,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       workingDaysBeforeRoutine: e.CHASER_WORKING_DAYS_ROUTINE,
     },
     worker: { concurrency: e.WORKER_CONCURRENCY },
+    imports: { maxBytes: e.IMPORT_MAX_BYTES },
     http: {
       port: e.PORT,
       host: e.HOST,

@@ -9,6 +9,8 @@ import { createFollowUpJobs } from '../adapters/queues/follow-up-jobs.ts';
 import { recordJobsWriter } from '../adapters/queues/record-jobs.ts';
 import type { FollowUpJobs } from '../ports/jobs.ts';
 import { createFollowUps } from './follow-ups.ts';
+import { importHandlers } from './imports.ts';
+import { createImportWorker, IMPORT_QUEUE_NAME } from '../adapters/queues/import-queue.ts';
 import { createWiredMailer } from './mail.ts';
 import type { IntakeDeps } from '../use-cases/submit.ts';
 import {
@@ -41,6 +43,8 @@ export interface Runtime {
   queue: Queue;
   /** The follow-up queue: the repeating sweeps and checks. */
   followUpQueue: Queue;
+  /** The import queue: files uploaded on the web page. */
+  importQueue: Queue;
   store: RequestStore;
   /** The chaser and notice jobs a use case adds or takes back. */
   followUpJobs: FollowUpJobs;
@@ -57,6 +61,7 @@ export async function openRuntime(
   const redis = await connectCommandRedis(config.redis.url);
   const queue = createQueue(redis, config.queuePrefix);
   const followUpQueue = createQueue(redis, config.queuePrefix, FOLLOW_UP_QUEUE_NAME);
+  const importQueue = createQueue(redis, config.queuePrefix, IMPORT_QUEUE_NAME);
   const retry = options.retry ?? DEFAULT_RETRY;
   // The store defines its scripts on the connection now, so they are cached with the queues'.
   const store = createRequestStore(
@@ -68,7 +73,11 @@ export async function openRuntime(
   try {
     await onRedis(redis, async () => {
       // The queue's Lua scripts must be on the connection before intake builds its first MULTI.
-      await Promise.all([queue.waitUntilReady(), followUpQueue.waitUntilReady()]);
+      await Promise.all([
+        queue.waitUntilReady(),
+        followUpQueue.waitUntilReady(),
+        importQueue.waitUntilReady(),
+      ]);
       // Failures after start reach the next command that needs Redis; nothing to report here.
       await keepScriptsCached(redis, () => undefined);
     });
@@ -82,6 +91,7 @@ export async function openRuntime(
     redis,
     queue,
     followUpQueue,
+    importQueue,
     store,
     followUpJobs: createFollowUpJobs(queue),
     intakeDeps: (channel) => ({
@@ -92,7 +102,7 @@ export async function openRuntime(
       channel,
     }),
     async close() {
-      await Promise.all([queue.close(), followUpQueue.close()]);
+      await Promise.all([queue.close(), followUpQueue.close(), importQueue.close()]);
       redis.disconnect();
     },
   };
@@ -140,6 +150,12 @@ export function startWorker(
     { prefix: config.queuePrefix },
     log,
   );
+  const importer = createImportWorker(
+    connection,
+    importHandlers(runtime, log),
+    { prefix: config.queuePrefix },
+    log,
+  );
   log.info(
     `worker started: queue ${config.queuePrefix}, concurrency ${config.worker.concurrency}, ${description}`,
   );
@@ -150,6 +166,7 @@ export function startWorker(
       const closed = await Promise.all([
         closeWithin(worker, graceMs),
         closeWithin(sweeper, graceMs),
+        closeWithin(importer, graceMs),
       ]);
       const clean = closed.every(Boolean);
       await mailer.close();

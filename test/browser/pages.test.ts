@@ -16,7 +16,6 @@ const ARTIFACTS = 'test/artifacts';
 const PASSWORD = 'browser-secret';
 const NHS_BLUE = 'rgb(0, 94, 184)';
 
-// Needs Debian's Chromium (`apt-get install chromium`); playwright never downloads a browser here.
 /** Continue, then "Send request" on the check page: the request's page with its panel. */
 async function continueAndSend(page: Page): Promise<void> {
   await page.click('.nhsuk-button');
@@ -25,6 +24,7 @@ async function continueAndSend(page: Page): Promise<void> {
   await page.waitForSelector('.nhsuk-panel');
 }
 
+// Needs Debian's Chromium (`apt-get install chromium`); playwright never downloads a browser here.
 describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
   const prefix = uniquePrefix('browser');
   // Undefined until beforeAll gets that far: afterAll closes what was opened.
@@ -94,8 +94,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
       'getComputedStyle(document.querySelector(".nhsuk-header")).backgroundColor',
     );
     expect(header).toBe(NHS_BLUE);
+    // The TCC reference is asked under Prod: NHS.UK's script hides it until Prod is chosen.
+    expect(await page.isVisible('#tccReference')).toBe(false);
+    await page.check('#environment-2');
+    expect(await page.isVisible('#tccReference')).toBe(true);
 
     await fillGood(page, '20000724X9');
+    expect(await page.isVisible('#tccReference')).toBe(false);
     await page.fill('#endpoint', 'http://example.com/fhir');
     await fillFirstTestDate(page, '31', '2', '2031');
     await page.click('.nhsuk-button');
@@ -140,6 +145,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
     });
     const page = await context.newPage();
     await page.goto(`${base}/`);
+    // Without the script nothing is hidden: the TCC reference under Prod can still be filled in.
+    expect(await page.isVisible('#tccReference')).toBe(true);
     await fillGood(page, '2000011147');
     const [year, month, day] = londonDate(new Date()).split('-');
     await fillFirstTestDate(page, day!, month!, year!);
@@ -161,6 +168,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
     await page.waitForSelector('h2:has-text("History")');
     expect(await page.textContent('main')).toContain('accepted through form');
     await page.screenshot({ path: `${ARTIFACTS}/request.png`, fullPage: true });
+    await page.click('text=See the email the BaRS team will get');
+    await page.waitForSelector('#email-text');
+    expect(await page.textContent('main')).toContain('This email has not been sent yet.');
     await context.close();
   });
 

@@ -2,34 +2,22 @@
 // bar on a terminal; prints a summary and each refused row, and writes the refused rows (with their
 // reasons) to a report file that can be fixed and imported again. The file is read a chunk at a
 // time and each row's outcome is printed or written as it is settled, so memory stays bounded
-// whatever the file's size (only `--json`, which answers with every row, keeps them).
-import { describeForecast, forecastMail } from '../../domain/mail-forecast.ts';
-import { CSV_COLUMNS, resolveHeader, type Column } from '../../domain/csv/columns.ts';
-import { CsvSyntaxError, type CsvRecord } from '../../domain/csv/csv.ts';
-import { importRecords, type RowOutcome } from '../../use-cases/import/import-requests.ts';
+// whatever the file's size (only `--json`, which answers with every row, keeps them). The import
+// itself, its wording and its summary are shared with the upload page (use-cases/import/).
+import { ENCODING_NOTE, importSummary } from '../../domain/import-summary.ts';
+import type { CsvRecord } from '../../domain/csv/csv.ts';
+import type { CsvInput } from '../../domain/csv/encoding.ts';
+import type { Column } from '../../domain/csv/columns.ts';
+import type { RowOutcome } from '../../use-cases/import/import-requests.ts';
+import { describeFileProblem, openImport, runImport } from '../../use-cases/import/run-import.ts';
 import { createProgress } from './progress.ts';
-import { createRateLimiter } from '../../use-cases/rate-limiter.ts';
-import { throttledDirectory } from '../../use-cases/import/throttled-directory.ts';
-import { csvFromStdin, NotUtf8Error, openCsvFile, type CsvInput } from './csv-input.ts';
+import { csvFromStdin, openCsvFile } from './csv-input.ts';
 import { refusedReport, reportPath } from './refused-report.ts';
 import { EXIT, writeLine, type CliIo, type Command } from './io.ts';
 import { onePath, parseArgs } from './read-input.ts';
 import { withRuntime } from './with-runtime.ts';
+import { importMailLimits } from '../../wiring/imports.ts';
 import type { Runtime } from '../../wiring/runtime.ts';
-
-/** The DoS Search API's limit (DOMAIN.md)… */
-const DIRECTORY_REQUESTS_PER_SECOND = 10;
-/** …counted over a slightly longer window, for the time between our limiter and the API's edge. */
-const DIRECTORY_WINDOW_MS = 1100;
-
-const ENCODING_NOTE = 'read as Windows-1252 (the file is not UTF-8)';
-
-/** What stops an import part way: the input, not ecat or Redis. */
-function stopReason(error: unknown): string | undefined {
-  if (error instanceof CsvSyntaxError) return `not valid CSV at ${error.message}`;
-  if (error instanceof NotUtf8Error) return error.message;
-  return undefined;
-}
 
 interface Job {
   path: string;
@@ -42,21 +30,13 @@ interface Job {
 }
 
 async function importWith(runtime: Runtime, io: CliIo, job: Job): Promise<number> {
-  const deps = runtime.intakeDeps('import');
-  const directory = throttledDirectory(
-    deps.directory,
-    createRateLimiter(DIRECTORY_REQUESTS_PER_SECOND, DIRECTORY_WINDOW_MS),
-  );
   const rowsInFile = job.input.records === undefined ? undefined : job.input.records - 1;
   const progress = createProgress(io.stderr, rowsInFile, io.isTTY);
   const report = refusedReport(job.report, job.header.cells);
   // Only --json answers with every row; the text output needs the counts alone.
   const accepted: RowOutcome[] = [];
   const refused: RowOutcome[] = [];
-  const counts = { rows: 0, accepted: 0, refused: 0 };
-  const onRow = (outcome: RowOutcome) => {
-    counts.rows += 1;
-    counts[outcome.outcome] += 1;
+  const onRow = (outcome: RowOutcome, soFar: { rows: number; refused: number }) => {
     if (outcome.outcome === 'refused') {
       report.add(outcome.line, outcome.reasons, outcome.cells);
       if (job.json) {
@@ -69,15 +49,12 @@ async function importWith(runtime: Runtime, io: CliIo, job: Job): Promise<number
     } else if (job.json) {
       accepted.push(outcome);
     }
-    progress.update(counts.rows, counts.refused);
+    progress.update(soFar.rows, soFar.refused);
   };
 
-  let stopped: string | undefined;
+  let run: Awaited<ReturnType<typeof runImport>>;
   try {
-    await importRecords(job.rows, job.columns, { ...deps, directory }, { onRow });
-  } catch (error) {
-    stopped = stopReason(error);
-    if (stopped === undefined) throw error;
+    run = await runImport(job.rows, job.columns, runtime.intakeDeps('import'), onRow);
   } finally {
     progress.finish();
     report.close();
@@ -87,26 +64,16 @@ async function importWith(runtime: Runtime, io: CliIo, job: Job): Promise<number
   const windows1252 = job.input.encoding === 'windows-1252';
   if (job.json) {
     if (windows1252) writeLine(io.stderr, `import: ${job.path} ${ENCODING_NOTE}`);
-    if (stopped) writeLine(io.stderr, `import: stopped: ${stopped}`);
+    if (run.stopped) writeLine(io.stderr, `import: stopped: ${run.stopped}`);
     writeLine(io.stdout, JSON.stringify({ accepted, refused, report: reportName }, null, 2));
   } else {
-    writeLine(
-      io.stdout,
-      `imported ${job.path}: ${counts.rows} rows, ${counts.accepted} accepted, ${counts.refused} refused; ` +
-        `${directory.lookups} directory lookups`,
-    );
-    if (windows1252) writeLine(io.stdout, ENCODING_NOTE);
-    if (stopped) {
-      writeLine(io.stdout, `stopped: ${stopped}; the rows after it were not read`);
-    }
-    const { mail } = runtime.config;
-    if (mail.smtpUrl && counts.accepted > 0) {
-      const limits = { ...mail.rate, dailyRecipients: mail.dailyRecipients };
-      writeLine(
-        io.stdout,
-        `mail: ${describeForecast(forecastMail(counts.accepted, limits), limits)}`,
-      );
-    }
+    const summary = importSummary({
+      name: job.path,
+      ...run,
+      encoding: job.input.encoding,
+      mail: importMailLimits(runtime.config),
+    });
+    for (const line of summary) writeLine(io.stdout, line);
     if (reportName !== null) {
       writeLine(
         io.stdout,
@@ -114,7 +81,7 @@ async function importWith(runtime: Runtime, io: CliIo, job: Job): Promise<number
       );
     }
   }
-  return counts.refused === 0 && stopped === undefined ? EXIT.ok : EXIT.refused;
+  return run.counts.refused === 0 && run.stopped === undefined ? EXIT.ok : EXIT.refused;
 }
 
 export const run: Command = async (args, io) => {
@@ -124,45 +91,26 @@ export const run: Command = async (args, io) => {
   });
   const path = onePath(positional);
   const input = path === '-' ? csvFromStdin(io.stdin) : await openCsvFile(path);
-  if (input.syntaxError) {
-    writeLine(io.stderr, `refused: ${path} is not valid CSV: ${input.syntaxError.message}`);
+  const opened = await openImport(input);
+  if (!opened.ok) {
+    const { line, details } = describeFileProblem(path, opened.problem);
+    writeLine(io.stderr, `refused: ${line}`);
+    for (const detail of details) writeLine(io.stderr, `  ${detail}`);
     return EXIT.refused;
   }
-  const rows = input.read();
+  const job: Job = {
+    path,
+    input,
+    header: opened.header,
+    columns: opened.columns,
+    rows: opened.rows,
+    json: flags.has('--json'),
+    report: options.get('--report') ?? reportPath(path),
+  };
   try {
-    let first: IteratorResult<CsvRecord>;
-    try {
-      first = await rows.next();
-    } catch (error) {
-      const reason = stopReason(error);
-      if (reason === undefined) throw error;
-      writeLine(io.stderr, `refused: ${path}: ${reason}`);
-      return EXIT.refused;
-    }
-    if (first.done === true) {
-      writeLine(io.stderr, `refused: ${path} is empty; the first line must name the columns:`);
-      writeLine(io.stderr, `  ${CSV_COLUMNS.map((column) => column.name).join(',')}`);
-      return EXIT.refused;
-    }
-    const header = first.value;
-    const resolved = resolveHeader(header.cells);
-    if (!resolved.ok) {
-      writeLine(io.stderr, `refused: the header (line ${header.line}) does not fit:`);
-      for (const error of resolved.errors) writeLine(io.stderr, `  ${error}`);
-      return EXIT.refused;
-    }
-    const job: Job = {
-      path,
-      input,
-      header,
-      columns: resolved.columns,
-      rows,
-      json: flags.has('--json'),
-      report: options.get('--report') ?? reportPath(path),
-    };
     return await withRuntime(io, (runtime) => importWith(runtime, io, job));
   } finally {
     // Closes the file if the import ended before reading it all.
-    await rows.return(undefined);
+    await opened.rows.return(undefined);
   }
 };

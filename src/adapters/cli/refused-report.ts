@@ -1,12 +1,9 @@
 // The refused rows of an import, written to their report file as each is settled, so none is held
-// in memory. A user opens the report in a spreadsheet, so every cell goes through spreadsheetCell
-// (a formula-like value is written as text), and the file starts with a UTF-8 byte order mark,
-// without which Excel reads UTF-8 as the machine's code page ("CafÃ©").
+// in memory. The text, safe for a spreadsheet, is domain/csv/refused-rows.ts's.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { spreadsheetRow } from '../../domain/csv/csv.ts';
+import { refusedReportHeader, refusedReportRow } from '../../domain/csv/refused-rows.ts';
 import { UsageError } from './io.ts';
 
-const BOM = '\uFEFF';
 /** Rows are gathered up to this size and written together, not one system call a row. */
 const FLUSH_CHARS = 64 * 1024;
 
@@ -60,9 +57,9 @@ export function refusedReport(path: string, header: readonly string[]): RefusedR
         } catch (error) {
           fail(error);
         }
-        pending = BOM + spreadsheetRow(['line', 'reasons', ...header]);
+        pending = refusedReportHeader(header);
       }
-      pending += spreadsheetRow([String(line), reasons.join('; '), ...cells]);
+      pending += refusedReportRow(line, reasons, cells);
       rows += 1;
       if (pending.length >= FLUSH_CHARS) flush();
     },

@@ -10,7 +10,7 @@ export const DASHBOARD_PATH = '/admin/queues';
 
 export async function dashboardRoutes(
   app: FastifyInstance,
-  deps: { queue: Queue; followUpQueue: Queue },
+  deps: { queue: Queue; followUpQueue: Queue; importQueue: Queue },
 ): Promise<void> {
   // bull-board's page loads its own scripts and styles; our strict policy would blank it.
   app.addHook('onSend', async (_request, reply) => {
@@ -24,6 +24,14 @@ export async function dashboardRoutes(
         readOnlyMode: true,
         description:
           'The repeating sweeps: overdue requests, and asking the BaRS proxy what is live',
+      }),
+      new BullMQAdapter(deps.importQueue, {
+        readOnlyMode: true,
+        description: 'CSV files uploaded on the Import page, imported one at a time',
+        externalJobUrl: (job) => {
+          const importId = (job.data as { importId?: string } | undefined)?.importId;
+          return { displayText: 'import', href: importId ? `/import/${importId}` : '/import' };
+        },
       }),
       new BullMQAdapter(deps.queue, {
         readOnlyMode: true,

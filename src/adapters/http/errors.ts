@@ -1,13 +1,40 @@
 // One error shape for the JSON API ({errors: [{path, message}]}), and the HTTP edge's one mapping
 // from errors to CONTRACT.md's status codes: ecat's own by kind (domain/errors.ts), Fastify's by code.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EcatError } from '../../domain/errors.ts';
 
 export function errorBody(message: string, path = '') {
   return { errors: [{ path, message }] };
 }
 
-export function registerErrorHandler(app: FastifyInstance): void {
+/** The path as the router reads it (`/%61pi/x` is under /api); the raw path if it does not decode. */
+function decodedPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  try {
+    return decodeURIComponent(path);
+  } catch (error) {
+    if (!(error instanceof URIError)) throw error;
+    return path;
+  }
+}
+
+/**
+ * A person at a browser gets the NHS.UK "Page not found" page; the API and any client that does
+ * not ask for HTML by name (scripts, curl) keep the JSON error. Who may see either was settled
+ * by the access gate (access.ts) before this runs.
+ */
+function wantsPage(request: FastifyRequest): boolean {
+  const path = decodedPath(request.url);
+  if (path === '/api' || path.startsWith('/api/')) return false;
+  return /(^|,)\s*text\/html\s*(;|,|$)/i.test(request.headers.accept ?? '');
+}
+
+export interface ErrorPages {
+  /** Answers an unknown page for a browser (status 404). */
+  notFound?: (reply: FastifyReply) => FastifyReply;
+}
+
+export function registerErrorHandler(app: FastifyInstance, pages: ErrorPages = {}): void {
   app.setErrorHandler((error: FastifyError | EcatError, request, reply) => {
     if (error instanceof EcatError) {
       switch (error.kind) {
@@ -45,7 +72,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unexpected error');
     return reply.code(500).send(errorBody('something went wrong on our side; it has been logged'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody(`there is no ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    if (pages.notFound && wantsPage(request)) return pages.notFound(reply);
+    return reply
+      .code(404)
+      .send(errorBody(`there is no ${request.method} ${request.url.split('?')[0]}`));
+  });
 }

@@ -1,102 +1,26 @@
 // The web form's fields, derived from the request schema: its keys, nesting and which fields are
-// optional come from zod; only the wording and the kind of control live here, typed against the
-// schema's keys so a field added to the schema without its wording fails the typecheck.
+// optional come from zod; the wording and the kind of control come from form-wording.ts. Also the
+// way back: posted fields to the request's shape, the check page's answers, the error summary.
 import { formatLongDate, isRealIsoDate } from '../../domain/dates.ts';
 import type { z } from 'zod';
 import {
   configurationRequestSchema,
   ENVIRONMENTS,
-  type ConfigurationRequestInput,
-  type Environment,
   type FieldError,
 } from '../../domain/request/schema.ts';
+import {
+  ENVIRONMENT_CHOICES,
+  REQUESTER_WORDING,
+  TEST_DATE_WORDING,
+  WORDING,
+  type Control,
+  type RequesterField,
+  type RequestField,
+  type TestDateField,
+  type Wording,
+} from './form-wording.ts';
 
-type RequestField = keyof ConfigurationRequestInput;
-type RequesterField = keyof ConfigurationRequestInput['requester'];
-type TestDateField = keyof NonNullable<ConfigurationRequestInput['testDates']>;
-
-export type Control = 'text' | 'radios' | 'dates' | 'textarea' | 'group' | 'date';
-
-interface Wording {
-  label: string;
-  hint?: string;
-  control?: Control;
-  /** NHS.UK input width class, e.g. `nhsuk-input--width-10`. */
-  classes?: string;
-  type?: string;
-  autocomplete?: string;
-  /** Optional in the schema but required by a domain rule: no "(optional)" after the label. */
-  conditional?: boolean;
-}
-
-const WORDING = {
-  dosServiceId: {
-    label: 'DoS Service ID',
-    hint: 'Digits only, as shown in DoS, for example 2000072489',
-    classes: 'nhsuk-input--width-10',
-  },
-  environment: {
-    label: 'Environment',
-    hint: 'INT for provider testing, Prod for go-live',
-    control: 'radios',
-  },
-  endpoint: {
-    label: 'Endpoint URL',
-    hint: 'The receiver’s FHIR R4 base URL, https and under nhs.uk, for example https://BaRS-INT-Y02494.supplier.thirdparty.nhs.uk/fhir/R4',
-    type: 'url',
-  },
-  odsCode: {
-    label: 'ODS code',
-    hint: 'The provider organisation’s ODS code',
-    classes: 'nhsuk-input--width-10',
-  },
-  serviceName: { label: 'Service name' },
-  supplier: { label: 'Supplier', hint: 'The system supplier hosting the endpoint' },
-  productId: {
-    label: 'Product ID',
-    hint: 'The receiver product’s ID from its assurance, in hexadecimal, for example AAA000',
-    classes: 'nhsuk-input--width-20',
-  },
-  testDates: {
-    label: 'Proposed test dates',
-    hint: 'For Prod, the Technical Go Live dates. They set the urgency.',
-    control: 'dates',
-  },
-  tccReference: {
-    label: 'TCC reference',
-    hint: 'Required for Prod: the Technical Conformance Certificate reference from Solution Assurance',
-    conditional: true,
-  },
-  requester: { label: 'Your details', hint: 'The BaRS team will reply to you', control: 'group' },
-  notes: { label: 'Notes', control: 'textarea' },
-  careConnectWaiver: {
-    label: 'CareConnect waiver',
-    hint: 'Only if the service’s CareConnect booking is missing or wrong in DoS and that is expected: say why',
-    control: 'textarea',
-  },
-} satisfies Record<RequestField, Wording>;
-
-const REQUESTER_WORDING = {
-  name: { label: 'Full name', autocomplete: 'name' },
-  email: { label: 'Email address', type: 'email', autocomplete: 'email' },
-  organisation: { label: 'Organisation', autocomplete: 'organization' },
-  phone: {
-    label: 'Phone',
-    type: 'tel',
-    autocomplete: 'tel',
-    classes: 'nhsuk-input--width-20',
-  },
-} satisfies Record<RequesterField, Wording>;
-
-const TEST_DATE_WORDING = {
-  from: { label: 'First test date', hint: 'For example, 15 3 2027', control: 'date' },
-  to: { label: 'Last test date', control: 'date' },
-} satisfies Record<TestDateField, Wording>;
-
-const ENVIRONMENT_CHOICES = {
-  INT: 'INT (integration testing)',
-  PROD: 'Prod (production)',
-} satisfies Record<Environment, string>;
+export type { Control } from './form-wording.ts';
 
 export interface FormField {
   /** The schema path, e.g. `requester.email`. */
@@ -110,7 +34,11 @@ export interface FormField {
   classes?: string;
   type?: string;
   autocomplete?: string;
-  choices?: { value: string; text: string }[];
+  inputmode?: string;
+  /** Shown inside one radio of another field (NHS.UK conditional reveal): see `isAsked`. */
+  revealedBy?: { field: string; value: string };
+  /** A radio's `reveals` is the field shown inside it, rendered there rather than in its place. */
+  choices?: { value: string; text: string; reveals?: FormField }[];
   children?: FormField[];
 }
 
@@ -148,8 +76,30 @@ function deriveFields(): FormField[] {
   });
 }
 
+/** Each revealed field joined to the radio that shows it. */
+function withReveals(fields: FormField[]): FormField[] {
+  for (const field of fields) {
+    if (!field.revealedBy) continue;
+    const { field: parent, value } = field.revealedBy;
+    const choice = fields
+      .find((candidate) => candidate.path === parent)
+      ?.choices?.find((option) => option.value === value);
+    if (!choice) throw new Error(`${field.path} is revealed by ${parent}=${value}: no such radio`);
+    choice.reveals = field;
+  }
+  return fields;
+}
+
+/**
+ * A revealed field is asked only when its radio is chosen: an answer typed there before another
+ * radio was chosen (hidden by the script, still posted) is not the user's answer any more.
+ */
+function isAsked(field: FormField, values: FormValues): boolean {
+  return !field.revealedBy || values[field.revealedBy.field] === field.revealedBy.value;
+}
+
 /** Every field of a configuration request, in the schema's order. */
-export const FORM_FIELDS: readonly FormField[] = deriveFields();
+export const FORM_FIELDS: readonly FormField[] = withReveals(deriveFields());
 
 const ALL_FIELDS = FORM_FIELDS.flatMap((field) => [field, ...(field.children ?? [])]);
 
@@ -220,6 +170,7 @@ export interface AnswerRow {
 export function answerRows(values: FormValues, changeHref: string): AnswerRow[] {
   const rows: AnswerRow[] = [];
   for (const field of FORM_FIELDS) {
+    if (!isAsked(field, values)) continue;
     for (const item of field.children ?? [field]) {
       let value: string | undefined;
       if (item.control === 'date') {
@@ -259,7 +210,7 @@ export function requestFromForm(values: FormValues): Record<string, unknown> {
       continue;
     }
     const value = filled(values, field.name);
-    if (value !== undefined) input[field.path] = value;
+    if (value !== undefined && isAsked(field, values)) input[field.path] = value;
   }
   return input;
 }

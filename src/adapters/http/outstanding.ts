@@ -1,12 +1,19 @@
 // The outstanding requests page (CONTRACT.md: overdue ones marked) and one request's page with its
 // history, which the confirmation after the form, the queue dashboard's job links and the overdue
-// notice (PUBLIC_URL) point at.
+// notice (PUBLIC_URL) point at. Both rate urgency as of today (request-view.ts).
+import { normaliseReference } from '../../domain/request/reference.ts';
 import type { FastifyInstance } from 'fastify';
-import { formatLongDate, londonDate } from '../../domain/dates.ts';
-import { URGENCY_LEVELS } from '../../domain/urgency.ts';
+import { formatLongDate, londonDate, type IsoDate } from '../../domain/dates.ts';
+import { URGENCY_LEVELS, type Urgency } from '../../domain/urgency.ts';
 import { presentRecord, type RequestRecord } from '../../domain/request/record.ts';
 import { referenceFor } from '../../domain/request/reference.ts';
-import { FORM_FIELDS } from './form-fields.ts';
+import {
+  requestView,
+  statusTag,
+  urgencyAsOf,
+  urgencyTag,
+  type UrgencyRating,
+} from './request-view.ts';
 import type { Views } from './views.ts';
 import type { RequestStore } from '../../ports/request-store.ts';
 
@@ -17,49 +24,40 @@ const REQUEST_ID = /^req-[0-9a-f-]{36}$/;
 
 export type SortOrder = 'age' | 'urgency';
 
-/** Urgent first, then the earliest test date, then the oldest. */
-function byUrgency(a: RequestRecord, b: RequestRecord): number {
-  const rank = (record: RequestRecord) => URGENCY_LEVELS.indexOf(record.urgency.level);
-  const date = (record: RequestRecord) => record.earliestTestDate ?? '9999-99-99';
+type Rated = { record: RequestRecord; urgency: Urgency };
+
+/** Urgent first (as of today), then the earliest test date, then the oldest. */
+function byUrgency(a: Rated, b: Rated): number {
+  const rank = (item: Rated) => URGENCY_LEVELS.indexOf(item.urgency.level);
+  const date = (item: Rated) => item.record.earliestTestDate ?? '9999-99-99';
   return (
-    rank(a) - rank(b) || date(a).localeCompare(date(b)) || a.createdAt.localeCompare(b.createdAt)
+    rank(a) - rank(b) ||
+    date(a).localeCompare(date(b)) ||
+    a.record.createdAt.localeCompare(b.record.createdAt)
   );
 }
 
-type SummaryRow = { key: { text: string }; value: { text: string } };
-
-const row = (key: string, value: string): SummaryRow => ({
-  key: { text: key },
-  value: { text: value },
-});
-
-/** What we found, then the request's fields in the form's order and wording. */
-function summaryRows(record: RequestRecord): SummaryRow[] {
-  const { careConnect, urgency } = record;
-  const rows = [
-    row('Status', record.status),
-    row('Urgency', `${urgency.level}: ${urgency.reason}`),
-    row('CareConnect', `${careConnect.status}: ${careConnect.detail}`),
-  ];
-  for (const field of FORM_FIELDS) {
-    for (const item of field.children ?? [field]) {
-      const value = item.path
-        .split('.')
-        .reduce<unknown>(
-          (node, key) =>
-            node !== null && typeof node === 'object'
-              ? (node as Record<string, unknown>)[key]
-              : undefined,
-          record.request,
-        );
-      if (typeof value === 'string' && value !== '') {
-        const shown = item.control === 'date' ? formatLongDate(value) : value;
-        rows.push(row(item.label.replace(' (optional)', ''), shown));
-      }
-    }
-  }
-  return rows;
+/** A request by its id, as users see it on `today` (overdue derived); none for a malformed id. */
+export async function findRequest(
+  store: RequestStore,
+  id: string,
+  today: IsoDate,
+): Promise<RequestRecord | undefined> {
+  // By id, or by the short reference people quote (ECAT-7K2QX9, typed in any case).
+  const reference = normaliseReference(id);
+  const record = reference
+    ? await store.findByReference(reference)
+    : REQUEST_ID.test(id)
+      ? await store.get(id)
+      : undefined;
+  return record && presentRecord(record, today);
 }
+
+export const requestNotFound = (id: string) => ({
+  title: 'Request not found',
+  heading: 'Request not found',
+  message: `There is no request ${id}. Check the reference, or look in the outstanding requests.`,
+});
 
 // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: kept async so a throw while registering rejects its promise, which avvio reports (it does not catch a synchronous throw)
 export async function outstandingRoutes(
@@ -68,11 +66,26 @@ export async function outstandingRoutes(
     store: RequestStore;
     views: Views;
     now: () => number;
+    /** The working calendar and thresholds urgency is rated with, to rate it as of today. */
+    rating: UrgencyRating;
     /** The day the BaRS team is reminded about a request, when a reminder is planned. */
     reminderOn?: (record: RequestRecord) => string | undefined;
   },
 ): Promise<void> {
   const today = () => londonDate(new Date(deps.now()));
+
+  // The search box on the outstanding page: a reference (or an id) straight to its request.
+  app.get<{ Querystring: { reference?: string } }>('/requests/find', async (request, reply) => {
+    const typed = (request.query.reference ?? '').trim();
+    const record = typed === '' ? undefined : await findRequest(deps.store, typed, today());
+    if (record) return reply.redirect(`/requests/${record.id}`, 303);
+    return deps.views.send(
+      reply,
+      'message.njk',
+      requestNotFound(typed || 'with no reference'),
+      404,
+    );
+  });
 
   app.get<{ Querystring: { sort?: string; cursor?: string } }>(
     '/requests',
@@ -85,17 +98,22 @@ export async function outstandingRoutes(
         deps.store.list('outstanding', { limit: PAGE_SIZE, cursor }),
         deps.store.overdueIds(today()),
       ]);
-      const items = sort === 'urgency' ? [...page.items].sort(byUrgency) : page.items;
       const day = today();
-      const rows = items.map((record) => ({
+      const rated = page.items.map((record) => ({
+        record,
+        urgency: urgencyAsOf(record, day, deps.rating),
+      }));
+      const items = sort === 'urgency' ? rated.sort(byUrgency) : rated;
+      const rows = items.map(({ record, urgency }) => ({
         id: record.id,
         dosServiceId: record.request.dosServiceId,
         serviceName: record.request.serviceName,
         odsCode: record.request.odsCode,
         environment: record.request.environment,
-        urgency: record.urgency.level,
+        urgency: urgency.level,
+        urgencyTag: urgencyTag(urgency.level),
         testDate: record.earliestTestDate,
-        status: record.status,
+        status: statusTag(record.status),
         overdue: presentRecord(record, day).overdue,
         daysOutstanding: Math.floor((deps.now() - Date.parse(record.createdAt)) / DAY_MS),
       }));
@@ -112,25 +130,15 @@ export async function outstandingRoutes(
     },
   );
 
-  async function find(id: string): Promise<RequestRecord | undefined> {
-    if (!REQUEST_ID.test(id)) return undefined;
-    const record = await deps.store.get(id);
-    return record && presentRecord(record, today());
-  }
-
-  const notFound = (id: string) => ({
-    title: 'Request not found',
-    heading: 'Request not found',
-    message: `There is no request ${id}. Check the reference, or look in the outstanding requests.`,
-  });
-
   // `?sent=1` is where "Send request" leads: the confirmation panel and what happens next. Being a
   // GET after a redirect, a refresh or back never sends the request again.
   app.get<{ Params: { id: string }; Querystring: { sent?: string } }>(
     '/requests/:id',
     async (request, reply) => {
-      const record = await find(request.params.id);
-      if (!record) return deps.views.send(reply, 'message.njk', notFound(request.params.id), 404);
+      const record = await findRequest(deps.store, request.params.id, today());
+      if (!record) {
+        return deps.views.send(reply, 'message.njk', requestNotFound(request.params.id), 404);
+      }
       const reminder = deps.reminderOn?.(record);
       return deps.views.send(reply, 'request.njk', {
         title: request.query.sent === '1' ? 'Request sent' : `Request ${referenceFor(record.id)}`,
@@ -139,7 +147,7 @@ export async function outstandingRoutes(
         reference: referenceFor(record.id),
         sent: request.query.sent === '1',
         reminderOn: reminder ? formatLongDate(reminder) : undefined,
-        rows: summaryRows(record),
+        view: requestView(record, today(), deps.rating),
       });
     },
   );

@@ -1,7 +1,8 @@
 // The HTML pages for DoS leads, behind the admin credentials, as the NHS.UK service manual has a
 // transaction: the request form (server-rendered NHS.UK frontend, no JavaScript needed) →
 // "Continue" → check your answers (from a draft in Redis) → "Send request" → a redirect to the
-// request's own page, so refresh and back never send twice. Also registers the outstanding pages.
+// request's own page, so refresh and back never send twice. Also registers the outstanding pages
+// and a request's email page.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isUnavailable } from '../../domain/errors.ts';
 import { assessRequest } from '../../use-cases/assess.ts';
@@ -19,6 +20,7 @@ import {
   type FormValues,
 } from './form-fields.ts';
 import { outstandingRoutes } from './outstanding.ts';
+import { requestEmailRoute, type EmailSettings } from './request-email-page.ts';
 import type { Views } from './views.ts';
 import type { RequestStore } from '../../ports/request-store.ts';
 
@@ -28,6 +30,8 @@ export interface PageDeps {
   drafts: Drafts;
   csrf: Csrf;
   views: Views;
+  /** What the worker renders the email with, to show it on /requests/:id/email. */
+  email: EmailSettings;
   observeIntake?: (seconds: number) => void;
   /** Posts of the form per minute from one address. */
   formRateLimit?: number;
@@ -70,6 +74,10 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
         values,
         errors: byName,
         errorList: summary,
+        // The waiver is asked for only where the CareConnect finding needs it (or was given).
+        showWaiver:
+          errors.some((error) => error.path === 'careConnect') ||
+          (values.careConnectWaiver ?? '').trim() !== '',
         csrfField: CSRF_FIELD,
         csrf: deps.csrf.issue(now()),
       },
@@ -190,12 +198,19 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
     return reply.redirect(`/requests/${result.id}?sent=1`, 303);
   });
 
-  const { calendar, chaser } = deps.intake;
+  const { calendar, chaser, thresholds } = deps.intake;
   await app.register(outstandingRoutes, {
     store: deps.store,
     views: deps.views,
     now,
+    rating: { calendar, thresholds },
     reminderOn: (record) =>
       chaser === undefined ? undefined : chaserPlan(record, calendar, chaser)?.sendOn,
+  });
+  await app.register(requestEmailRoute, {
+    store: deps.store,
+    views: deps.views,
+    now,
+    email: deps.email,
   });
 }

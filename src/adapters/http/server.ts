@@ -13,6 +13,7 @@ import { createDrafts } from '../redis/drafts.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { registerErrorHandler } from './errors.ts';
 import { healthRoutes } from './health.ts';
+import { importRoutes } from './import-pages.ts';
 import { createMetrics, metricsRoute } from './metrics.ts';
 import { docsRoutes } from './docs.ts';
 import { openApiDocument, openApiRoute } from './openapi.ts';
@@ -25,7 +26,15 @@ import { ConfigError } from '../../domain/errors.ts';
 /** What the server touches; a Runtime has it all, a test can build it around any Redis. */
 export type ServerDeps = Pick<
   Runtime,
-  'config' | 'redis' | 'queue' | 'followUpQueue' | 'store' | 'followUpJobs' | 'intakeDeps'
+  | 'config'
+  | 'foundation'
+  | 'redis'
+  | 'queue'
+  | 'followUpQueue'
+  | 'importQueue'
+  | 'store'
+  | 'followUpJobs'
+  | 'intakeDeps'
 >;
 
 export interface ServerOptions {
@@ -85,7 +94,10 @@ export async function buildServer(
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  registerErrorHandler(app);
+  const views = createViews();
+  registerErrorHandler(app, {
+    notFound: (reply) => views.send(reply, 'not-found.njk', { title: 'Page not found' }, 404),
+  });
   // Before every route and parser: who may reach what (access.ts).
   accessControl(app, config.http);
   // Called, not registered: its hooks and parsers must reach every route, not one child scope.
@@ -116,11 +128,20 @@ export async function buildServer(
     intake,
     drafts: createDrafts(redis, config.queuePrefix),
     csrf: createCsrf(),
-    views: createViews(),
+    views,
+    email: { renderer: deps.foundation.renderer, from: config.mail.from, to: config.mail.to },
     observeIntake: metrics.observeIntake,
     formRateLimit: options.rateLimits?.form,
   });
-  await app.register(dashboardRoutes, { queue, followUpQueue: deps.followUpQueue });
+  const { importQueue } = deps;
+  await app.register(importRoutes, {
+    redis,
+    keyPrefix: config.queuePrefix,
+    queue: importQueue,
+    maxBytes: config.imports.maxBytes,
+    now: intake.now,
+  });
+  await app.register(dashboardRoutes, { queue, followUpQueue: deps.followUpQueue, importQueue });
   return app;
 }
 

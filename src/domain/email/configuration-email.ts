@@ -14,7 +14,7 @@ const URGENCY_WORDS: Record<UrgencyLevel, { prefix: string | null; label: string
   routine: { prefix: null, label: 'Routine' },
 };
 
-const CARECONNECT_WORDS: Record<CareConnectStatus, string> = {
+export const CARECONNECT_WORDS: Record<CareConnectStatus, string> = {
   careconnect: 'CareConnect configured',
   gpconnect: 'GP Connect only (no CareConnect ASID: endpoint)',
   missing: 'No scheduling endpoint in DoS',
@@ -46,7 +46,7 @@ export interface ConfigurationEmailInput {
 // still carry a path on our server; the BaRS team has no use for it, so the email names the source.
 const SNAPSHOT_SOURCE = /\(DoS snapshot [^()]+\)/g;
 
-function withoutServerPaths(text: string): string {
+export function withoutServerPaths(text: string): string {
   return text.replace(SNAPSHOT_SOURCE, '(DoS snapshot)');
 }
 
