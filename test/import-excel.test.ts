@@ -1,11 +1,12 @@
 // CSVs saved by Excel: a Windows-1252 file with dd/mm/yyyy dates, formula-like cells written to the
 // refused-rows report as text and read back as they were, and a 20,000-row import in a process
 // whose heap is too small to hold the file (only a streamed import fits).
+import { useScratch } from './support/scratch.ts';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
+
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isoDateOfCell } from '../src/domain/csv/columns.ts';
 import {
   formatCsv,
@@ -16,12 +17,10 @@ import {
 import type { RequestRecord } from '../src/domain/request/record.ts';
 import { openRuntime } from '../src/wiring/runtime.ts';
 import {
-  deletePrefix,
   ecat,
   testConfig,
   testDatesIn,
   testEnv,
-  uniquePrefix,
   VALID_REQUESTER,
   VALID_SERVICE,
 } from './support/ecat.ts';
@@ -98,15 +97,8 @@ describe('cells as Excel writes and reads them', () => {
 });
 
 describe('ecat import of CSVs saved by Excel', () => {
-  const prefix = uniquePrefix('import-excel');
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ecat-import-excel-'));
-  });
-  afterAll(async () => {
-    await deletePrefix(prefix);
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useScratch('import-excel');
+  const { prefix } = scratch;
 
   async function stored(dosServiceId: string): Promise<RequestRecord | undefined> {
     const runtime = await openRuntime(testConfig(prefix));
@@ -131,7 +123,7 @@ describe('ecat import of CSVs saved by Excel', () => {
       }),
       row('5100000002', { 'testDates.from': `31/02/${from.iso.slice(0, 4)}` }),
     ]);
-    const file = join(dir, 'windows.csv');
+    const file = join(scratch.dir, 'windows.csv');
     await writeFile(file, windows1252(text));
 
     const run = await ecat(['import', file], testEnv(prefix));
@@ -150,7 +142,7 @@ describe('ecat import of CSVs saved by Excel', () => {
 
   it('writes formula-like cells to the report as text, and the fixed report imports them as given', async () => {
     const formula = '=HYPERLINK("http://x","y")';
-    const file = join(dir, 'formulas.csv');
+    const file = join(scratch.dir, 'formulas.csv');
     await writeFile(
       file,
       formatCsv([
@@ -168,7 +160,7 @@ describe('ecat import of CSVs saved by Excel', () => {
     expect(first.code).toBe(1);
     expect(first.stdout).toContain('2 rows, 1 accepted, 1 refused');
 
-    const reportFile = join(dir, 'formulas.refused.csv');
+    const reportFile = join(scratch.dir, 'formulas.refused.csv');
     const raw = await readFile(reportFile, 'utf8');
     // A byte order mark, so Excel reads the report as UTF-8; the formula as text, quoted for CSV.
     expect(raw.startsWith('\uFEFFline,reasons,dosServiceId,')).toBe(true);
@@ -185,7 +177,7 @@ describe('ecat import of CSVs saved by Excel', () => {
     // Fixed as a user would: the line and reasons columns deleted, the email corrected.
     const fixed = [header!, refused!].map((record) => record.cells.slice(2));
     fixed[1]![HEADER.indexOf('requester.email')] = 'alex.morgan@nhs.net';
-    const fixedFile = join(dir, 'formulas-fixed.csv');
+    const fixedFile = join(scratch.dir, 'formulas-fixed.csv');
     await writeFile(fixedFile, formatCsv(fixed));
     const second = await ecat(['import', fixedFile], testEnv(prefix));
     expect(second.stdout).toContain('1 rows, 1 accepted, 0 refused');
@@ -201,21 +193,14 @@ describe('ecat import of CSVs saved by Excel', () => {
 });
 
 describe('a 20,000-row import with a 64 MB heap', () => {
-  const prefix = uniquePrefix('import-20k');
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ecat-import-20k-'));
-  });
-  afterAll(async () => {
-    await deletePrefix(prefix);
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useScratch('import-20k');
+  const { prefix } = scratch;
 
   it('succeeds: the file is streamed, not held (the whole-file import ran out of heap here)', async () => {
     // The last row repeats the first row's service: further back than the lines the import keeps
     // for naming "line 2 of this file", it is refused as a duplicate of an outstanding request.
     const N = 20_000;
-    const file = join(dir, 'large.csv');
+    const file = join(scratch.dir, 'large.csv');
     const lines = [HEADER.join(',')];
     for (let i = 0; i < N; i += 1) lines.push(row(String(5_300_000_000 + i)).join(','));
     lines.push(row('5300000000').join(','));

@@ -1,24 +1,17 @@
 // The import read a chunk at a time: the parser gives the same records however the text is cut,
 // progress without a total, a file broken near its end refused before anything is stored, and a
 // pipe broken part way imported up to the break.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { useScratch } from './support/scratch.ts';
+import { writeFile } from 'node:fs/promises';
+
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CsvParser, MAX_RECORD_CHARS, parseCsv, type CsvRecord } from '../src/domain/csv/csv.ts';
 import { createProgress } from '../src/adapters/cli/progress.ts';
 import { runCli } from '../src/adapters/cli/main.ts';
 import { openRuntime } from '../src/wiring/runtime.ts';
-import {
-  deletePrefix,
-  ecat,
-  testConfig,
-  testEnv,
-  uniquePrefix,
-  VALID_REQUESTER,
-  VALID_SERVICE,
-} from './support/ecat.ts';
+import { ecat, testConfig, testEnv, VALID_REQUESTER, VALID_SERVICE } from './support/ecat.ts';
 
 function inChunks(text: string, cuts: number[]): CsvRecord[] {
   const parser = new CsvParser();
@@ -94,15 +87,8 @@ describe('import progress with no total (standard input)', () => {
 });
 
 describe('a CSV broken near its end', () => {
-  const prefix = uniquePrefix('import-broken');
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ecat-import-broken-'));
-  });
-  afterAll(async () => {
-    await deletePrefix(prefix);
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useScratch('import-broken');
+  const { prefix } = scratch;
 
   const HEADER = 'dosServiceId,environment,endpoint,odsCode,requester.name,requester.email';
   const row = (id: string) =>
@@ -119,7 +105,7 @@ describe('a CSV broken near its end', () => {
   };
 
   it('as a file: refused whole, before any row is stored', async () => {
-    const file = join(dir, 'broken.csv');
+    const file = join(scratch.dir, 'broken.csv');
     await writeFile(file, [HEADER, row('5400000001'), row('5400000002'), '"open,'].join('\n'));
     const run = await ecat(['import', file], testEnv(prefix));
     expect(run.code).toBe(1);

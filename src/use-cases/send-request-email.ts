@@ -7,7 +7,6 @@ import { checkCareConnect } from './check-careconnect.ts';
 import type { Directory } from '../ports/directory.ts';
 import { isRefusingFinding, needsRecheck } from '../domain/careconnect/finding.ts';
 import { EcatError } from '../domain/errors.ts';
-import { londonDate } from '../domain/dates.ts';
 import type { HistoryEntry, RequestRecord } from '../domain/request/record.ts';
 import { attemptOf, type RunningJob, type SendJobData } from '../ports/jobs.ts';
 import type { RequestStore } from '../ports/request-store.ts';
@@ -20,7 +19,7 @@ import {
   withRefusedCopies,
   type Mailer,
 } from '../ports/mailer.ts';
-import { renderConfigurationEmail } from '../domain/email/configuration-email.ts';
+import { configurationEmailFor } from '../domain/email/configuration-email.ts';
 import type { TemplateRenderer } from '../domain/email/message.ts';
 
 export interface SendDeps {
@@ -114,17 +113,7 @@ async function recheckCareConnect(
 }
 
 async function deliver(record: RequestRecord, attempt: Attempt, deps: SendDeps) {
-  const email = renderConfigurationEmail(
-    {
-      id: record.id,
-      messageId: record.messageId,
-      assessed: record,
-      today: londonDate(new Date(record.createdAt)),
-      requestedAt: record.createdAt,
-    },
-    deps.mail,
-    deps.renderer,
-  );
+  const email = configurationEmailFor(record, deps.mail, deps.renderer);
   const receipt = await deps.mailer.send(email);
   // The BaRS mailbox has it, so `sent` even when the requester's copy was refused; the history
   // says which copy and the server's reply, so someone can tell the requester another way.

@@ -1,16 +1,13 @@
 // axe-core in Chromium on every page of a DoS lead's journey: the form, the form with its errors,
 // check your answers, the request's page just sent, the outstanding requests, a page that does
 // not exist, and the CSV upload. No serious or critical violation on any of them.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRuntime, type Runtime } from '../../src/wiring/runtime.ts';
-import { deletePrefix, testConfig, uniquePrefix } from '../support/ecat.ts';
-import { buildTestServer } from '../support/web.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { fillForm, HAS_CHROMIUM, useBrowser } from '../support/browser.ts';
+import { useServer } from '../support/web.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'axe-secret';
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -21,30 +18,9 @@ interface Violation {
   nodes: { target: string[] }[];
 }
 
-// Needs Debian's Chromium (`apt-get install chromium`); playwright never downloads a browser here.
-describe.skipIf(!existsSync(CHROMIUM))('accessibility (axe-core) of the journey', () => {
-  const prefix = uniquePrefix('axe');
-  let runtime: Runtime | undefined;
-  let app: FastifyInstance | undefined;
-  let browser: Browser | undefined;
-  let base: string;
-
-  beforeAll(async () => {
-    runtime = await openRuntime(testConfig(prefix, { ADMIN_PASSWORD: PASSWORD }));
-    app = await buildTestServer(runtime);
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await runtime?.close();
-    await deletePrefix(prefix);
-  });
+describe.skipIf(!HAS_CHROMIUM)('accessibility (axe-core) of the journey', () => {
+  const web = useServer('axe', { ADMIN_PASSWORD: PASSWORD });
+  const chromium = useBrowser(web);
 
   /** The serious and critical violations on the page as it is now, one line each. */
   async function violations(page: Page): Promise<string[]> {
@@ -75,11 +51,7 @@ describe.skipIf(!existsSync(CHROMIUM))('accessibility (axe-core) of the journey'
   }
 
   it('finds no serious or critical violation on any page of the journey', async () => {
-    const context = await browser!.newContext({
-      httpCredentials: { username: 'admin', password: PASSWORD },
-    });
-    // The NHS.UK web font comes from assets.nhs.uk, out of reach here.
-    await context.route('https://assets.nhs.uk/**', (route) => route.abort());
+    const context = await chromium.signedIn(PASSWORD);
     const page = await context.newPage();
     page.setDefaultTimeout(8000);
     const found: string[] = [];
@@ -89,21 +61,13 @@ describe.skipIf(!existsSync(CHROMIUM))('accessibility (axe-core) of the journey'
       found.push(...(await violations(page)));
     };
 
-    await page.goto(`${base}/`);
+    await page.goto(`${chromium.base}/`);
     await check();
     await page.click('.nhsuk-button');
     await page.waitForSelector('.nhsuk-error-summary');
     await check();
 
-    await page.fill('#dosServiceId', '6800000001');
-    await page.check('#environment');
-    await page.fill(
-      '#endpoint',
-      'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
-    );
-    await page.fill('#odsCode', 'Y02494');
-    await page.fill('[name="requester.name"]', 'Alex Morgan');
-    await page.fill('[name="requester.email"]', 'alex.morgan@nhs.net');
+    await fillForm(page, '6800000001');
     await page.click('.nhsuk-button');
     await page.waitForSelector('h1:has-text("Check your answers")');
     await check();
@@ -112,10 +76,10 @@ describe.skipIf(!existsSync(CHROMIUM))('accessibility (axe-core) of the journey'
     await check();
 
     for (const path of ['/requests', '/no-such-page']) {
-      await page.goto(`${base}${path}`);
+      await page.goto(`${chromium.base}${path}`);
       await check();
     }
-    const upload = await page.goto(`${base}/import`);
+    const upload = await page.goto(`${chromium.base}/import`);
     if (upload?.ok()) await check();
     await context.close();
 

@@ -1,15 +1,11 @@
 // The API's page, /docs, in a real browser (Debian's Chromium through playwright-core): Swagger UI
 // renders every operation of the document under our Content-Security-Policy, with nothing asked of
 // any other server. A screenshot goes to test/artifacts/ for a person to look at.
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/adapters/http/openapi.ts';
+import { ARTIFACTS, HAS_CHROMIUM, useBrowser } from '../support/browser.ts';
 import { useServer } from '../support/web.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = 'test/artifacts';
 const PASSWORD = 'docs-browser-secret';
 
 /** Each operation of the document as Swagger UI labels it: `GET /api/requests/{id}`. */
@@ -22,30 +18,12 @@ function documentedOperations(): string[] {
     .sort();
 }
 
-// Needs Debian's Chromium (`apt-get install chromium`); playwright never downloads a browser here.
-describe.skipIf(!existsSync(CHROMIUM))('/docs in Chromium', () => {
+describe.skipIf(!HAS_CHROMIUM)('/docs in Chromium', () => {
   const web = useServer('browser-docs', { ADMIN_PASSWORD: PASSWORD, API_TOKEN: 'docs-token' });
-  let browser: Browser | undefined;
-  let base: string;
-
-  beforeAll(async () => {
-    base = await web.app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    await mkdir(ARTIFACTS, { recursive: true });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useBrowser(web);
 
   it('lists every operation of the API, with no CSP violation and nothing from elsewhere', async () => {
-    const context = await browser!.newContext({
-      httpCredentials: { username: 'admin', password: PASSWORD },
-      viewport: { width: 1200, height: 900 },
-    });
+    const context = await chromium.signedIn(PASSWORD, { viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();
     const console: string[] = [];
     const elsewhere: string[] = [];
@@ -56,12 +34,12 @@ describe.skipIf(!existsSync(CHROMIUM))('/docs in Chromium', () => {
     });
     page.on('pageerror', (error) => console.push(`page error: ${error.message}`));
     page.on('request', (request) => {
-      if (!request.url().startsWith(`${base}/`) && !request.url().startsWith('data:')) {
+      if (!request.url().startsWith(`${chromium.base}/`) && !request.url().startsWith('data:')) {
         elsewhere.push(request.url());
       }
     });
 
-    await page.goto(`${base}/docs`);
+    await page.goto(`${chromium.base}/docs`);
     await page.waitForSelector('.opblock-summary-path', { timeout: 15_000 });
     const operations: string[] = [];
     for (const block of await page.locator('.opblock').all()) {

@@ -1,18 +1,12 @@
 // The pages in a real browser (Debian's Chromium through playwright-core): the form with and
 // without JavaScript, the outstanding page, a request's page and the queue dashboard, behind the
 // admin password. Screenshots go to test/artifacts/ for a person to look at.
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { londonDate } from '../../src/domain/dates.ts';
-import { openRuntime, type Runtime } from '../../src/wiring/runtime.ts';
-import { deletePrefix, testConfig, uniquePrefix } from '../support/ecat.ts';
-import { buildTestServer } from '../support/web.ts';
+import { ARTIFACTS, fillForm, HAS_CHROMIUM, useBrowser } from '../support/browser.ts';
+import { useServer } from '../support/web.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = 'test/artifacts';
 const PASSWORD = 'browser-secret';
 const NHS_BLUE = 'rgb(0, 94, 184)';
 
@@ -24,59 +18,16 @@ async function continueAndSend(page: Page): Promise<void> {
   await page.waitForSelector('.nhsuk-panel');
 }
 
-// Needs Debian's Chromium (`apt-get install chromium`); playwright never downloads a browser here.
-describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
-  const prefix = uniquePrefix('browser');
-  // Undefined until beforeAll gets that far: afterAll closes what was opened.
-  let runtime: Runtime | undefined;
-  let app: FastifyInstance | undefined;
-  let browser: Browser | undefined;
-  let base: string;
+describe.skipIf(!HAS_CHROMIUM)('the pages in Chromium', () => {
+  const web = useServer('browser', { ADMIN_PASSWORD: PASSWORD });
+  const chromium = useBrowser(web);
+  const signedIn = (options?: Parameters<typeof chromium.signedIn>[1]) =>
+    chromium.signedIn(PASSWORD, options);
 
-  beforeAll(async () => {
-    runtime = await openRuntime(testConfig(prefix, { ADMIN_PASSWORD: PASSWORD }));
-    app = await buildTestServer(runtime);
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  const fillGood = (page: Page, dosServiceId: string) =>
+    fillForm(page, dosServiceId, {
+      '[name="serviceName"]': 'Riverside Urgent Treatment Centre',
     });
-    await mkdir(ARTIFACTS, { recursive: true });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await runtime?.close();
-    await deletePrefix(prefix);
-  });
-
-  async function signedIn(
-    options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {},
-  ): Promise<BrowserContext> {
-    const context = await browser!.newContext({
-      httpCredentials: { username: 'admin', password: PASSWORD },
-      viewport: { width: 1100, height: 900 },
-      ...options,
-    });
-    // The NHS.UK web font comes from assets.nhs.uk, out of reach here: fail it at once so the
-    // fallback font shows, instead of blank text while the browser waits for it.
-    await context.route('https://assets.nhs.uk/**', (route) => route.abort());
-    return context;
-  }
-
-  async function fillGood(page: Page, dosServiceId: string): Promise<void> {
-    await page.fill('#dosServiceId', dosServiceId);
-    await page.check('#environment');
-    await page.fill(
-      '#endpoint',
-      'https://BaRS-INT-Y02494.example-supplier.thirdparty.nhs.uk/fhir/R4',
-    );
-    await page.fill('#odsCode', 'Y02494');
-    await page.fill('[name="serviceName"]', 'Riverside Urgent Treatment Centre');
-    await page.fill('[name="requester.name"]', 'Alex Morgan');
-    await page.fill('[name="requester.email"]', 'alex.morgan@nhs.net');
-  }
 
   async function fillFirstTestDate(page: Page, day: string, month: string, year: string) {
     await page.fill('#testDates-from-day', day);
@@ -87,7 +38,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
   it('refuses a bad request with the error summary, keeps the input, accepts it corrected', async () => {
     const context = await signedIn();
     const page = await context.newPage();
-    await page.goto(`${base}/`);
+    await page.goto(`${chromium.base}/`);
     // NHS.UK styles applied: the header is NHS blue.
     // Evaluated in the page: written as text, since this file is typed for Node, not the DOM.
     const header = await page.evaluate(
@@ -144,7 +95,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
       viewport: { width: 1100, height: 1500 },
     });
     const page = await context.newPage();
-    await page.goto(`${base}/`);
+    await page.goto(`${chromium.base}/`);
     // Without the script nothing is hidden: the TCC reference under Prod can still be filled in.
     expect(await page.isVisible('#tccReference')).toBe(true);
     await fillGood(page, '2000011147');
@@ -176,13 +127,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the pages in Chromium', () => {
 
   it('shows the queue dashboard to the admin only', async () => {
     // A browser without the password would show its own sign-in prompt; ask as a script would.
-    const refused = await fetch(`${base}/admin/queues`);
+    const refused = await fetch(`${chromium.base}/admin/queues`);
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toMatch(/^Basic/);
 
     const context = await signedIn();
     const page = await context.newPage();
-    await page.goto(`${base}/admin/queues`);
+    await page.goto(`${chromium.base}/admin/queues`);
     await page.waitForSelector('text=bars-configuration', { timeout: 15_000 });
     await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
     await context.close();

@@ -4,7 +4,7 @@
 // rendered from (a CareConnect re-check writes its finding back before the send).
 import type { FastifyInstance } from 'fastify';
 import { londonDate } from '../../domain/dates.ts';
-import { renderConfigurationEmail } from '../../domain/email/configuration-email.ts';
+import { configurationEmailFor } from '../../domain/email/configuration-email.ts';
 import type { TemplateRenderer } from '../../domain/email/message.ts';
 import type { RequestRecord } from '../../domain/request/record.ts';
 import { referenceFor } from '../../domain/request/reference.ts';
@@ -48,17 +48,7 @@ export async function requestEmailRoute(
     }
     const { renderer, from, to } = deps.email;
     // The worker's own inputs (send-request-email.ts), so the same text comes out.
-    const email = renderConfigurationEmail(
-      {
-        id: record.id,
-        messageId: record.messageId,
-        assessed: record,
-        today: londonDate(new Date(record.createdAt)),
-        requestedAt: record.createdAt,
-      },
-      { from, to },
-      renderer,
-    );
+    const email = configurationEmailFor(record, { from, to }, renderer);
     const sent = sentEntry(record);
     const sentTemplate = sent?.details?.template;
     return deps.views.send(reply, 'request-email.njk', {

@@ -2,7 +2,7 @@
 // rendered parts, and the catalogue entry attached as a FHIR Bundle.
 import { DOS_SERVICE_ID_SYSTEM } from '../careconnect/dos-bundle.ts';
 import type { CareConnectStatus } from '../careconnect/finding.ts';
-import { formatLongDate, type IsoDate } from '../dates.ts';
+import { formatLongDate, londonDate, type IsoDate } from '../dates.ts';
 import type { AssessedRequest } from '../request/record.ts';
 import type { UrgencyLevel } from '../urgency.ts';
 import { catalogueBundle } from './catalogue-bundle.ts';
@@ -133,4 +133,26 @@ export function renderConfigurationEmail(
       },
     ],
   };
+}
+
+/**
+ * The email a stored request becomes, the same on every attempt and whenever it is shown again:
+ * its own id and Message-ID, and the day it was made for the attachment's dates.
+ */
+export function configurationEmailFor(
+  record: AssessedRequest & { id: string; messageId: string; createdAt: string },
+  settings: { from: string; to: string },
+  renderer: TemplateRenderer,
+): OutgoingEmail {
+  return renderConfigurationEmail(
+    {
+      id: record.id,
+      messageId: record.messageId,
+      assessed: record,
+      today: londonDate(new Date(record.createdAt)),
+      requestedAt: record.createdAt,
+    },
+    settings,
+    renderer,
+  );
 }
