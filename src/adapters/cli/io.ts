@@ -2,7 +2,7 @@
 // Commands take this instead of reaching for process.*, so tests run them in-process.
 import type { Readable, Writable } from 'node:stream';
 import { EcatError } from '../../domain/errors.ts';
-import { escapeControls } from '../../domain/request/schema.ts';
+import { escapeControls } from '../../domain/request/text.ts';
 
 export interface CliIo {
   stdin: Readable;

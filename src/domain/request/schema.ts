@@ -2,6 +2,7 @@
 // CSV columns all derive from this schema (CONTRACT.md, "A configuration request").
 import { z } from 'zod';
 import { isRealIsoDate } from '../dates.ts';
+import { endpointProblem } from './endpoint.ts';
 import { ERROR_CODES, messageFor, type ErrorCode, type MessageDetail } from './messages.ts';
 
 export const ENVIRONMENTS = ['INT', 'PROD'] as const;
@@ -21,30 +22,6 @@ const LINE_BREAK = /[\r\n]/;
 const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_IN_NOTES = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_ANYWHERE = /[\u0000-\u001F\u007F-\u009F]/g;
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_BUT_LAYOUT = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-
-/**
- * Control characters written as \uXXXX, so a value can be shown without acting on a terminal
- * (inside a JSON string that is the same character). With `keepLayout`, tab and line feed stay.
- */
-export function escapeControls(text: string, { keepLayout = false } = {}): string {
-  return text.replace(
-    keepLayout ? CONTROL_BUT_LAYOUT : CONTROL_ANYWHERE,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
-/** Show a received value in a message without letting it run on or break the line. */
-export function quote(value: unknown): string {
-  // JSON.stringify gives undefined for undefined, functions and symbols, whatever its type says.
-  const text = typeof value === 'string' ? value : (JSON.stringify(value) as string | undefined);
-  const shown = escapeControls(text ?? String(value));
-  return `'${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}'`;
-}
-
 /** A problem in a field, by its code in the message catalogue (messages.ts). */
 interface Problem {
   code: ErrorCode;
@@ -112,54 +89,6 @@ const environment = lineOfText().transform((value, ctx) => {
   }
   return known;
 });
-
-/** A host "under nhs.uk": nhs.uk itself or any subdomain of it (DOMAIN.md). */
-export function isUnderNhsUk(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, '');
-  return host === 'nhs.uk' || host.endsWith('.nhs.uk');
-}
-
-// Text that parsers read differently (DOMAIN.md): WHATWG turns a backslash into a slash and drops
-// tabs and invisible characters, where curl or Python keep them and may reach another host.
-const BACKSLASH = /\\/;
-const WHITESPACE = /[\s\p{Z}]/u;
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u;
-/** The host as typed: plain ASCII letters, digits, dots and hyphens, and an optional port. */
-const PLAIN_AUTHORITY = /^[A-Za-z0-9.-]+(:\d*)?$/;
-
-// `char` is one matched character, so it always has a code point.
-function codePoint(char: string): string {
-  return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-}
-
-/** The host part of the URL as typed (after the scheme, up to the path). */
-function typedAuthority(text: string): string {
-  const rest = text.replace(/^[a-z][a-z0-9+.-]*:\/*/i, '');
-  return rest.split(/[/?#]/, 1)[0] ?? '';
-}
-
-function endpointProblem(text: string, url: URL | undefined): Problem | undefined {
-  if (text === '') return { code: 'required' };
-  if (BACKSLASH.test(text)) return { code: 'endpoint-backslash' };
-  if (WHITESPACE.test(text)) return { code: 'endpoint-spaces' };
-  const invisible = INVISIBLE.exec(text);
-  if (invisible)
-    return { code: 'endpoint-hidden-character', detail: { text: codePoint(invisible[0]) } };
-  if (!/^https:\/\//i.test(text)) {
-    return url || /^[a-z][a-z0-9+.-]*:/i.test(text)
-      ? { code: 'endpoint-https' }
-      : { code: 'endpoint-format' };
-  }
-  if (!url) return { code: 'endpoint-format' };
-  if (url.username || url.password) return { code: 'endpoint-credentials' };
-  if (!PLAIN_AUTHORITY.test(typedAuthority(text))) return { code: 'endpoint-host-characters' };
-  if (!isUnderNhsUk(url.hostname)) {
-    return { code: 'endpoint-not-nhs-uk', detail: { text: escapeControls(url.hostname) } };
-  }
-  // An empty fragment ('#') too: the serialised URL would keep it.
-  if (url.href.includes('#')) return { code: 'endpoint-fragment' };
-  return undefined;
-}
 
 /**
  * What is stored, emailed and attached is the URL as a WHATWG parser writes it back out (host in
