@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMonths, formatLongDate, londonDate } from '../src/domain/dates.ts';
 import { referenceFor } from '../src/domain/request/reference.ts';
@@ -38,6 +38,12 @@ const post = (payload: unknown, headers: Record<string, string> = {}) =>
   postRequest(app, payload, { ...auth, ...headers });
 const act = (id: string, action: 'confirm' | 'cancel') =>
   app.inject({ method: 'POST', url: `/api/requests/${id}/${action}`, headers: change });
+
+/** The errors of an answer that must have this status. */
+function errorsOf(answer: LightMyRequestResponse, status: number): ApiBody['errors'] {
+  expect(answer.statusCode).toBe(status);
+  return answer.json<ApiBody>().errors;
+}
 
 describe('POST /api/requests', () => {
   it('202 with id, status, urgency and warnings', async () => {
@@ -86,16 +92,14 @@ describe('POST /api/requests', () => {
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json<ApiBody>().errors[0]!.message).toMatch(/not valid JSON/);
     const injected = await post(requestBody({ serviceName: 'UTC\r\nBcc: attacker@example.com' }));
-    expect(injected.statusCode).toBe(400);
-    expect(injected.json<ApiBody>().errors).toEqual([
+    expect(errorsOf(injected, 400)).toEqual([
       { path: 'serviceName', code: 'one-line', message: 'Service name must be on one line' },
     ]);
   });
 
   it('422 when refused: CareConnect missing, PROD without TCC, a past date', async () => {
     const missing = await post(requestBody({ dosServiceId: '1374839566', odsCode: 'RR8' }));
-    expect(missing.statusCode).toBe(422);
-    expect(missing.json<ApiBody>().errors).toEqual([
+    expect(errorsOf(missing, 422)).toEqual([
       {
         path: 'careConnect',
         code: 'careconnect-not-configured',
@@ -109,8 +113,7 @@ describe('POST /api/requests', () => {
         endpoint: 'https://BaRS-PROD-Y02494.s.thirdparty.nhs.uk/',
       }),
     );
-    expect(prod.statusCode).toBe(422);
-    expect(prod.json<ApiBody>().errors).toEqual([
+    expect(errorsOf(prod, 422)).toEqual([
       {
         path: 'tccReference',
         code: 'tcc-reference-for-prod',
@@ -119,8 +122,7 @@ describe('POST /api/requests', () => {
       },
     ]);
     const past = await post(requestBody({ testDates: testDatesIn(-3) }));
-    expect(past.statusCode).toBe(422);
-    expect(past.json<ApiBody>().errors).toEqual([
+    expect(errorsOf(past, 422)).toEqual([
       {
         path: 'testDates.from',
         code: 'date-past',
@@ -155,8 +157,7 @@ describe('POST /api/requests', () => {
     const to = await post(
       requestBody({ testDates: { from: testDatesIn(10).from, to: '9999-12-31' } }),
     );
-    expect(to.statusCode).toBe(422);
-    expect(to.json<ApiBody>().errors).toEqual([
+    expect(errorsOf(to, 422)).toEqual([
       {
         path: 'testDates.to',
         code: 'date-too-far',

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fillForm } from './support/browser.ts';
+import { continueWithMistakes, fillForm } from './support/browser.ts';
 import { sendForm } from './support/journey.ts';
 import { testDatesIn } from './support/ecat.ts';
 import { csrfOf, useServer } from './support/web.ts';
@@ -140,10 +140,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the form in a real browser', () => {
     page.setDefaultTimeout(8000);
     await page.goto(`${base}/`);
     await fillForm(page, 'abc', { '#endpoint': 'http://example.com/fhir' });
-    await page.click('button[type="submit"], .nhsuk-button');
-    await page.waitForSelector('.nhsuk-error-summary');
-    const summary = await page.locator('.nhsuk-error-summary__list li').allTextContents();
-    expect(summary.map((text) => text.trim())).toEqual([
+    expect(await continueWithMistakes(page)).toEqual([
       'DoS Service ID must only include numbers, like 2000072489',
       'Endpoint URL must start with https://',
     ]);

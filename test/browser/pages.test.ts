@@ -4,7 +4,13 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { londonDate } from '../../src/domain/dates.ts';
-import { ARTIFACTS, fillForm, HAS_CHROMIUM, useBrowser } from '../support/browser.ts';
+import {
+  ARTIFACTS,
+  continueWithMistakes,
+  fillForm,
+  HAS_CHROMIUM,
+  useBrowser,
+} from '../support/browser.ts';
 import { useServer } from '../support/web.ts';
 
 const PASSWORD = 'browser-secret';
@@ -54,10 +60,7 @@ describe.skipIf(!HAS_CHROMIUM)('the pages in Chromium', () => {
     expect(await page.isVisible('#tccReference')).toBe(false);
     await page.fill('#endpoint', 'http://example.com/fhir');
     await fillFirstTestDate(page, '31', '2', '2031');
-    await page.click('.nhsuk-button');
-    await page.waitForSelector('.nhsuk-error-summary');
-    const summary = await page.locator('.nhsuk-error-summary__list li').allTextContents();
-    expect(summary.map((text) => text.trim())).toEqual([
+    expect(await continueWithMistakes(page)).toEqual([
       'DoS Service ID must only include numbers, like 2000072489',
       'Endpoint URL must start with https://',
       'First test date must be a real date',

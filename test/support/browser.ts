@@ -71,3 +71,11 @@ export async function fillForm(
   await page.check('#environment');
   for (const [selector, value] of Object.entries(fields)) await page.fill(selector, value);
 }
+
+/** Continues with answers that have mistakes: the error summary's messages, as a person reads them. */
+export async function continueWithMistakes(page: Page): Promise<string[]> {
+  await page.click('.nhsuk-button');
+  await page.waitForSelector('.nhsuk-error-summary');
+  const summary = await page.locator('.nhsuk-error-summary__list li').allTextContents();
+  return summary.map((text) => text.trim());
+}
