@@ -1,7 +1,6 @@
 // The web form's fields, derived from the request schema: its keys, nesting and which fields are
 // optional come from zod; the wording and the kind of control come from form-wording.ts. Also the
 // way back: posted fields to the request's shape, the check page's answers, the error summary.
-import { formatLongDate, isRealIsoDate } from '../../domain/dates.ts';
 import type { z } from 'zod';
 import {
   configurationRequestSchema,
@@ -154,43 +153,6 @@ function dateFrom(values: FormValues, name: string): string | undefined {
   if (day === undefined && month === undefined && year === undefined) return undefined;
   const pad = (text: string | undefined) => (text ? text.padStart(2, '0') : '');
   return `${year ?? ''}-${pad(month === undefined ? undefined : monthNumber(month))}-${pad(day)}`;
-}
-
-export interface AnswerRow {
-  key: string;
-  value: string;
-  /** Where "Change" leads: the form, prefilled from the draft, at this field. */
-  href: string;
-}
-
-/**
- * The answers as the check page lists them (NHS.UK "check answers"): every field given, in the
- * form's order, each with its Change link. A date is shown in words, the environment by name.
- */
-export function answerRows(values: FormValues, changeHref: string): AnswerRow[] {
-  const rows: AnswerRow[] = [];
-  for (const field of FORM_FIELDS) {
-    if (!isAsked(field, values)) continue;
-    for (const item of field.children ?? [field]) {
-      let value: string | undefined;
-      if (item.control === 'date') {
-        const date = dateFrom(values, item.name);
-        value = date && isRealIsoDate(date) ? formatLongDate(date) : date;
-      } else if (item.choices) {
-        value = item.choices.find((choice) => choice.value === filled(values, item.name))?.text;
-      } else {
-        value = filled(values, item.name)?.trim();
-      }
-      if (value === undefined) continue;
-      const anchor = item.control === 'date' ? `${item.name}-day` : item.name;
-      rows.push({
-        key: item.label.replace(' (optional)', ''),
-        value,
-        href: `${changeHref}#${anchor}`,
-      });
-    }
-  }
-  return rows;
 }
 
 /** The form's flat fields to the request's shape; blank fields are left out for the schema. */

@@ -12,7 +12,6 @@ import type { Drafts } from '../../ports/drafts.ts';
 import type { FieldError } from '../../domain/request/schema.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import {
-  answerRows,
   FORM_FIELDS,
   formErrors,
   formValues,
@@ -20,6 +19,7 @@ import {
   type FormValues,
 } from './form-fields.ts';
 import { outstandingRoutes } from './outstanding.ts';
+import { answerRows, urgencyTag } from './request-view.ts';
 import { requestEmailRoute, type EmailSettings } from './request-email-page.ts';
 import type { Views } from './views.ts';
 import type { RequestStore } from '../../ports/request-store.ts';
@@ -158,9 +158,10 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
       title: 'Check your answers',
       nav: 'form',
       draft: request.params.draft,
-      answers: answerRows(draft.answers, `/?draft=${request.params.draft}`),
+      // What will be sent, as the schema read it (trimmed, upper-cased), each with its Change link.
+      answers: answerRows(assessment.request, { changeHref: `/?draft=${request.params.draft}` }),
       careConnect: careConnect.detail,
-      urgency: `${urgency.level.charAt(0).toUpperCase()}${urgency.level.slice(1)}: ${urgency.reason}`,
+      urgency: `${urgencyTag(urgency.level).text}: ${urgency.reason}`,
       warnings: warnings.filter((warning) => warning !== careConnect.detail),
       csrfField: CSRF_FIELD,
       csrf: deps.csrf.issue(now()),

@@ -14,6 +14,7 @@ import {
   type UrgencyLevel,
   type UrgencyThresholds,
 } from '../../domain/urgency.ts';
+import type { ConfigurationRequest } from '../../domain/request/schema.ts';
 import type { WorkingCalendar } from '../../domain/working-days.ts';
 import { FORM_FIELDS } from './form-fields.ts';
 
@@ -140,14 +141,13 @@ export function sentEntry(record: Pick<RequestRecord, 'history'>): HistoryEntry 
   return record.history.find((entry) => entry.event === 'sent');
 }
 
-type SummaryRow = { key: { text: string }; value: { text: string } };
+type SummaryRow = {
+  key: { text: string };
+  value: { text: string };
+  actions?: { items: { href: string; text: string; visuallyHiddenText: string }[] };
+};
 
-const row = (key: string, value: string): SummaryRow => ({
-  key: { text: key },
-  value: { text: value },
-});
-
-function valueAt(path: string, request: RequestRecord['request']): unknown {
+function valueAt(path: string, request: ConfigurationRequest): unknown {
   return path
     .split('.')
     .reduce<unknown>(
@@ -160,20 +160,44 @@ function valueAt(path: string, request: RequestRecord['request']): unknown {
 }
 
 /**
- * The request's answers in the form's order and wording. A waived finding quotes the waiver in
- * the CareConnect row (check-careconnect.ts), so its own row would say it twice.
+ * A request's answers in the form's order and wording: on its page, and on the check page before
+ * it is sent, where each has a "Change" link back to the form (`changeHref`, at the field). A date
+ * is shown in words, the environment by its name. A waived finding quotes the waiver in the
+ * CareConnect row (check-careconnect.ts), so its own row would say it twice (`skipWaiver`).
  */
-export function answerRows(record: RequestRecord): SummaryRow[] {
+export function answerRows(
+  request: ConfigurationRequest,
+  options: { changeHref?: string; skipWaiver?: boolean } = {},
+): SummaryRow[] {
   const rows: SummaryRow[] = [];
-  const waived = record.careConnect.status === 'waived';
   for (const field of FORM_FIELDS) {
-    if (waived && field.path === 'careConnectWaiver') continue;
+    if (options.skipWaiver && field.path === 'careConnectWaiver') continue;
     for (const item of field.children ?? [field]) {
-      const value = valueAt(item.path, record.request);
-      if (typeof value === 'string' && value !== '') {
-        const shown = item.control === 'date' ? formatLongDate(value) : value;
-        rows.push(row(item.label.replace(' (optional)', ''), shown));
-      }
+      const value = valueAt(item.path, request);
+      if (typeof value !== 'string' || value === '') continue;
+      const shown =
+        item.control === 'date'
+          ? formatLongDate(value)
+          : (item.choices?.find((choice) => choice.value === value)?.text ?? value);
+      const key = item.label.replace(' (optional)', '');
+      const anchor = item.control === 'date' ? `${item.name}-day` : item.name;
+      rows.push({
+        key: { text: key },
+        value: { text: shown },
+        ...(options.changeHref === undefined
+          ? {}
+          : {
+              actions: {
+                items: [
+                  {
+                    href: `${options.changeHref}#${anchor}`,
+                    text: 'Change',
+                    visuallyHiddenText: key.toLowerCase(),
+                  },
+                ],
+              },
+            }),
+      });
     }
   }
   return rows;
@@ -201,7 +225,7 @@ export function requestView(record: RequestRecord, today: IsoDate, rating: Urgen
     },
     careConnect: { label: CARECONNECT_WORDS[record.careConnect.status], detail: careConnect },
     submittedOn: formatLongDate(londonDate(new Date(record.createdAt))),
-    answers: answerRows(record),
+    answers: answerRows(record.request, { skipWaiver: record.careConnect.status === 'waived' }),
     // The CareConnect row states a waived or unverified finding already.
     warnings: record.warnings.map(withoutPaths).filter((warning) => warning !== careConnect),
     history: historyRows(record.history),
