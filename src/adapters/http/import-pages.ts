@@ -4,23 +4,21 @@
 // (no JavaScript) until it ends with the summary `ecat import` prints; GET /import/:id/report is
 // the refused-rows report to download.
 import multipart from '@fastify/multipart';
-import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CSV_COLUMNS } from '../../domain/csv/columns.ts';
 import { isUnavailable } from '../../domain/errors.ts';
 import type { Imports, ImportStatus } from '../../ports/imports.ts';
-import { queueImport } from '../queues/import-queue.ts';
-import { createImports } from '../redis/imports.ts';
-import type { Redis } from '../redis/connection.ts';
-import { createCsrf, CSRF_FIELD } from './csrf.ts';
-import { createViews } from './views.ts';
+import { CSRF_FIELD, type Csrf } from './csrf.ts';
+import type { Views } from './views.ts';
 
 export interface ImportPageOptions {
-  redis: Redis;
-  /** QUEUE_PREFIX, for the Redis keys (not `prefix`, which Fastify takes for the routes'). */
-  keyPrefix: string;
-  /** The import queue the worker takes the jobs from. */
-  queue: Queue;
+  /** The uploads, their progress and reports. */
+  imports: Imports;
+  /** The server's own, as the form uses them: one page environment, one CSRF signer. */
+  views: Views;
+  csrf: Csrf;
+  /** Queues the import of a stored upload for the worker. */
+  queueImport(importId: string): Promise<void>;
   /** The largest file taken (IMPORT_MAX_BYTES). */
   maxBytes: number;
   now: () => Date;
@@ -28,7 +26,6 @@ export interface ImportPageOptions {
   uploadRateLimit?: number;
 }
 
-const IMPORT_ID = /^[A-Za-z0-9_-]{22}$/;
 const EXPIRED =
   'The form had expired or came from another site. Choose the file and upload it again.';
 
@@ -65,9 +62,7 @@ function progressLine(status: ImportStatus): string {
 }
 
 export async function importRoutes(app: FastifyInstance, options: ImportPageOptions) {
-  const imports: Imports = createImports(options.redis, options.keyPrefix);
-  const csrf = createCsrf();
-  const views = createViews();
+  const { imports, csrf, views } = options;
   const now = () => options.now().getTime();
   // Registered in this scope only: no other route takes multipart bodies.
   await app.register(multipart);
@@ -160,7 +155,7 @@ export async function importRoutes(app: FastifyInstance, options: ImportPageOpti
       }
       if (bytes.length === 0) return uploadPage(reply, 'The selected file is empty', 400);
       const id = await imports.create(uploadName(part.filename), bytes);
-      await queueImport(options.queue, options.redis, id);
+      await options.queueImport(id);
       request.log.info({ importId: id, bytes: bytes.length }, 'import queued');
       return reply.redirect(`/import/${id}`, 303);
     },
@@ -168,7 +163,8 @@ export async function importRoutes(app: FastifyInstance, options: ImportPageOpti
 
   app.get<{ Params: { id: string } }>('/import/:id', async (request, reply) => {
     const { id } = request.params;
-    const status = IMPORT_ID.test(id) ? await imports.status(id) : undefined;
+    // The store answers nothing for an id it could never have given.
+    const status = await imports.status(id);
     if (!status) return notFound(reply);
     const waiting = status.state === 'queued' || status.state === 'running';
     return views.send(reply, 'import-progress.njk', {
@@ -189,7 +185,7 @@ export async function importRoutes(app: FastifyInstance, options: ImportPageOpti
 
   app.get<{ Params: { id: string } }>('/import/:id/report', async (request, reply) => {
     const { id } = request.params;
-    const status = IMPORT_ID.test(id) ? await imports.status(id) : undefined;
+    const status = await imports.status(id);
     const report = status?.hasReport ? await imports.report(id) : undefined;
     if (!status || report === undefined) return notFound(reply);
     return reply

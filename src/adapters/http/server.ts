@@ -10,6 +10,8 @@ import { apiRoutes } from './api.ts';
 import { frontendAssets } from './assets.ts';
 import { createCsrf } from './csrf.ts';
 import { createDrafts } from '../redis/drafts.ts';
+import { createImports } from '../redis/imports.ts';
+import { queueImport } from '../queues/import-queue.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { registerErrorHandler } from './errors.ts';
 import { healthRoutes } from './health.ts';
@@ -123,11 +125,12 @@ export async function buildServer(
     observeIntake: metrics.observeIntake,
     submitRateLimit: options.rateLimits?.api,
   });
+  const csrf = createCsrf();
   await app.register(pageRoutes, {
     store,
     intake,
     drafts: createDrafts(redis, config.queuePrefix),
-    csrf: createCsrf(),
+    csrf,
     views,
     email: { renderer: deps.foundation.renderer, from: config.mail.from, to: config.mail.to },
     observeIntake: metrics.observeIntake,
@@ -135,9 +138,10 @@ export async function buildServer(
   });
   const { importQueue } = deps;
   await app.register(importRoutes, {
-    redis,
-    keyPrefix: config.queuePrefix,
-    queue: importQueue,
+    imports: createImports(redis, config.queuePrefix),
+    views,
+    csrf,
+    queueImport: (id) => queueImport(importQueue, redis, id),
     maxBytes: config.imports.maxBytes,
     now: intake.now,
   });

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { IMPORT_CSV_JOB, type ImportJobData } from '../../ports/imports.ts';
 import type { RunningJob } from '../../ports/jobs.ts';
 import { onRedis, type Redis } from '../redis/connection.ts';
-import { jobFailure } from './workers.ts';
+import { outcomeOf } from './workers.ts';
 
 export const IMPORT_QUEUE_NAME = 'csv-imports';
 
@@ -51,11 +51,7 @@ export function createImportWorker(
     IMPORT_QUEUE_NAME,
     async (job) => {
       if (job.name !== IMPORT_CSV_JOB) throw new UnrecoverableError(`unknown job ${job.name}`);
-      try {
-        return await handlers.run(job);
-      } catch (error) {
-        throw jobFailure(error);
-      }
+      return outcomeOf(() => handlers.run(job));
     },
     // A job whose worker died fails rather than running again (see queueImport).
     { connection, prefix: options.prefix, concurrency: 1, maxStalledCount: 0 },

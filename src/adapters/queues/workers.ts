@@ -50,7 +50,7 @@ export function jobFailure(error: unknown): Error {
 }
 
 /** Runs a job's handler, its failure told to BullMQ by jobFailure. */
-async function outcomeOf<T>(work: () => Promise<T>): Promise<T> {
+export async function outcomeOf<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {

@@ -33,6 +33,7 @@ function progressWriter(id: string, imports: Imports, header: readonly string[])
   let since = 0;
   let writes: Promise<void> = Promise.resolve();
   let failure: Error | undefined;
+  let last: ImportTally = { rows: 0, accepted: 0, refused: 0 };
   const flush = (tally: Readonly<ImportTally>) => {
     const text = pending;
     const snapshot = { ...tally };
@@ -49,7 +50,10 @@ function progressWriter(id: string, imports: Imports, header: readonly string[])
     });
   };
   return {
+    /** The counts as the last settled row left them. */
+    lastTally: (): Readonly<ImportTally> => last,
     onRow: (outcome: RowOutcome, tally: Readonly<ImportTally>) => {
+      last = { ...tally };
       if (outcome.outcome === 'refused') {
         if (!headerWritten) pending += refusedReportHeader(header);
         headerWritten = true;
@@ -73,11 +77,13 @@ export async function importUpload(
 ): Promise<string> {
   const { importId } = job.data;
   const status = await deps.imports.status(importId);
-  const bytes = await deps.imports.upload(importId);
+  // The upload (up to the size limit) is read only for an import that is still known.
+  const bytes = status === undefined ? undefined : await deps.imports.upload(importId);
   if (status === undefined || bytes === undefined) {
     // Gone: no worker took the job before the upload expired (the Redis adapter keeps it a day).
+    // Nothing was stored, so the import is refused, not stopped part way.
     if (status !== undefined) {
-      await deps.imports.finish(importId, 'failed', [
+      await deps.imports.finish(importId, 'refused', [
         'the uploaded file was no longer kept when a worker came to it: upload it again',
       ]);
     }
@@ -95,7 +101,15 @@ export async function importUpload(
     // The scan counted the records; the header is one of them.
     await deps.imports.begin(importId, (input.records ?? 1) - 1);
     const writer = progressWriter(importId, deps.imports, opened.header.cells);
-    const run = await runImport(opened.rows, opened.columns, deps.intake, writer.onRow);
+    let run: Awaited<ReturnType<typeof runImport>>;
+    try {
+      run = await runImport(opened.rows, opened.columns, deps.intake, writer.onRow);
+    } catch (error) {
+      // The rows settled since the last write still reach the page and the report before the
+      // job fails: its "stopped" page counts them. A failure of that write is not the cause.
+      await writer.done(writer.lastTally()).catch(() => undefined);
+      throw error;
+    }
     await writer.done(run.counts);
     const summary = importSummary({ name, ...run, encoding: input.encoding, mail: deps.mail });
     await deps.imports.finish(importId, 'done', summary);

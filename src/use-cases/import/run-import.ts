@@ -67,6 +67,8 @@ export async function openImport(input: CsvInput): Promise<OpenedImport> {
     first = await rows.next();
   } catch (error) {
     await rows.return(undefined);
+    // A header broken in the same way is worded the same whether the scan or the read found it.
+    if (error instanceof CsvSyntaxError) return { ok: false, problem: { kind: 'not-csv', error } };
     const reason = stopReason(error);
     if (reason === undefined) throw error;
     return { ok: false, problem: { kind: 'unreadable', reason } };
