@@ -11,7 +11,8 @@ import {
   type RequestStatus,
 } from '../../domain/request/record.ts';
 import { errorBody } from './errors.ts';
-import { normaliseReference, referenceFor } from '../../domain/request/reference.ts';
+import { referenceFor } from '../../domain/request/reference.ts';
+import { findRequest } from '../../use-cases/find-request.ts';
 import { apiStateChangeGuard, emptyTolerantJson } from './security.ts';
 import type { FollowUpJobs } from '../../ports/jobs.ts';
 import type { ListFilter, RequestStore } from '../../ports/request-store.ts';
@@ -99,10 +100,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   // By id, or by the short reference people quote (ECAT-7K2QX9, typed in any case).
   app.get('/requests/:id', async (request: IdRequest, reply) => {
-    const reference = normaliseReference(request.params.id);
-    const record = reference
-      ? await deps.store.findByReference(reference)
-      : await deps.store.get(request.params.id);
+    const record = await findRequest(deps.store, request.params.id);
     if (!record) return reply.code(404).send(errorBody(`no request ${request.params.id}`));
     return shown(record, today());
   });

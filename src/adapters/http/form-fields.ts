@@ -1,6 +1,6 @@
 // The web form's fields, derived from the request schema: its keys, nesting and which fields are
 // optional come from zod; the wording and the kind of control come from form-wording.ts. Also the
-// way back: posted fields to the request's shape, the check page's answers, the error summary.
+// way back: posted fields to the request's shape, and errors to the NHS.UK error summary.
 import type { z } from 'zod';
 import {
   configurationRequestSchema,

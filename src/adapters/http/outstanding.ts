@@ -1,7 +1,7 @@
 // The outstanding requests page (CONTRACT.md: overdue ones marked) and one request's page with its
 // history, which the confirmation after the form, the queue dashboard's job links and the overdue
 // notice (PUBLIC_URL) point at. Both rate urgency as of today (request-view.ts).
-import { normaliseReference } from '../../domain/request/reference.ts';
+import { findRequest as findStoredRequest } from '../../use-cases/find-request.ts';
 import type { FastifyInstance } from 'fastify';
 import { formatLongDate, londonDate, type IsoDate } from '../../domain/dates.ts';
 import { URGENCY_LEVELS, type Urgency } from '../../domain/urgency.ts';
@@ -20,7 +20,6 @@ import type { RequestStore } from '../../ports/request-store.ts';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Outstanding requests run to tens, not thousands; sorting applies within one page. */
 const PAGE_SIZE = 200;
-const REQUEST_ID = /^req-[0-9a-f-]{36}$/;
 
 export type SortOrder = 'age' | 'urgency';
 
@@ -37,26 +36,23 @@ function byUrgency(a: Rated, b: Rated): number {
   );
 }
 
-/** A request by its id, as users see it on `today` (overdue derived); none for a malformed id. */
+/** A request by its id or reference, as users see it on `today` (overdue derived). */
 export async function findRequest(
   store: RequestStore,
-  id: string,
+  idOrReference: string,
   today: IsoDate,
 ): Promise<RequestRecord | undefined> {
-  // By id, or by the short reference people quote (ECAT-7K2QX9, typed in any case).
-  const reference = normaliseReference(id);
-  const record = reference
-    ? await store.findByReference(reference)
-    : REQUEST_ID.test(id)
-      ? await store.get(id)
-      : undefined;
+  const record = await findStoredRequest(store, idOrReference);
   return record && presentRecord(record, today);
 }
 
 export const requestNotFound = (id: string) => ({
   title: 'Request not found',
   heading: 'Request not found',
-  message: `There is no request ${id}. Check the reference, or look in the outstanding requests.`,
+  message:
+    id === ''
+      ? 'Enter the reference of a request, like ECAT-7K2QX9, or look in the outstanding requests.'
+      : `There is no request ${id}. Check the reference, or look in the outstanding requests.`,
 });
 
 // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: kept async so a throw while registering rejects its promise, which avvio reports (it does not catch a synchronous throw)
@@ -79,12 +75,7 @@ export async function outstandingRoutes(
     const typed = (request.query.reference ?? '').trim();
     const record = typed === '' ? undefined : await findRequest(deps.store, typed, today());
     if (record) return reply.redirect(`/requests/${record.id}`, 303);
-    return deps.views.send(
-      reply,
-      'message.njk',
-      requestNotFound(typed || 'with no reference'),
-      404,
-    );
+    return deps.views.send(reply, 'message.njk', requestNotFound(typed), 404);
   });
 
   app.get<{ Querystring: { sort?: string; cursor?: string } }>(

@@ -8,7 +8,7 @@ import { isUnavailable } from '../../domain/errors.ts';
 import { assessRequest } from '../../use-cases/assess.ts';
 import { chaserPlan } from '../../domain/follow-up-schedule.ts';
 import { submitRequest, type IntakeDeps } from '../../use-cases/submit.ts';
-import type { Drafts } from '../../ports/drafts.ts';
+import { DRAFT_LIFETIME_MS, type Drafts } from '../../ports/drafts.ts';
 import type { FieldError } from '../../domain/request/schema.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import {
@@ -100,8 +100,7 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
       {
         title: 'Your answers have expired',
         heading: 'Your answers have expired',
-        message:
-          'We keep answers for an hour before they are sent. Nothing was sent: fill in the form again.',
+        message: `We keep answers for ${DRAFT_LIFETIME_MS / 60_000} minutes before they are sent. Nothing was sent: fill in the form again.`,
         link: { href: '/', text: 'Start a new request' },
       },
       404,
@@ -130,7 +129,8 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
     const { [CSRF_FIELD]: _token, ...answers } = values;
     let draft: string;
     try {
-      draft = await deps.drafts.save(answers);
+      const { request: parsed, urgency, careConnect, warnings } = assessment;
+      draft = await deps.drafts.save(answers, { request: parsed, urgency, careConnect, warnings });
     } catch (error) {
       if (!isUnavailable(error)) throw error;
       request.log.warn({ err: error.message }, 'Redis unreachable');
@@ -143,16 +143,9 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
     const draft = await deps.drafts.load(request.params.draft);
     if (!draft) return draftGone(reply);
     if (draft.state === 'sent') return reply.redirect(`/requests/${draft.requestId}`, 303);
-    // Assessed again: the directory or the date may have changed since Continue.
-    const assessment = await assessRequest(requestFromForm(draft.answers), deps.intake);
-    if (assessment.outcome !== 'accepted') {
-      return formPage(
-        reply,
-        draft.answers,
-        assessment.errors,
-        STATUS_BY_OUTCOME[assessment.outcome],
-      );
-    }
+    // What Continue found a moment ago: the directory is asked once more at Send, not on every
+    // view or refresh of this page.
+    const assessment = draft.assessed;
     const { urgency, careConnect, warnings } = assessment;
     return deps.views.send(reply, 'check.njk', {
       title: 'Check your answers',

@@ -1,11 +1,14 @@
 // Drafts in Redis: one JSON value per draft under `<prefix>:draft:<id>`, expiring on its own. The
 // id is 128 random bits, so it can stand in the URL of the check page without naming anyone.
 import { randomBytes } from 'node:crypto';
-import type { Draft, DraftAnswers, Drafts } from '../../ports/drafts.ts';
+import {
+  DRAFT_LIFETIME_MS,
+  type Draft,
+  type DraftAnswers,
+  type Drafts,
+} from '../../ports/drafts.ts';
 import { onRedis, type Redis } from './connection.ts';
 
-/** Long enough to check the answers and fetch a missing detail; short enough to hold nothing. */
-export const DRAFT_LIFETIME_MS = 60 * 60_000;
 const DRAFT_ID = /^[A-Za-z0-9_-]{22}$/;
 
 function parseDraft(json: string | null): Draft | undefined {
@@ -16,10 +19,10 @@ function parseDraft(json: string | null): Draft | undefined {
 export function createDrafts(redis: Redis, prefix: string): Drafts {
   const key = (id: string) => `${prefix}:draft:${id}`;
   return {
-    save: (answers: DraftAnswers) =>
+    save: (answers: DraftAnswers, assessed) =>
       onRedis(redis, async () => {
         const id = randomBytes(16).toString('base64url');
-        const draft: Draft = { state: 'answers', answers };
+        const draft: Draft = { state: 'answers', answers, assessed };
         await redis.set(key(id), JSON.stringify(draft), 'PX', DRAFT_LIFETIME_MS);
         return id;
       }),
