@@ -70,16 +70,9 @@ export async function importRoutes(app: FastifyInstance, options: ImportPageOpti
   // A person reading a page gets a page when Redis is away; every other fault goes to the root.
   app.setErrorHandler((error, _request, reply) => {
     if (!isUnavailable(error)) throw error;
-    reply.header('retry-after', '30');
-    return views.send(
+    return views.unavailable(
       reply,
-      'message.njk',
-      {
-        title: 'Service unavailable',
-        heading: 'Sorry, there is a problem with the service',
-        message: 'Imports cannot be stored or read at the moment. Try again in a few minutes.',
-      },
-      503,
+      'Imports cannot be stored or read at the moment. Try again in a few minutes.',
     );
   });
 

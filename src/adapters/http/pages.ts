@@ -44,16 +44,9 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
   // A person reading a page gets a page when Redis is away; every other fault goes to the root.
   app.setErrorHandler((error, _request, reply) => {
     if (!isUnavailable(error)) throw error;
-    reply.header('retry-after', '30');
-    return deps.views.send(
+    return deps.views.unavailable(
       reply,
-      'message.njk',
-      {
-        title: 'Service unavailable',
-        heading: 'Sorry, there is a problem with the service',
-        message: 'The requests cannot be read at the moment. Try again in a few minutes.',
-      },
-      503,
+      'The requests cannot be read at the moment. Try again in a few minutes.',
     );
   });
 

@@ -4,7 +4,6 @@ import type { FastifyReply } from 'fastify';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import nunjucks from 'nunjucks';
-import { formatLongDate } from '../../domain/dates.ts';
 import { packagePath } from '../package-files.ts';
 
 /** nhsuk-frontend's dist folder: `nhsuk/` holds the macros, the compiled CSS and JS. */
@@ -37,6 +36,8 @@ export interface Views {
     context: Record<string, unknown>,
     status?: number,
   ): FastifyReply;
+  /** The NHS.UK "there is a problem with the service" page (503, try again in 30 s). */
+  unavailable(reply: FastifyReply, message: string): FastifyReply;
 }
 
 export function createViews(templatesDir = PAGE_TEMPLATES_DIR): Views {
@@ -44,20 +45,28 @@ export function createViews(templatesDir = PAGE_TEMPLATES_DIR): Views {
     new nunjucks.FileSystemLoader([templatesDir, FRONTEND_DIR]),
     { autoescape: true },
   );
-  env.addFilter('longDate', (date: unknown) =>
-    typeof date === 'string' ? formatLongDate(date) : '',
-  );
   env.addFilter('shortDate', (date: unknown) =>
     typeof date === 'string' ? shortDate.format(new Date(`${date}T00:00:00Z`)) : '',
   );
   env.addFilter('londonTime', (instant: unknown) =>
     typeof instant === 'string' ? londonTime.format(new Date(instant)) : '',
   );
+  function send(
+    reply: FastifyReply,
+    template: string,
+    context: Record<string, unknown>,
+    status = 200,
+  ) {
+    const cspNonce = (reply as { cspNonce?: { script?: string } }).cspNonce?.script;
+    const html = env.render(template, { ...context, cspNonce });
+    return reply.code(status).type('text/html; charset=utf-8').send(html);
+  }
   return {
-    send(reply, template, context, status = 200) {
-      const cspNonce = (reply as { cspNonce?: { script?: string } }).cspNonce?.script;
-      const html = env.render(template, { ...context, cspNonce });
-      return reply.code(status).type('text/html; charset=utf-8').send(html);
+    send,
+    unavailable(reply, message) {
+      reply.header('retry-after', '30');
+      const heading = 'Sorry, there is a problem with the service';
+      return send(reply, 'message.njk', { title: 'Service unavailable', heading, message }, 503);
     },
   };
 }
