@@ -41,7 +41,7 @@ export interface Imports {
   /** Keeps an uploaded file for the worker and answers the import's id (unguessable). */
   create(fileName: string, bytes: Uint8Array): Promise<string>;
   status(id: string): Promise<ImportStatus | undefined>;
-  /** The uploaded bytes; undefined once they are gone (read by an earlier run, or expired). */
+  /** The uploaded bytes; undefined once they are gone (deleted when the import ended, or expired). */
   upload(id: string): Promise<Uint8Array | undefined>;
   /** The import starts (or starts again): the tally and report of any earlier run are cleared. */
   begin(id: string, total: number): Promise<void>;

@@ -56,7 +56,11 @@ export function registerErrorHandler(app: FastifyInstance, pages: ErrorPages = {
         case 'FST_ERR_CTP_BODY_TOO_LARGE':
           return reply.code(413).send(errorBody('the request body is over 64 KiB'));
         case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-          return reply.code(415).send(errorBody('send the body as application/json'));
+          // The API's own guard (security.ts) answers a wrong type before this; what reaches here
+          // is a page's body: a form, or a file upload.
+          return reply
+            .code(415)
+            .send(errorBody('the body must be a form (or a file upload) this page takes'));
         case 'FST_ERR_CTP_INVALID_JSON_BODY':
           return reply.code(400).send(errorBody('the body is not valid JSON'));
       }
