@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasAdminBasic, hasBearer } from './auth.ts';
 import { errorBody } from './errors.ts';
+import { ADMIN, LOCAL_OPERATOR, NOBODY, SERVICE, type Principal } from './principal.ts';
 
 export interface AccessSettings {
   apiToken?: string;
@@ -131,10 +132,15 @@ function answer(reply: FastifyReply, area: Area, decision: Exclude<Decision, { a
 export function accessControl(app: FastifyInstance, settings: AccessSettings): void {
   const local = isLocalMode(settings);
   const metricsTokens = [settings.metricsToken, settings.apiToken].filter((t) => t !== undefined);
+  app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (request, reply) => {
+    request.principal = NOBODY;
     const area = areaOfRequest(request);
     const decision = decide(request, area, settings, local, metricsTokens);
     if (!decision.allowed) return answer(reply, area, decision);
+    if (local) request.principal = LOCAL_OPERATOR;
+    else if (area === 'api') request.principal = SERVICE;
+    else if (area === 'pages') request.principal = ADMIN;
   });
 }
 

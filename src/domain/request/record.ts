@@ -1,6 +1,7 @@
 // The request record: what ecat keeps about a request from acceptance until it is configured,
 // including its history. Status names, "outstanding" and "overdue" are fixed by CONTRACT.md ("Statuses").
 import type { CareConnectFinding } from '../careconnect/finding.ts';
+import type { Actor, Person } from '../people/person.ts';
 import { londonDate, type IsoDate } from '../dates.ts';
 import type { Urgency } from '../urgency.ts';
 import type { ConfigurationRequest } from './schema.ts';
@@ -38,6 +39,8 @@ export interface HistoryEntry {
   reason: string;
   /** Facts worth keeping: SMTP code and response, Message-ID, who confirmed, template version. */
   details?: Record<string, string | number | boolean>;
+  /** Who did it: a person, or a part of ecat. Absent only in entries written before people. */
+  actor?: Actor;
 }
 
 /** A request ecat will accept, with everything derived from it. */
@@ -62,6 +65,8 @@ export interface RequestRecord extends AssessedRequest {
   /** Stored: set when the overdue sweep marks it. As shown: `presentRecord`. */
   overdue: boolean;
   history: HistoryEntry[];
+  /** The signed-in person who submitted it; absent when it came by a shared credential. */
+  submittedBy?: Person;
 }
 
 /**
