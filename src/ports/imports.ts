@@ -3,6 +3,8 @@
 // report. The web server writes the upload and reads the rest; the worker, perhaps in another
 // process, does the import. The Redis adapter (adapters/redis/imports.ts) keeps them.
 
+import type { Person } from '../domain/people/person.ts';
+
 /** The import job (its own queue: an import may take minutes, and must not hold up the sweeps). */
 export const IMPORT_CSV_JOB = 'import-csv';
 
@@ -35,11 +37,13 @@ export interface ImportStatus {
   lines: string[];
   /** Whether a refused-rows report was written. */
   hasReport: boolean;
+  /** The signed-in person who uploaded it: their requests, their import to see. */
+  uploadedBy?: Person;
 }
 
 export interface Imports {
   /** Keeps an uploaded file for the worker and answers the import's id (unguessable). */
-  create(fileName: string, bytes: Uint8Array): Promise<string>;
+  create(fileName: string, bytes: Uint8Array, uploadedBy?: Person): Promise<string>;
   status(id: string): Promise<ImportStatus | undefined>;
   /** The uploaded bytes; undefined once they are gone (deleted when the import ended, or expired). */
   upload(id: string): Promise<Uint8Array | undefined>;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { packagePath } from '../adapters/package-files.ts';
 import { optionalText, optionalUrl, wholeNumber, withDefault } from './env-fields.ts';
 import { mailConfig, mailEnv, MAIL_SECRETS, type MailConfig } from './mail-config.ts';
+import { peopleConfig, peopleEnv, PEOPLE_SECRETS, type PeopleConfig } from './people-config.ts';
 import { withoutCredentials } from '../adapters/without-credentials.ts';
 import { ConfigError } from '../domain/errors.ts';
 
@@ -25,6 +26,7 @@ const envSchema = z.object({
     'must be letters, digits, _ or -',
   ),
   ...mailEnv,
+  ...peopleEnv,
   DIRECTORY_URL_INT: optionalUrl(['https:', 'http:']),
   DIRECTORY_URL_PROD: optionalUrl(['https:', 'http:']),
   DIRECTORY_FILE: withDefault(packagePath('config/directory.json')),
@@ -106,6 +108,8 @@ export interface Config {
     host?: string;
     /** Where people reach the pages (PUBLIC_URL), with no trailing slash: emails link under it. */
     publicUrl: string;
+    /** False when PUBLIC_URL is unset: signed links are then not put in emails. */
+    publicUrlConfigured: boolean;
     apiToken?: string;
     adminPassword?: string;
     metricsToken?: string;
@@ -117,6 +121,7 @@ export interface Config {
       maxConnections: number;
     };
   };
+  people: PeopleConfig;
   logLevel: string;
 }
 
@@ -131,6 +136,7 @@ const SECRET_VARIABLES = new Set([
   'APIM_ACCESS_TOKEN',
   'APIM_API_KEY',
   ...MAIL_SECRETS,
+  ...PEOPLE_SECRETS,
 ]);
 
 /** The rejected value as an error may show it: never a secret, never a URL's credentials. */
@@ -169,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `HIGH_MAX_WORKING_DAYS must be at least URGENT_MAX_WORKING_DAYS (${e.URGENT_MAX_WORKING_DAYS})`,
     );
   }
+  const publicUrl = (e.PUBLIC_URL ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
   return {
     redis: { url: e.REDIS_URL ?? 'redis://127.0.0.1:6379', explicit: e.REDIS_URL !== undefined },
     queuePrefix: e.QUEUE_PREFIX,
@@ -201,7 +208,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     http: {
       port: e.PORT,
       host: e.HOST,
-      publicUrl: (e.PUBLIC_URL ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, ''),
+      publicUrl,
+      publicUrlConfigured: e.PUBLIC_URL !== undefined,
       apiToken: e.API_TOKEN,
       adminPassword: e.ADMIN_PASSWORD,
       metricsToken: e.METRICS_TOKEN,
@@ -212,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         maxConnections: e.HTTP_MAX_CONNECTIONS,
       },
     },
+    people: peopleConfig(e, publicUrl),
     logLevel: e.LOG_LEVEL ?? 'info',
   };
 }

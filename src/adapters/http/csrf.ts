@@ -1,15 +1,17 @@
-// CSRF protection for the form without a session: a signed, expiring token in the page, and the
-// browser's own word on where a post came from (Origin, Sec-Fetch-Site). A cross-site page can
-// neither read our token nor forge its signature. (@fastify/csrf-protection is not among our
-// dependencies; a stateless signed token suits a server whose only user is the admin.)
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+// CSRF protection for every form: a signed, expiring token in the page, bound to the session the
+// page was served under (none in the local modes), and the browser's own word on where a post came
+// from (Origin, Sec-Fetch-Site). A cross-site page can neither read our token nor forge its
+// signature, and one person's token does not pass under another's session. Signed with the shared
+// secret (signing.ts), so a page served by one instance posts to another.
 import type { FastifyRequest } from 'fastify';
+import type { Signer } from '../signing.ts';
 
 export const CSRF_FIELD = '_csrf';
 const LIFETIME_MS = 2 * 60 * 60 * 1000;
 
 export interface Csrf {
-  issue(now: number): string;
+  /** A token for a form on the page answering `request`. */
+  issue(now: number, request: FastifyRequest): string;
   /** Whether a posted form came from our own page, recently. */
   verify(request: FastifyRequest, token: string | undefined, now: number): boolean;
 }
@@ -26,29 +28,27 @@ export function fromOurSite(request: FastifyRequest): boolean {
   // Browsers send "null" under a no-referrer policy; then only Sec-Fetch-Site can vouch for it.
   if (origin === 'null') return site === 'same-origin';
   try {
-    return new URL(origin).host === request.headers.host;
+    // request.host is the Host header, or X-Forwarded-Host from a proxy TRUST_PROXY believes.
+    return new URL(origin).host === request.host;
   } catch {
     return false;
   }
 }
 
-export function createCsrf(secret: Buffer = randomBytes(32)): Csrf {
-  const sign = (issuedAt: string) =>
-    createHmac('sha256', secret).update(issuedAt).digest('base64url');
+export function createCsrf(signer: Signer): Csrf {
+  const bound = (issuedAt: string, request: FastifyRequest) =>
+    `${issuedAt}.${request.principal.sessionId ?? ''}`;
   return {
-    issue(now) {
+    issue(now, request) {
       const issuedAt = String(now);
-      return `${issuedAt}.${sign(issuedAt)}`;
+      return `${issuedAt}.${signer.sign('csrf', bound(issuedAt, request))}`;
     },
     verify(request, token, now) {
-      const [issuedAt, signature] = (token ?? '').split('.');
-      if (!issuedAt || !signature || !fromOurSite(request)) return false;
-      const expected = Buffer.from(sign(issuedAt));
-      const given = Buffer.from(signature);
+      const [issuedAt, signature, extra] = (token ?? '').split('.');
+      if (!issuedAt || !signature || extra !== undefined || !fromOurSite(request)) return false;
       const age = now - Number(issuedAt);
       return (
-        given.length === expected.length &&
-        timingSafeEqual(given, expected) &&
+        signer.verify('csrf', bound(issuedAt, request), signature) &&
         age >= 0 &&
         age <= LIFETIME_MS
       );

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CSV_COLUMNS } from '../../domain/csv/columns.ts';
 import { isUnavailable } from '../../domain/errors.ts';
 import type { Imports, ImportStatus } from '../../ports/imports.ts';
+import { canSee } from './principal.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import type { Views } from './views.ts';
 
@@ -88,7 +89,7 @@ export async function importRoutes(app: FastifyInstance, options: ImportPageOpti
         columns: CSV_COLUMNS.map((column) => column.name),
         required: CSV_COLUMNS.filter((column) => column.required).map((column) => column.name),
         csrfField: CSRF_FIELD,
-        csrf: csrf.issue(now()),
+        csrf: csrf.issue(now(), reply.request),
       },
       status,
     );
@@ -147,7 +148,7 @@ export async function importRoutes(app: FastifyInstance, options: ImportPageOpti
         );
       }
       if (bytes.length === 0) return uploadPage(reply, 'The selected file is empty', 400);
-      const id = await imports.create(uploadName(part.filename), bytes);
+      const id = await imports.create(uploadName(part.filename), bytes, request.principal.person);
       await options.queueImport(id);
       request.log.info({ importId: id, bytes: bytes.length }, 'import queued');
       return reply.redirect(`/import/${id}`, 303);
@@ -158,7 +159,10 @@ export async function importRoutes(app: FastifyInstance, options: ImportPageOpti
     const { id } = request.params;
     // The store answers nothing for an id it could never have given.
     const status = await imports.status(id);
-    if (!status) return notFound(reply);
+    // Another requester's import is as good as unknown to them.
+    if (!status || !canSee(request.principal, { submittedBy: status.uploadedBy })) {
+      return notFound(reply);
+    }
     const waiting = status.state === 'queued' || status.state === 'running';
     return views.send(reply, 'import-progress.njk', {
       title: waiting ? 'Importing requests' : 'Import of requests',
@@ -179,7 +183,8 @@ export async function importRoutes(app: FastifyInstance, options: ImportPageOpti
   app.get<{ Params: { id: string } }>('/import/:id/report', async (request, reply) => {
     const { id } = request.params;
     const status = await imports.status(id);
-    const report = status?.hasReport ? await imports.report(id) : undefined;
+    const mine = status !== undefined && canSee(request.principal, { submittedBy: status.uploadedBy });
+    const report = mine && status.hasReport ? await imports.report(id) : undefined;
     if (!status || report === undefined) return notFound(reply);
     return reply
       .type('text/csv; charset=utf-8')

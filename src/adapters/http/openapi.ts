@@ -19,10 +19,10 @@ const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 's
 /** What any operation may answer, whatever it does. */
 const common = {
   '401': json(
-    'Missing or wrong Bearer token (API_TOKEN); or the API is closed because only ADMIN_PASSWORD is set',
+    'Missing or wrong Bearer token (API_TOKEN or a personal token); or the API is closed because only ADMIN_PASSWORD is set',
   ),
   '403': json(
-    'Without credentials ecat answers loopback names only (localhost, 127.0.0.1, [::1]): the Host was another',
+    "A personal token whose owner lacks the role this call needs, or a requester's token reading another's request; or, without credentials, a Host that is not a loopback name",
   ),
   '500': json('A fault on our side; it has been logged'),
   '503': json('Redis unreachable; nothing was stored'),
@@ -32,7 +32,7 @@ const common = {
 const stateChanging = {
   '400': json('The body is not valid JSON'),
   '403': json(
-    "Sent from another site's page (Sec-Fetch-Site); or, without credentials, a Host that is not a loopback name",
+    "Sent from another site's page (Sec-Fetch-Site); a personal token without the role this call needs; or, without credentials, a Host that is not a loopback name",
   ),
   '413': json('Body over 64 KiB'),
   '415': json('Without Content-Type: application/json'),
@@ -117,7 +117,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'ecat: BaRS Endpoint Catalogue configuration requests',
       version: '0.1.0',
       description:
-        'Every call takes `Authorization: Bearer <API_TOKEN>` (none in local mode, on loopback). Calls that change something also take `Content-Type: application/json`, with a body of {} or none for confirm and cancel.',
+        "Every call takes `Authorization: Bearer <token>`: the service's `API_TOKEN` (every role), or a personal token made at /account/tokens, acting with its owner's roles (a requester submits and reads only their own requests; confirm and cancel are for the BaRS team). None in local mode, on loopback. The session cookie never opens the API. Calls that change something also take `Content-Type: application/json`, with a body of {} or none for confirm and cancel.",
     },
     components: {
       schemas: componentSchemas(),

@@ -1,6 +1,6 @@
 // Page rendering: Nunjucks over our templates/web and nhsuk-frontend's component macros, with the
 // CSP nonce the NHS.UK page template needs for its one inline script.
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import nunjucks from 'nunjucks';
@@ -58,7 +58,14 @@ export function createViews(templatesDir = PAGE_TEMPLATES_DIR): Views {
     status = 200,
   ) {
     const cspNonce = (reply as { cspNonce?: { script?: string } }).cspNonce?.script;
-    const html = env.render(template, { ...context, cspNonce });
+    // Who is looking (access.ts): the header names a signed-in person and shows what their roles open.
+    const principal = (reply.request as Partial<FastifyRequest>).principal;
+    const viewer = principal && {
+      name: principal.person?.name,
+      signedIn: principal.via === 'session',
+      roles: Object.fromEntries([...principal.roles].map((role) => [role, true])),
+    };
+    const html = env.render(template, { ...context, cspNonce, viewer });
     return reply.code(status).type('text/html; charset=utf-8').send(html);
   }
   return {

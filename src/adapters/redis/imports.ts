@@ -4,6 +4,7 @@
 // Everything expires on its own; the id is 128 random bits, so it can stand in a page's URL.
 import { randomBytes } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
+import type { Person } from '../../domain/people/person.ts';
 import type { Imports, ImportState, ImportStatus, ImportTally } from '../../ports/imports.ts';
 import { onRedis, type Redis } from './connection.ts';
 
@@ -37,6 +38,7 @@ function parseStatus(hash: Record<string, string>): ImportStatus | undefined {
     },
     lines: JSON.parse(hash.lines ?? '[]') as string[],
     hasReport: hash.hasReport === '1',
+    ...(hash.uploadedBy ? { uploadedBy: JSON.parse(hash.uploadedBy) as Person } : {}),
   };
 }
 
@@ -54,7 +56,7 @@ export function createImports(redis: Redis, prefix: string): Imports {
   const known = (id: string) => IMPORT_ID.test(id);
 
   return {
-    create: (fileName, bytes) =>
+    create: (fileName, bytes, uploadedBy) =>
       onRedis(redis, async () => {
         const id = randomBytes(16).toString('base64url');
         const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -66,6 +68,7 @@ export function createImports(redis: Redis, prefix: string): Imports {
               fileName,
               state: 'queued',
               ...NO_ROWS,
+              ...(uploadedBy ? { uploadedBy: JSON.stringify(uploadedBy) } : {}),
             })
             .pexpire(key(id), IMPORT_LIFETIME_MS),
         );
