@@ -16,6 +16,7 @@ import { deletePrefix, requestBody, testConfig, uniquePrefix } from './support/e
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 import { useMsw } from './support/msw.ts';
 import { CATALOGUE_CHECK_JOB, OVERDUE_SWEEP_JOB } from '../src/ports/jobs.ts';
+import { ACTORS } from '../src/domain/people/person.ts';
 
 const BASE = 'https://int.api.service.nhs.uk/booking-and-referral/FHIR/R4';
 const TOKEN = 'never-log-this-token';
@@ -47,7 +48,11 @@ async function sentRequest(dosServiceId: string): Promise<string> {
   );
   if (result.outcome !== 'accepted') throw new Error(JSON.stringify(result));
   // As the send job would; the test drives the worker's other jobs by hand.
-  await runtime.store.transition(result.id, 'sent', { event: 'sent', reason: 'test' });
+  await runtime.store.transition(result.id, 'sent', {
+    actor: ACTORS.cli,
+    event: 'sent',
+    reason: 'test',
+  });
   return result.id;
 }
 

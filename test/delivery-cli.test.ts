@@ -18,6 +18,7 @@ import {
   uniquePrefix,
 } from './support/ecat.ts';
 import { until } from './support/delivery.ts';
+import { ACTORS } from '../src/domain/people/person.ts';
 
 const children: Child[] = [];
 afterEach(() => {
@@ -50,7 +51,7 @@ describe('the CLI lifecycle', () => {
     try {
       await runtime.store.note(
         id,
-        { event: 'note', reason: 'server said \u001b[2J\u009b31m red' },
+        { actor: ACTORS.cli, event: 'note', reason: 'server said \u001b[2J\u009b31m red' },
         { warnings: ['warned \u0085 here \u007f'] },
       );
     } finally {

@@ -19,6 +19,7 @@ import {
 } from './support/ecat.ts';
 import { FAST_RETRY } from './support/delivery.ts';
 import { SEND_JOB } from '../src/ports/jobs.ts';
+import { ACTORS } from '../src/domain/people/person.ts';
 
 const runtimes: Runtime[] = [];
 const prefixes: string[] = [];
@@ -199,6 +200,7 @@ describe('duplicates', () => {
       newRequestRecord(
         { ...assessed, request: { ...assessed.request, dosServiceId } },
         runtime.intakeDeps('test'),
+        { actor: ACTORS.cli },
       ),
     );
     // A store whose jobs step fails for the second record: INCR on a key that holds text.
@@ -235,8 +237,13 @@ describe('duplicates', () => {
     const runtime = await runtimeOn(uniquePrefix('again'));
     const first = await accept(runtime);
     expect(
-      (await runtime.store.transition(first, 'configured', { event: 'configured', reason: 'x' }))
-        .ok,
+      (
+        await runtime.store.transition(first, 'configured', {
+          actor: ACTORS.cli,
+          event: 'configured',
+          reason: 'x',
+        })
+      ).ok,
     ).toBe(true);
     const second = await accept(runtime);
     expect(second).not.toBe(first);
@@ -248,13 +255,18 @@ describe('status changes', () => {
   it('follow canTransition, keep every change in the history, and move the indexes', async () => {
     const runtime = await runtimeOn(uniquePrefix('transitions'));
     const id = await accept(runtime);
-    const sent = await runtime.store.transition(id, 'sent', { event: 'sent', reason: 'by test' });
+    const sent = await runtime.store.transition(id, 'sent', {
+      actor: ACTORS.cli,
+      event: 'sent',
+      reason: 'by test',
+    });
     expect(sent).toMatchObject({ ok: true, record: { status: 'sent' } });
     expect(await runtime.store.count('queued')).toBe(0);
     expect(await runtime.store.count('sent')).toBe(1);
     expect(await runtime.store.count('outstanding')).toBe(1);
 
     const configured = await runtime.store.transition(id, 'configured', {
+      actor: ACTORS.cli,
       event: 'configured',
       reason: 'confirmed by hand',
       details: { by: 'alex' },
@@ -263,6 +275,7 @@ describe('status changes', () => {
     expect(await runtime.store.count('outstanding')).toBe(0);
 
     const refused = await runtime.store.transition(id, 'cancelled', {
+      actor: ACTORS.cli,
       event: 'cancelled',
       reason: 'too late',
     });
@@ -276,7 +289,11 @@ describe('status changes', () => {
     ]);
     expect(record?.history[2]?.details).toEqual({ by: 'alex' });
     expect(
-      await runtime.store.transition('req-missing', 'cancelled', { event: 'x', reason: 'x' }),
+      await runtime.store.transition('req-missing', 'cancelled', {
+        actor: ACTORS.cli,
+        event: 'x',
+        reason: 'x',
+      }),
     ).toEqual({ ok: false, reason: 'not-found' });
   });
 
@@ -286,7 +303,7 @@ describe('status changes', () => {
     const id = await accept(a, requestBody({ notes: 'line one\nline two, “quoted” – £5 😀' }));
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        (i % 2 ? a : b).store.note(id, { event: 'retry', reason: `note ${i}` }),
+        (i % 2 ? a : b).store.note(id, { actor: ACTORS.cli, event: 'retry', reason: `note ${i}` }),
       ),
     );
     const noted = (await a.store.get(id))!;
@@ -296,8 +313,12 @@ describe('status changes', () => {
     // A change computed from an earlier read is refused once another connection moved the record
     // on, and is made again from what is there now.
     const earlier = (await a.store.get(id))!;
-    await b.store.note(id, { event: 'retry', reason: 'from b, after a read' });
-    const latest = await a.store.note(id, { event: 'retry', reason: 'from a, after b' });
+    await b.store.note(id, { actor: ACTORS.cli, event: 'retry', reason: 'from b, after a read' });
+    const latest = await a.store.note(id, {
+      actor: ACTORS.cli,
+      event: 'retry',
+      reason: 'from a, after b',
+    });
     expect(latest!.history.length).toBe(earlier.history.length + 2);
     expect(latest!.history.slice(-2).map((entry) => entry.reason)).toEqual([
       'from b, after a read',
@@ -306,10 +327,26 @@ describe('status changes', () => {
 
     // Two ends that exclude each other: exactly one wins, and the indexes follow the winner.
     const outcomes = await Promise.all([
-      a.store.transition(id, 'configured', { event: 'configured', reason: 'by a' }),
-      b.store.transition(id, 'cancelled', { event: 'cancelled', reason: 'by b' }),
-      a.store.transition(id, 'cancelled', { event: 'cancelled', reason: 'by a' }),
-      b.store.transition(id, 'configured', { event: 'configured', reason: 'by b' }),
+      a.store.transition(id, 'configured', {
+        actor: ACTORS.cli,
+        event: 'configured',
+        reason: 'by a',
+      }),
+      b.store.transition(id, 'cancelled', {
+        actor: ACTORS.cli,
+        event: 'cancelled',
+        reason: 'by b',
+      }),
+      a.store.transition(id, 'cancelled', {
+        actor: ACTORS.cli,
+        event: 'cancelled',
+        reason: 'by a',
+      }),
+      b.store.transition(id, 'configured', {
+        actor: ACTORS.cli,
+        event: 'configured',
+        reason: 'by b',
+      }),
     ]);
     const winners = outcomes.filter((outcome) => outcome.ok);
     expect(winners).toHaveLength(1);
@@ -335,7 +372,11 @@ describe('listing', () => {
     for (let i = 0; i < 7; i += 1) {
       ids.push(await accept(runtime, requestBody({ dosServiceId: String(700 + i) })));
     }
-    await runtime.store.transition(ids[3]!, 'cancelled', { event: 'cancelled', reason: 'x' });
+    await runtime.store.transition(ids[3]!, 'cancelled', {
+      actor: ACTORS.cli,
+      event: 'cancelled',
+      reason: 'x',
+    });
     const seen: string[] = [];
     let cursor: string | undefined;
     let pages = 0;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixedClock, requestBody, testDatesIn } from './support/ecat.ts';
 import { until, useDelivery } from './support/delivery.ts';
+import { ACTORS } from '../src/domain/people/person.ts';
 
 const delivery = useDelivery();
 
@@ -143,6 +144,7 @@ describe('sending a request', () => {
     const runtime = await delivery.runtime('cancel');
     const cancelled = await delivery.accept(runtime);
     const cancel = await runtime.store.transition(cancelled, 'cancelled', {
+      actor: ACTORS.cli,
       event: 'cancelled',
       reason: 'test',
     });

@@ -1,5 +1,6 @@
 // The one error base: every error class src exports is an EcatError with a kind and a retry flag,
 // and each edge maps the kind (the worker's mapping is a pure function, tested here).
+import { SignInError } from '../src/ports/people.ts';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { UnrecoverableError } from 'bullmq';
@@ -35,6 +36,7 @@ const EXAMPLES: [EcatError, ErrorKind, boolean][] = [
   [new NoRedisError('no redis-server on PATH'), 'unavailable', false],
   [new CsvSyntaxError(3, 'a quoted cell is never closed'), 'invalid', false],
   [new NotUtf8Error('standard input is not UTF-8'), 'invalid', false],
+  [new SignInError('the sign-in provider cannot be reached'), 'unavailable', true],
 ];
 
 describe('the error classes', () => {

@@ -33,6 +33,7 @@ import {
 import { until } from './support/poll.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 import { OVERDUE_NOTICE_JOB, OVERDUE_SWEEP_JOB } from '../src/ports/jobs.ts';
+import { ACTORS } from '../src/domain/people/person.ts';
 
 const prefix = uniquePrefix('followup');
 let clock = new Date('2027-03-15T10:00:00Z'); // Monday; testing Wednesday 31 March
@@ -124,6 +125,7 @@ describe('a request 10 working days from testing', () => {
 
   it('sends exactly one reminder on the day, threaded under the original; none once confirmed', async () => {
     await runtime.store.transition(confirmed, 'configured', {
+      actor: ACTORS.cli,
       event: 'configured',
       reason: 'test',
     });
@@ -217,7 +219,11 @@ describe('a request 10 working days from testing', () => {
     }
 
     // Confirmed at last: no longer overdue.
-    await runtime.store.transition(live, 'configured', { event: 'configured', reason: 'test' });
+    await runtime.store.transition(live, 'configured', {
+      actor: ACTORS.cli,
+      event: 'configured',
+      reason: 'test',
+    });
     expect((await record(live)).overdue).toBe(false);
   });
 
@@ -299,7 +305,11 @@ describe('a request whose test date has come before any sweep has run', () => {
     const json = await ecat(['show', result.id, '--json'], testEnv(prefix));
     expect(JSON.parse(json.stdout)).toMatchObject({ id: result.id, overdue: true });
 
-    await runtime.store.transition(result.id, 'cancelled', { event: 'cancelled', reason: 'test' });
+    await runtime.store.transition(result.id, 'cancelled', {
+      actor: ACTORS.cli,
+      event: 'cancelled',
+      reason: 'test',
+    });
     const after = await ecat(['show', result.id], testEnv(prefix));
     expect(after.stdout.split('\n')[0]).toBe(`${result.id}: cancelled`);
   });
@@ -431,7 +441,11 @@ describe('a request sent on the day of its first test date', () => {
     }
     expect(html).not.toContain('<code>ecat');
 
-    await runtime.store.transition(id, 'configured', { event: 'configured', reason: 'test' });
+    await runtime.store.transition(id, 'configured', {
+      actor: ACTORS.cli,
+      event: 'configured',
+      reason: 'test',
+    });
     expect(await apiOverdue()).toEqual([false, undefined]);
     expect(await overdueMetric()).toBe(overdueBefore);
   });
@@ -460,7 +474,11 @@ describe('ecat list and ecat show, which read the real clock', () => {
     expect(JSON.parse(before.stdout)).toMatchObject({ id: sentYesterday, overdue: true });
 
     for (const id of [sentToday, sentYesterday]) {
-      await runtime.store.transition(id, 'cancelled', { event: 'cancelled', reason: 'test' });
+      await runtime.store.transition(id, 'cancelled', {
+        actor: ACTORS.cli,
+        event: 'cancelled',
+        reason: 'test',
+      });
     }
   });
 });

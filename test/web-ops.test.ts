@@ -13,6 +13,7 @@ import { bindAddress } from '../src/adapters/http/server.ts';
 import { countKeys, deletePrefix, requestBody, testConfig, uniquePrefix } from './support/ecat.ts';
 import { freePort } from './support/redis-server.ts';
 import { buildTestServer, csrfOf, formFields, postRequest, type ApiBody } from './support/web.ts';
+import { ACTORS } from '../src/domain/people/person.ts';
 
 const prefix = uniquePrefix('web-ops');
 let runtime: Runtime;
@@ -59,6 +60,7 @@ describe('metrics read from Redis at scrape time', () => {
 
     // What the worker does on success, in whichever process it runs: the store counts it.
     await runtime.store.transition(response.json<ApiBody>().id, 'sent', {
+      actor: ACTORS.cli,
       event: 'sent',
       reason: 'test',
     });

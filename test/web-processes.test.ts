@@ -52,7 +52,7 @@ describe('as processes', () => {
       );
       expect(health).toEqual({ status: 'ok' });
       expect(serve.stderr()).toMatch(
-        /access: no API_TOKEN or ADMIN_PASSWORD, so listening on 127\.0\.0\.1 only and answering loopback names/,
+        /access: no API_TOKEN, ADMIN_PASSWORD or sign-in, so listening on 127\.0\.0\.1 only and answering loopback names/,
       );
       serve.child.kill('SIGTERM');
       expect(await serve.exit).toBe(0);

@@ -3,7 +3,10 @@
 // step, or not at all. The Redis adapter (adapters/redis/requests/) implements it; its failures
 // reach callers as DependencyUnavailableError.
 import type { ChaserPlan } from '../domain/follow-up-schedule.ts';
+import type { Actor } from '../domain/people/person.ts';
 import type { HistoryEntry, RequestRecord, RequestStatus } from '../domain/request/record.ts';
+import type { ConfigurationRequest } from '../domain/request/schema.ts';
+import type { Urgency } from '../domain/urgency.ts';
 
 export type ListFilter = RequestStatus | 'outstanding' | 'all';
 
@@ -27,8 +30,18 @@ export type TransitionResult =
   | { ok: false; reason: 'not-found' }
   | { ok: false; reason: 'not-allowed'; record: RequestRecord };
 
-export type NewEntry = Omit<HistoryEntry, 'at' | 'status'>;
+/** A history entry as a caller writes it: the store adds when and the status. Every one names who. */
+export type NewEntry = Omit<HistoryEntry, 'at' | 'status' | 'actor'> & { actor: Actor };
 export type RecordPatch = Partial<Pick<RequestRecord, 'careConnect' | 'warnings' | 'overdue'>>;
+
+/** New test dates for a request, what they make of it, and the history entry that says so. */
+export interface TestDatesChange {
+  testDates: NonNullable<ConfigurationRequest['testDates']>;
+  /** Rated from the new dates; the record is filed in its group of outstanding requests. */
+  urgency: Urgency;
+  overdue: boolean;
+  entry: NewEntry;
+}
 
 export interface RequestStore {
   get(id: string): Promise<RequestRecord | undefined>;
@@ -36,6 +49,12 @@ export interface RequestStore {
   findByReference(reference: string): Promise<RequestRecord | undefined>;
   list(filter: ListFilter, options?: { limit?: number; cursor?: string }): Promise<RequestPage>;
   count(filter: ListFilter): Promise<number>;
+  /**
+   * Every request in a list, in its index's order (acceptance), read 500 at a time, for the pages
+   * that filter, sort and page the whole list in memory. Outstanding requests run to tens or
+   * hundreds; `all` and the closed statuses read every record of that status.
+   */
+  readAll(filter: ListFilter): Promise<RequestRecord[]>;
   /**
    * The requests overdue on `today` (CONTRACT.md): outstanding, earliest test date on or before
    * today, and submitted before today. Cheap enough for every metrics scrape (no record is read).
@@ -58,6 +77,15 @@ export interface RequestStore {
     to: RequestStatus,
     entry: NewEntry,
     patch?: RecordPatch,
+  ): Promise<TransitionResult>;
+  /**
+   * Gives an outstanding request new test dates, with the urgency and overdue flag `change` makes of
+   * the record as read, and files it again where they put it (its environment × urgency group, the
+   * index by earliest test date), all in one step. Refused (not-allowed) once it is not outstanding.
+   */
+  changeTestDates(
+    id: string,
+    change: (record: RequestRecord) => TestDatesChange,
   ): Promise<TransitionResult>;
   /**
    * Adds an event that does not change the status (a retry, a re-check, a chaser); with `onlyIf`,

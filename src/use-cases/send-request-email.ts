@@ -7,6 +7,7 @@ import { checkCareConnect } from './check-careconnect.ts';
 import type { Directory } from '../ports/directory.ts';
 import { isRefusingFinding, needsRecheck } from '../domain/careconnect/finding.ts';
 import { EcatError } from '../domain/errors.ts';
+import { ACTORS } from '../domain/people/person.ts';
 import type { HistoryEntry, RequestRecord } from '../domain/request/record.ts';
 import { attemptOf, type RunningJob, type SendJobData } from '../ports/jobs.ts';
 import type { RequestStore } from '../ports/request-store.ts';
@@ -19,7 +20,7 @@ import {
   withRefusedCopies,
   type Mailer,
 } from '../ports/mailer.ts';
-import { configurationEmailFor } from '../domain/email/configuration-email.ts';
+import { configurationEmailFor, type EmailLinks } from '../domain/email/configuration-email.ts';
 import type { TemplateRenderer } from '../domain/email/message.ts';
 
 export interface SendDeps {
@@ -29,6 +30,11 @@ export interface SendDeps {
   renderer: TemplateRenderer;
   mail: { from: string; to: string };
   log: Logger;
+  /**
+   * The signed links for this request's email (README "Links in the email"): made afresh on each
+   * attempt, so a retry carries new tokens while its Message-ID, from the record, stays the same.
+   */
+  emailLinks?: (record: RequestRecord) => EmailLinks;
 }
 
 /**
@@ -77,7 +83,11 @@ async function recheckCareConnect(
   // A final `unverified` (the directory cannot answer for this request) goes at once: waiting
   // cannot change it.
   if (needsRecheck(finding) && !sendAnyway) {
-    await deps.store.note(record.id, { event: 'recheck', reason: finding.detail });
+    await deps.store.note(record.id, {
+      event: 'recheck',
+      reason: finding.detail,
+      actor: ACTORS.worker,
+    });
     throw new StillUnverifiedError(`CareConnect still unverified: ${finding.detail}`);
   }
   if (isRefusingFinding(finding)) {
@@ -85,6 +95,7 @@ async function recheckCareConnect(
     // worker, rather than asking the BaRS team to configure a service CareConnect cannot book.
     await deps.store.transition(record.id, 'failed', {
       event: 'failed',
+      actor: ACTORS.worker,
       reason: `not sent: CareConnect checked again and found ${finding.status}: ${finding.detail} Fix the DoS scheduling endpoint and submit again, or submit with a careConnectWaiver.`,
       details: { careConnect: finding.status, attempt: attempt.number },
     });
@@ -106,19 +117,24 @@ async function recheckCareConnect(
   }
   const updated = await deps.store.note(
     record.id,
-    { event: 'recheck', reason: `CareConnect checked again: ${finding.detail}` },
+    {
+      event: 'recheck',
+      reason: `CareConnect checked again: ${finding.detail}`,
+      actor: ACTORS.worker,
+    },
     { careConnect: finding, warnings },
   );
   return updated ?? record;
 }
 
 async function deliver(record: RequestRecord, attempt: Attempt, deps: SendDeps) {
-  const email = configurationEmailFor(record, deps.mail, deps.renderer);
+  const email = configurationEmailFor(record, deps.mail, deps.renderer, deps.emailLinks?.(record));
   const receipt = await deps.mailer.send(email);
   // The BaRS mailbox has it, so `sent` even when the requester's copy was refused; the history
   // says which copy and the server's reply, so someone can tell the requester another way.
   const entry = {
     event: 'sent',
+    actor: ACTORS.worker,
     reason: withRefusedCopies(`accepted by the mail server: ${receipt.response}`, receipt),
     details: {
       messageId: receipt.messageId,
@@ -198,6 +214,7 @@ export async function sendRequestEmail(
     if (error instanceof MailDeferredError) {
       await deps.store.note(record.id, {
         event: 'deferred',
+        actor: ACTORS.worker,
         reason: deferralReason(error),
         details: { response: error.response, attempt: attempt.number },
       });
@@ -207,6 +224,7 @@ export async function sendRequestEmail(
     if (error instanceof PermanentMailError) {
       await deps.store.transition(record.id, 'failed', {
         event: 'failed',
+        actor: ACTORS.worker,
         // The message names the refused address when the server refused the BaRS mailbox.
         reason: error.message,
         details: {
@@ -222,12 +240,14 @@ export async function sendRequestEmail(
     if (attempt.last) {
       await deps.store.transition(record.id, 'failed', {
         event: 'failed',
+        actor: ACTORS.worker,
         reason: `retries exhausted after ${attempt.number} attempts: ${message}`,
         details: failureDetails(error, attempt),
       });
     } else if (!(error instanceof StillUnverifiedError)) {
       await deps.store.note(record.id, {
         event: 'retry',
+        actor: ACTORS.worker,
         reason: `attempt ${attempt.number} failed, will retry: ${message}`,
         details: failureDetails(error, attempt),
       });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { assessRequest, type AssessDeps, type Assessment } from './assess.ts';
 import type { CareConnectFinding } from '../domain/careconnect/finding.ts';
 import { messageIdFor } from '../domain/email/message.ts';
+import { ACTORS, type Actor, type Person } from '../domain/people/person.ts';
 import { referenceFor } from '../domain/request/reference.ts';
 import { chaserPlan, type ChaserSettings } from '../domain/follow-up-schedule.ts';
 import type { NewRequest, RequestStore } from '../ports/request-store.ts';
@@ -41,10 +42,21 @@ export interface IntakeDeps extends AssessDeps {
 
 export type AcceptedAssessment = Extract<Assessment, { outcome: 'accepted' }>;
 
+/** Who submits a request: named in its first history entry; a signed-in person is kept with it. */
+export interface Submitter {
+  actor: Actor;
+  /** The signed-in person, who may then see and change the request as its submitter. */
+  submittedBy?: Person;
+}
+
+/** The command line is the one entrance with nobody signed in to name. */
+const COMMAND_LINE: Submitter = { actor: ACTORS.cli };
+
 /** The record a freshly accepted request starts as: queued, with its Message-ID fixed. */
 export function newRequestRecord(
   assessment: AcceptedAssessment,
   deps: Pick<IntakeDeps, 'now' | 'mailFrom' | 'channel'>,
+  submitter: Submitter,
 ): RequestRecord {
   const { request, urgency, careConnect, warnings } = assessment;
   const id = `req-${randomUUID()}`;
@@ -67,8 +79,10 @@ export function newRequestRecord(
         status: 'queued',
         event: 'queued',
         reason: `accepted${deps.channel ? ` through ${deps.channel}` : ''}: urgency ${urgency.level} (${urgency.reason}); CareConnect ${careConnect.status}`,
+        actor: submitter.actor,
       },
     ],
+    ...(submitter.submittedBy ? { submittedBy: submitter.submittedBy } : {}),
   };
 }
 
@@ -98,11 +112,15 @@ export function duplicateOf(
   };
 }
 
-export async function submitRequest(input: unknown, deps: IntakeDeps): Promise<IntakeResult> {
+export async function submitRequest(
+  input: unknown,
+  deps: IntakeDeps,
+  submitter: Submitter = COMMAND_LINE,
+): Promise<IntakeResult> {
   const assessment = await assessRequest(input, deps);
   if (assessment.outcome !== 'accepted') return assessment;
   const { request, urgency, careConnect, warnings } = assessment;
-  const record = newRequestRecord(assessment, deps);
+  const record = newRequestRecord(assessment, deps, submitter);
 
   // Redis away: the store throws DependencyUnavailableError, and each entrance maps it.
   const created = await deps.store.accept(withChaserPlan(record, deps));

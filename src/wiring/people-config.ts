@@ -29,7 +29,6 @@ type PeopleEnv = z.infer<z.ZodObject<typeof peopleEnv>>;
 /** Never printed with a configuration error. */
 export const PEOPLE_SECRETS = ['OIDC_CLIENT_SECRET', 'SIGNING_SECRETS'];
 
-
 export interface OidcConfig extends ClaimMapping {
   issuer: string;
   clientId: string;
@@ -136,5 +135,3 @@ export function peopleConfig(e: PeopleEnv, publicUrl: string): PeopleConfig {
     trustProxy: trustProxy(e.TRUST_PROXY),
   };
 }
-
-

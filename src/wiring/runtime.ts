@@ -34,6 +34,9 @@ import {
 } from '../adapters/redis/connection.ts';
 import { createRequestStore } from '../adapters/redis/requests/redis-request-store.ts';
 import type { RequestStore } from '../ports/request-store.ts';
+import { createSigner, type Signer } from '../adapters/signing.ts';
+import { sharedSecret } from '../adapters/redis/shared-secret.ts';
+import { emailLinksFor } from '../adapters/http/signed-links.ts';
 
 export interface Runtime {
   config: Config;
@@ -49,6 +52,8 @@ export interface Runtime {
   /** The chaser and notice jobs a use case adds or takes back. */
   followUpJobs: FollowUpJobs;
   intakeDeps(channel: string): IntakeDeps;
+  /** Signs sessions, forms and email links alike in every process (SIGNING_SECRETS or Redis's). */
+  signer: Signer;
   close(): Promise<void>;
 }
 
@@ -70,7 +75,9 @@ export async function openRuntime(
     now,
     recordJobsWriter(queue, retry, now),
   );
+  let secrets = config.people.signingSecrets;
   try {
+    if (secrets.length === 0) secrets = [await sharedSecret(redis, config.queuePrefix)];
     await onRedis(redis, async () => {
       // The queue's Lua scripts must be on the connection before intake builds its first MULTI.
       await Promise.all([
@@ -94,6 +101,7 @@ export async function openRuntime(
     importQueue,
     store,
     followUpJobs: createFollowUpJobs(queue),
+    signer: createSigner(secrets),
     intakeDeps: (channel) => ({
       ...foundation,
       store,
@@ -140,6 +148,11 @@ export function startWorker(
       renderer: foundation.renderer,
       mail: { from: config.mail.from, to: config.mail.to },
       log,
+      emailLinks: emailLinksFor(runtime.signer, {
+        ...config.http,
+        linkDays: config.people.linkDays,
+        now: foundation.now,
+      }),
     },
     { prefix: config.queuePrefix, concurrency: config.worker.concurrency, ...options },
     { pause: mailPause, otherJobs: followUps.handlers.mail },

@@ -51,9 +51,9 @@ export interface TestProvider {
 /** Starts the provider on a free loopback port, for an ecat served at `ecatBase`. */
 export async function startOidcProvider(ecatBases: readonly string[]): Promise<TestProvider> {
   // The issuer must be known before the port is: listen first, then build the provider on it.
-  let handler: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
+  const route: { to?: (request: IncomingMessage, response: ServerResponse) => void } = {};
   const server = createServer((request, response) => {
-    if (handler) handler(request, response);
+    if (route.to) route.to(request, response);
     else response.writeHead(503).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -92,9 +92,17 @@ export async function startOidcProvider(ecatBases: readonly string[]): Promise<T
     // Stated, so the provider does not print a notice for each default it falls back on.
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
   });
-  handler = provider.callback();
+  const callback = provider.callback();
+  route.to = (request, response) => {
+    void callback(request, response);
+  };
   return {
     issuer,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 }

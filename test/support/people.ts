@@ -23,15 +23,24 @@ export interface SignInFixture {
   base: string;
 }
 
-/** Call once at the top of a file: the provider, and an ecat listening that trusts it. */
-export function useSignIn(name: string, env: Record<string, string> = {}): SignInFixture {
+/**
+ * Call once at the top of a file: the provider, and an ecat listening that trusts it. `env` may be
+ * a function, read when the server starts (for a folder another fixture makes in its beforeAll).
+ */
+export function useSignIn(
+  name: string,
+  env: Record<string, string> | (() => Record<string, string>) = {},
+): SignInFixture {
   const fixture = { prefix: uniquePrefix(name) } as SignInFixture;
   beforeAll(async () => {
     const port = await freePort();
     fixture.base = `http://127.0.0.1:${port}`;
     fixture.provider = await startOidcProvider([fixture.base]);
     fixture.runtime = await openRuntime(
-      testConfig(fixture.prefix, { ...oidcEnv(fixture.provider, fixture.base), ...env }),
+      testConfig(fixture.prefix, {
+        ...oidcEnv(fixture.provider, fixture.base),
+        ...(typeof env === 'function' ? env() : env),
+      }),
     );
     fixture.app = await buildTestServer(fixture.runtime);
     await fixture.app.listen({ port, host: '127.0.0.1' });

@@ -1,5 +1,6 @@
 // `ecat confirm ID` and `ecat cancel ID`: status changes by hand, refused when not allowed.
 import { changeStatusByHand } from '../../use-cases/change-status.ts';
+import { ACTORS } from '../../domain/people/person.ts';
 import type { RequestStatus } from '../../domain/request/record.ts';
 import { EXIT, UsageError, writeLine, type Command } from './io.ts';
 import { parseArgs } from './read-input.ts';
@@ -17,6 +18,7 @@ export function statusCommand(to: RequestStatus, event: string, reason: string):
         event,
         reason,
         by: 'hand (cli)',
+        actor: ACTORS.cli,
       });
       if (result.ok) {
         writeLine(io.stdout, `${id}: ${to}`);

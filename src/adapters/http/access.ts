@@ -93,7 +93,9 @@ export function accessControl(
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (!ruleFor(method, route.url)) {
-        throw new Error(`${method} ${route.url} has no rule in route-rules.ts: say who may open it`);
+        throw new Error(
+          `${method} ${route.url} has no rule in route-rules.ts: say who may open it`,
+        );
       }
     }
   });
@@ -111,7 +113,9 @@ export function accessControl(
     const person = bearer === undefined ? undefined : await personalToken(bearer);
     if (person) return person;
     if (settings.apiToken === undefined && !settings.signIn) {
-      return unauthorised('The API is closed: this server has no API_TOKEN. Set API_TOKEN to open it.');
+      return unauthorised(
+        'The API is closed: this server has no API_TOKEN. Set API_TOKEN to open it.',
+      );
     }
     // The session cookie never opens the API: a page on another site could ride on it.
     return unauthorised(
@@ -206,18 +210,18 @@ export function accessControl(
       }
       return answer(reply, area, { status: 401, message: 'Sign in first: /sign-in.' });
     }
-    if (refusal.status === 403 && area === 'pages' && /text\/html/i.test(request.headers.accept ?? '')) {
+    if (
+      refusal.status === 403 &&
+      area === 'pages' &&
+      /text\/html/i.test(request.headers.accept ?? '')
+    ) {
       return deps.refusedPage(reply, refusal.message);
     }
     return answer(reply, area, refusal);
   }
 }
 
-function answer(
-  reply: FastifyReply,
-  area: Area,
-  refusal: { status: 401 | 403; message: string },
-) {
+function answer(reply: FastifyReply, area: Area, refusal: { status: 401 | 403; message: string }) {
   reply.code(refusal.status);
   if (refusal.status === 401) {
     reply.header(

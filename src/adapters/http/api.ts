@@ -15,7 +15,8 @@ import { referenceFor } from '../../domain/request/reference.ts';
 import { findRequest } from '../../use-cases/find-request.ts';
 import { apiStateChangeGuard, emptyTolerantJson } from './security.ts';
 import type { FollowUpJobs } from '../../ports/jobs.ts';
-import type { ListFilter, RequestStore } from '../../ports/request-store.ts';
+import type { ListFilter, RequestPage, RequestStore } from '../../ports/request-store.ts';
+import { canSee, seesEveryRequest, type Principal } from './principal.ts';
 
 export interface ApiDeps {
   store: RequestStore;
@@ -46,6 +47,23 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   emptyTolerantJson(app);
   const today = () => londonDate(deps.intake.now());
 
+  /** A requester's own requests, paged as the store pages everyone's (the cursor an offset). */
+  async function ownPage(
+    principal: Principal,
+    filter: ListFilter,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<RequestPage> {
+    const own = (await deps.store.readAll(filter)).filter((record) => canSee(principal, record));
+    const offset = Number(cursor ?? '0');
+    const next = offset + limit;
+    return {
+      items: own.slice(offset, next),
+      total: own.length,
+      ...(next < own.length ? { nextCursor: String(next) } : {}),
+    };
+  }
+
   app.post(
     '/requests',
     { config: { rateLimit: { max: deps.submitRateLimit ?? 120, timeWindow: '1 minute' } } },
@@ -71,7 +89,12 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
         }
       }
       const started = performance.now();
-      const result = await submitRequest(request.body, { ...deps.intake, channel: 'api' });
+      const { actor, person } = request.principal;
+      const result = await submitRequest(
+        request.body,
+        { ...deps.intake, channel: 'api' },
+        { actor, ...(person ? { submittedBy: person } : {}) },
+      );
       deps.observeIntake?.((performance.now() - started) / 1000);
       switch (result.outcome) {
         case 'accepted':
@@ -102,6 +125,9 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   app.get('/requests/:id', async (request: IdRequest, reply) => {
     const record = await findRequest(deps.store, request.params.id);
     if (!record) return reply.code(404).send(errorBody(`no request ${request.params.id}`));
+    if (!canSee(request.principal, record)) {
+      return reply.code(403).send(errorBody(`request ${request.params.id} is not one of yours`));
+    }
     return shown(record, today());
   });
 
@@ -121,7 +147,9 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
           .code(400)
           .send(errorBody('must be the nextCursor of a previous page', 'cursor'));
       }
-      const page = await deps.store.list(status as ListFilter, { limit: Number(limit), cursor });
+      const page = seesEveryRequest(request.principal)
+        ? await deps.store.list(status as ListFilter, { limit: Number(limit), cursor })
+        : await ownPage(request.principal, status as ListFilter, Number(limit), cursor);
       const day = today();
       const next =
         page.nextCursor === undefined
@@ -139,7 +167,14 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     (to: RequestStatus, reason: string) => async (request: IdRequest, reply: FastifyReply) => {
       const result = await changeStatusByHand(
         { store: deps.store, followUpJobs: deps.followUpJobs },
-        { id: request.params.id, to, event: to, reason, by: 'hand (api)' },
+        {
+          id: request.params.id,
+          to,
+          event: to,
+          reason,
+          by: 'hand (api)',
+          actor: request.principal.actor,
+        },
       );
       if (result.ok) {
         request.log.info({ requestId: request.params.id, status: to }, 'changed by hand');

@@ -48,9 +48,7 @@ export function createCsrf(signer: Signer): Csrf {
       if (!issuedAt || !signature || extra !== undefined || !fromOurSite(request)) return false;
       const age = now - Number(issuedAt);
       return (
-        signer.verify('csrf', bound(issuedAt, request), signature) &&
-        age >= 0 &&
-        age <= LIFETIME_MS
+        signer.verify('csrf', bound(issuedAt, request), signature) && age >= 0 && age <= LIFETIME_MS
       );
     },
   };

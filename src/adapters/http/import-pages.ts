@@ -183,7 +183,8 @@ export async function importRoutes(app: FastifyInstance, options: ImportPageOpti
   app.get<{ Params: { id: string } }>('/import/:id/report', async (request, reply) => {
     const { id } = request.params;
     const status = await imports.status(id);
-    const mine = status !== undefined && canSee(request.principal, { submittedBy: status.uploadedBy });
+    const mine =
+      status !== undefined && canSee(request.principal, { submittedBy: status.uploadedBy });
     const report = mine && status.hasReport ? await imports.report(id) : undefined;
     if (!status || report === undefined) return notFound(reply);
     return reply

@@ -117,6 +117,18 @@ const historyEntry = {
       description: 'Facts kept with the event: SMTP code and reply, Message-ID, attempt, …',
       additionalProperties: { type: ['string', 'number', 'boolean'] },
     },
+    actor: {
+      type: 'object',
+      description:
+        'Who did it: a signed-in person, or a part of ecat (the worker, the BaRS proxy, the command line, …). Absent in entries written before people were named.',
+      properties: {
+        kind: { enum: ['person', 'system'] },
+        name: { type: 'string', description: 'A person’s name, or the part of ecat in words' },
+        email: { type: 'string', description: 'A person’s email address' },
+        subject: { type: 'string', description: 'A person’s identifier at the identity provider' },
+      },
+      required: ['kind', 'name'],
+    },
   },
   required: ['at', 'status', 'event', 'reason'],
 };
@@ -151,6 +163,18 @@ const record = {
     createdAt: instant,
     updatedAt: instant,
     history: { type: 'array', items: ref('HistoryEntry') },
+    submittedBy: {
+      type: 'object',
+      description:
+        'The signed-in person who submitted it; absent when it came by a shared credential (API_TOKEN, the admin password, the command line)',
+      properties: {
+        subject: { type: 'string', description: 'Their identifier at the identity provider' },
+        name: { type: 'string' },
+        email: { type: 'string' },
+        organisation: { type: 'string' },
+      },
+      required: ['subject', 'name', 'email'],
+    },
   },
   required: [
     'id',

@@ -1,8 +1,8 @@
 // The HTML pages for DoS leads, behind the admin credentials, as the NHS.UK service manual has a
 // transaction: the request form (server-rendered NHS.UK frontend, no JavaScript needed) →
 // "Continue" → check your answers (from a draft in Redis) → "Send request" → a redirect to the
-// request's own page, so refresh and back never send twice. Also registers the outstanding pages
-// and a request's email page.
+// request's own page, so refresh and back never send twice. Also registers the request pages: the
+// list and one request's page, its email, and the actions on it (request-actions.ts).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isUnavailable } from '../../domain/errors.ts';
 import { assessRequest } from '../../use-cases/assess.ts';
@@ -19,14 +19,20 @@ import {
   type FormValues,
 } from './form-fields.ts';
 import { outstandingRoutes } from './outstanding.ts';
+import { requestActionRoutes } from './request-actions.ts';
+import { createRequestPage } from './request-page.ts';
 import { answerRows, urgencyTag } from './request-view.ts';
 import { requestEmailRoute, type EmailSettings } from './request-email-page.ts';
 import type { Views } from './views.ts';
+import type { FollowUpJobs } from '../../ports/jobs.ts';
 import type { RequestStore } from '../../ports/request-store.ts';
+import type { Person } from '../../domain/people/person.ts';
 
 export interface PageDeps {
   store: RequestStore;
   intake: IntakeDeps;
+  /** The notices and emails the actions on a request's page queue, and its reminder. */
+  followUpJobs: FollowUpJobs;
   drafts: Drafts;
   csrf: Csrf;
   views: Views;
@@ -35,9 +41,21 @@ export interface PageDeps {
   observeIntake?: (seconds: number) => void;
   /** Posts of the form per minute from one address. */
   formRateLimit?: number;
+  /** The requester's status page (a signed link), offered on the confirmation after sending. */
+  statusLinkFor?: (requestId: string) => string;
 }
 
 const STATUS_BY_OUTCOME = { invalid: 400, refused: 422, duplicate: 409 } as const;
+
+/** A signed-in person's own details, for a form they have not started yet. */
+function aboutYou(person: Person | undefined): FormValues {
+  if (!person) return {};
+  return {
+    'requester.name': person.name,
+    'requester.email': person.email,
+    ...(person.organisation ? { 'requester.organisation': person.organisation } : {}),
+  };
+}
 
 export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<void> {
   const now = () => deps.intake.now().getTime();
@@ -72,7 +90,7 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
           errors.some((error) => error.path === 'careConnect') ||
           (values.careConnectWaiver ?? '').trim() !== '',
         csrfField: CSRF_FIELD,
-        csrf: deps.csrf.issue(now()),
+        csrf: deps.csrf.issue(now(), reply.request),
       },
       status,
     );
@@ -100,11 +118,14 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
     );
   }
 
-  // "Change" on the check page comes back here with the draft's answers filled in.
+  // "Change" on the check page comes back here with the draft's answers filled in; a new form
+  // starts with a signed-in person's own name, email address and organisation.
   app.get<{ Querystring: { draft?: string } }>('/', async (request, reply) => {
     const id = request.query.draft;
     const draft = id === undefined ? undefined : await deps.drafts.load(id);
-    return formPage(reply, draft?.state === 'answers' ? draft.answers : {});
+    const answers = draft?.state === 'answers' ? draft.answers : {};
+    const values = Object.keys(answers).length > 0 ? answers : aboutYou(request.principal.person);
+    return formPage(reply, values);
   });
 
   // Continue: the answers are assessed (nothing stored) and, when they would be accepted, kept in
@@ -150,7 +171,7 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
       urgency: `${urgencyTag(urgency.level).text}: ${urgency.reason}`,
       warnings: warnings.filter((warning) => warning !== careConnect.detail),
       csrfField: CSRF_FIELD,
-      csrf: deps.csrf.issue(now()),
+      csrf: deps.csrf.issue(now(), request),
     });
   });
 
@@ -167,10 +188,12 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
     const started = performance.now();
     let result: Awaited<ReturnType<typeof submitRequest>>;
     try {
-      result = await submitRequest(requestFromForm(draft.answers), {
-        ...deps.intake,
-        channel: 'form',
-      });
+      const { actor, person } = request.principal;
+      result = await submitRequest(
+        requestFromForm(draft.answers),
+        { ...deps.intake, channel: 'form' },
+        { actor, ...(person ? { submittedBy: person } : {}) },
+      );
     } catch (error) {
       if (!isUnavailable(error)) throw error;
       request.log.warn({ err: error.message }, 'Redis unreachable');
@@ -186,18 +209,34 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
   });
 
   const { calendar, chaser, thresholds } = deps.intake;
+  const rating = { calendar, thresholds };
+  const page = createRequestPage({
+    views: deps.views,
+    csrf: deps.csrf,
+    now,
+    rating,
+    reminderOn: (record) =>
+      chaser === undefined ? undefined : chaserPlan(record, calendar, chaser)?.sendOn,
+    ...(deps.statusLinkFor ? { statusLinkFor: deps.statusLinkFor } : {}),
+  });
   await app.register(outstandingRoutes, {
     store: deps.store,
     views: deps.views,
     now,
-    rating: { calendar, thresholds },
-    reminderOn: (record) =>
-      chaser === undefined ? undefined : chaserPlan(record, calendar, chaser)?.sendOn,
+    rating,
+    page,
   });
   await app.register(requestEmailRoute, {
     store: deps.store,
     views: deps.views,
     now,
     email: deps.email,
+    cannotSee: (reply) => page.cannotSee(reply),
+  });
+  await app.register(requestActionRoutes, {
+    actions: { ...deps.intake, store: deps.store, followUpJobs: deps.followUpJobs },
+    page,
+    views: deps.views,
+    csrf: deps.csrf,
   });
 }

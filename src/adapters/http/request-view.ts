@@ -2,6 +2,7 @@
 // for the first two), urgency as of today, no path on our server, the CareConnect waiver once.
 import { CARECONNECT_WORDS, withoutServerPaths } from '../../domain/email/configuration-email.ts';
 import { formatLongDate, londonDate, type IsoDate } from '../../domain/dates.ts';
+import { actorName } from '../../domain/people/person.ts';
 import {
   isOutstanding,
   type HistoryEntry,
@@ -76,6 +77,15 @@ const EVENTS: Record<string, string> = {
   'overdue-notice-failed': 'Overdue notice not sent',
   'configured-notice': 'Requester told it is configured',
   'configured-notice-failed': 'Configured notice not sent',
+  'changes-requested': 'Changes asked for',
+  'changes-requested-email': 'Requester emailed the changes asked for',
+  'changes-requested-email-failed': 'Email about changes not sent',
+  'test-dates-changed': 'Test dates changed',
+  'test-dates-changed-email': 'BaRS team told of the new test dates',
+  'test-dates-changed-email-failed': 'Email about new test dates not sent',
+  withdrawn: 'Withdrawn by the requester',
+  'withdrawn-email': 'BaRS team told it was withdrawn',
+  'withdrawn-email-failed': 'Email about the withdrawal not sent',
 };
 
 export function statusTag(status: RequestStatus): Tag & { meaning: string } {
@@ -125,6 +135,22 @@ export interface HistoryRow {
   event: string;
   status: Tag;
   reason: string;
+  /** Who did it, in words: "Ada Lovelace (ada@nhs.net)", "the worker". */
+  who: string;
+}
+
+/** Old "by" values, from before a history named its actor, in words. */
+const BY: Record<string, string> = {
+  catalogue: 'the BaRS proxy',
+  'hand (cli)': 'the command line',
+  'hand (api)': 'the API',
+};
+
+/** Who an entry names; one written before people names what its `by` says, or nobody. */
+export function whoDid(entry: HistoryEntry): string {
+  if (entry.actor) return actorName(entry.actor);
+  const by = entry.details?.by;
+  return typeof by === 'string' && by !== '' ? (BY[by] ?? by) : '—';
 }
 
 export function historyRows(history: readonly HistoryEntry[]): HistoryRow[] {
@@ -133,6 +159,7 @@ export function historyRows(history: readonly HistoryEntry[]): HistoryRow[] {
     event: EVENTS[entry.event] ?? entry.event,
     status: STATUS[entry.status],
     reason: withoutPaths(entry.reason),
+    who: whoDid(entry),
   }));
 }
 

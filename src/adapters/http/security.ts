@@ -10,7 +10,14 @@ import { errorBody } from './errors.ts';
 /** CONTRACT.md: a body over 64 KiB is refused with 413. */
 export const BODY_LIMIT = 64 * 1024;
 
-export async function security(app: FastifyInstance): Promise<void> {
+/**
+ * `formOrigins`: where a form of ours may lead besides ourselves. Sign-out posts to us and we send
+ * the browser on to the provider's sign-out page, and a form's redirects are held to form-action.
+ */
+export async function security(
+  app: FastifyInstance,
+  formOrigins: readonly string[] = [],
+): Promise<void> {
   await app.register(helmet, {
     enableCSPNonces: true,
     // Same-origin posts then carry their Origin (the CSRF check reads it); other sites get nothing.
@@ -22,7 +29,7 @@ export async function security(app: FastifyInstance): Promise<void> {
         'img-src': ["'self'", 'data:'],
         // NHS.UK's Frutiger web font; without it the pages fall back to Arial.
         'font-src': ["'self'", 'https://assets.nhs.uk'],
-        'form-action': ["'self'"],
+        'form-action': ["'self'", ...formOrigins],
       },
     },
   });

@@ -24,6 +24,23 @@ import { pageRoutes } from './pages.ts';
 import { BODY_LIMIT, security } from './security.ts';
 import { createViews } from './views.ts';
 import { ConfigError } from '../../domain/errors.ts';
+import { createPendingSignIns, createPersonalTokens, createSessions } from '../redis/people.ts';
+import { openIdProvider } from '../oidc/openid-provider.ts';
+import { signInRoutes } from './sign-in.ts';
+import { tokensPageRoutes } from './tokens-page.ts';
+import { linkPageRoutes } from './link-pages.ts';
+import { createSignedLinks, createUsedLinks, LINK_TOKEN_MAX_LENGTH } from './signed-links.ts';
+import type { AccessSettings } from './access.ts';
+
+/** TRUST_PROXY as Fastify takes it: a hop count becomes "trust the nearest n" (its types say no number). */
+function trustedProxies(setting: false | number | string[]) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
+
+/** Who may open what, from the configuration: the credentials, and whether people sign in. */
+export function accessSettings(config: ServerDeps['config']): AccessSettings {
+  return { ...config.http, signIn: config.people.oidc !== undefined };
+}
 
 /** What the server touches; a Runtime has it all, a test can build it around any Redis. */
 export type ServerDeps = Pick<
@@ -37,6 +54,7 @@ export type ServerDeps = Pick<
   | 'store'
   | 'followUpJobs'
   | 'intakeDeps'
+  | 'signer'
 >;
 
 export interface ServerOptions {
@@ -91,6 +109,11 @@ export async function buildServer(
     },
     // No personal data in the logs: method and path, never the address, body or credentials.
     loggerInstance: logger,
+    // Which proxies' X-Forwarded-For/-Proto/-Host to believe (TRUST_PROXY): the client address for
+    // rate limits, HTTPS for Secure cookies, the host for the CSRF origin check.
+    trustProxy: trustedProxies(config.people.trustProxy),
+    // A signed link's token (~200 characters) is a path parameter; the default limit is 100.
+    routerOptions: { maxParamLength: LINK_TOKEN_MAX_LENGTH },
   });
   app.server.maxConnections = limits.maxConnections;
   app.addHook('onRequest', async (request, reply) => {
@@ -100,10 +123,29 @@ export async function buildServer(
   registerErrorHandler(app, {
     notFound: (reply) => views.send(reply, 'not-found.njk', { title: 'Page not found' }, 404),
   });
+  const now = () => deps.intakeDeps('api').now();
+  const sessions = createSessions(redis, config.queuePrefix);
+  const tokens = createPersonalTokens(redis, config.queuePrefix, now);
   // Before every route and parser: who may reach what (access.ts).
-  accessControl(app, config.http);
+  accessControl(app, accessSettings(config), {
+    sessions,
+    tokens,
+    signer: deps.signer,
+    refusedPage: (reply, message) =>
+      views.send(
+        reply,
+        'message.njk',
+        {
+          title: 'You do not have access',
+          heading: 'You do not have access to this page',
+          message,
+        },
+        403,
+      ),
+  });
   // Called, not registered: its hooks and parsers must reach every route, not one child scope.
-  await security(app);
+  const { oidc } = config.people;
+  await security(app, oidc ? [new URL(oidc.issuer).origin] : []);
   if (options.validateResponses) {
     // Imported only when asked for: ajv is a development dependency.
     const { checkApiResponses } = await import('./response-check.ts');
@@ -125,16 +167,51 @@ export async function buildServer(
     observeIntake: metrics.observeIntake,
     submitRateLimit: options.rateLimits?.api,
   });
-  const csrf = createCsrf();
+  const csrf = createCsrf(deps.signer);
+  const links = createSignedLinks(deps.signer, {
+    linkDays: config.people.linkDays,
+    now: intake.now,
+  });
+  await app.register(linkPageRoutes, {
+    store,
+    links,
+    usedLinks: createUsedLinks(redis, config.queuePrefix),
+    followUpJobs: deps.followUpJobs,
+    intake: deps.intakeDeps('link'),
+    views,
+    csrf,
+  });
+  await app.register(signInRoutes, {
+    ...(oidc ? { oidc: { config: oidc, provider: openIdProvider(oidc) } } : {}),
+    sessions,
+    pending: createPendingSignIns(redis, config.queuePrefix),
+    signer: deps.signer,
+    views,
+    sessionHours: config.people.sessionHours,
+    publicUrl: config.http.publicUrl,
+  });
+  await app.register(tokensPageRoutes, {
+    tokens,
+    csrf,
+    views,
+    now: () => now().getTime(),
+  });
   await app.register(pageRoutes, {
     store,
+    followUpJobs: deps.followUpJobs,
     intake,
     drafts: createDrafts(redis, config.queuePrefix),
     csrf,
     views,
-    email: { renderer: deps.foundation.renderer, from: config.mail.from, to: config.mail.to },
+    email: {
+      renderer: deps.foundation.renderer,
+      from: config.mail.from,
+      to: config.mail.to,
+      linksUnavailable: !config.http.publicUrlConfigured,
+    },
     observeIntake: metrics.observeIntake,
     formRateLimit: options.rateLimits?.form,
+    statusLinkFor: (requestId) => links.statusLinkFor(requestId),
   });
   const { importQueue } = deps;
   await app.register(importRoutes, {
@@ -161,7 +238,7 @@ export function bindAddress(config: ServerDeps['config']): {
   ignoredHost?: string;
 } {
   const { host } = config.http;
-  if (!isLocalMode(config.http)) {
+  if (!isLocalMode(accessSettings(config))) {
     return { host: host ?? '0.0.0.0', protectedByCredentials: true };
   }
   if (host !== undefined && LOOPBACK.test(host)) return { host, protectedByCredentials: false };
@@ -207,8 +284,8 @@ export async function startHttpServer(
       `HOST=${ignoredHost} ignored: without API_TOKEN or ADMIN_PASSWORD ecat listens on ${host} only`,
     );
   }
-  log.info(describeAccess(deps.config.http, host));
-  for (const warning of accessWarnings(deps.config.http)) log.warn(warning);
+  log.info(describeAccess(accessSettings(deps.config), host));
+  for (const warning of accessWarnings(accessSettings(deps.config))) log.warn(warning);
   log.info(
     `HTTP server on ${url}: form /, outstanding /requests, queue /admin/queues, API /api (browse it at /docs)`,
   );

@@ -5,7 +5,12 @@
 // so: the local modes need no sign-in.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { personFromClaims, rolesFor } from '../../domain/people/claims.ts';
-import { SignInError, type IdentityProvider, type PendingSignIns, type Sessions } from '../../ports/people.ts';
+import {
+  SignInError,
+  type IdentityProvider,
+  type PendingSignIns,
+  type Sessions,
+} from '../../ports/people.ts';
 import type { OidcConfig } from '../../wiring/people-config.ts';
 import type { Signer } from '../signing.ts';
 import { fromOurSite } from './csrf.ts';
@@ -81,7 +86,12 @@ export async function signInRoutes(app: FastifyInstance, deps: SignInDeps): Prom
       const { state, error } = request.query;
       if (error !== undefined) {
         request.log.warn({ error }, 'the provider refused the sign-in');
-        return problem(reply, 'You were not signed in', 'The sign-in was cancelled or refused.', 403);
+        return problem(
+          reply,
+          'You were not signed in',
+          'The sign-in was cancelled or refused.',
+          403,
+        );
       }
       const pending = state === undefined ? undefined : await deps.pending.take(state);
       if (state === undefined || !pending) {

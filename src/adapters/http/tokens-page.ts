@@ -21,7 +21,12 @@ export async function tokensPageRoutes(app: FastifyInstance, deps: TokensPageDep
   async function page(
     request: FastifyRequest,
     reply: FastifyReply,
-    extra: { created?: { name: string; secret: string; expiresAt: string }; error?: string; revoked?: boolean; name?: string } = {},
+    extra: {
+      created?: { name: string; secret: string; expiresAt: string };
+      error?: string;
+      revoked?: boolean;
+      name?: string;
+    } = {},
     status = 200,
   ) {
     // The route rule lets only a signed-in person here (personOnly).
@@ -55,7 +60,12 @@ export async function tokensPageRoutes(app: FastifyInstance, deps: TokensPageDep
     if (!person) return reply.code(403).send('Personal tokens are for people who sign in.');
     const name = (values.name ?? '').trim();
     if (!NAME.test(name)) {
-      return page(request, reply, { error: 'Enter a name for the token, up to 60 characters', name }, 400);
+      return page(
+        request,
+        reply,
+        { error: 'Enter a name for the token, up to 60 characters', name },
+        400,
+      );
     }
     const days = Number(values.days);
     if (!TOKEN_DAYS.includes(days as (typeof TOKEN_DAYS)[number])) {

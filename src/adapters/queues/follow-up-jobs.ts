@@ -1,4 +1,5 @@
-// The follow-up jobs: the chaser and the "you are live" notice on the mail queue (they send mail),
+// The follow-up jobs: the chaser, the notices and the emails about an action on a request (asked
+// for changes, new test dates, withdrawn) on the mail queue (they send mail),
 // the two repeating sweeps on the follow-up queue as BullMQ job schedulers (v6 has no repeat
 // jobs). Readable names and ids derived from the request id (LIBRARIES.md), a priority on every
 // job, bounded retention per kind.
@@ -12,11 +13,14 @@ import {
 import type { RequestRecord } from '../../domain/request/record.ts';
 import type { WorkingCalendar } from '../../domain/working-days.ts';
 import {
+  actionEmailJob,
   CATALOGUE_CHECK_JOB,
   CHASER_JOB,
   CONFIGURED_NOTICE_JOB,
   OVERDUE_NOTICE_JOB,
   OVERDUE_SWEEP_JOB,
+  type ActionEmail,
+  type ActionEmailJobData,
   type ChaserJobData,
   type FollowUpJobs,
   type NoticeJobData,
@@ -26,6 +30,9 @@ import { addJobToTransaction, PRIORITY } from './queues.ts';
 export const chaserJobId = (requestId: string) => `chaser-${requestId}`;
 export const configuredNoticeJobId = (requestId: string) => `configured-${requestId}`;
 export const overdueNoticeJobId = (requestId: string) => `overdue-${requestId}`;
+/** One per history entry: `changes-requested-req-…-7`. */
+export const actionEmailJobId = (kind: ActionEmail, data: ActionEmailJobData) =>
+  `${kind}-${data.requestId}-${data.entry}`;
 
 export const OVERDUE_SWEEP_EVERY_MS = 5 * 60_000;
 /** Each sweep asks only about the requests whose own interval has passed (domain/follow-up-schedule.ts). */
@@ -78,9 +85,26 @@ export async function removeChaser(queue: Queue, requestId: string): Promise<voi
 }
 
 /**
- * Plans the chaser again from the record as it is now: for a request whose test dates or urgency
- * changed. Adding an id that exists is silently ignored by BullMQ, so the old job goes first.
+ * Puts a request's chaser back as `plan` has it (or takes it off, without one): for a request whose
+ * test dates or urgency changed. Adding an id that exists is silently ignored by BullMQ, so the old
+ * job goes first; one a worker holds stays, and finds itself stale when it runs.
  */
+export async function replaceChaser(
+  queue: Queue,
+  record: RequestRecord,
+  plan: ChaserPlan | undefined,
+  now: Date,
+): Promise<void> {
+  await removeChaser(queue, record.id);
+  if (!plan) return;
+  const data: ChaserJobData = { requestId: record.id, sendOn: plan.sendOn };
+  await queue.add(CHASER_JOB, data, {
+    ...chaserJobOptions(record, plan, now),
+    jobId: chaserJobId(record.id),
+  });
+}
+
+/** Plans the chaser again from the record as it is now (replaceChaser with its plan). */
 export async function rescheduleChaser(
   queue: Queue,
   record: RequestRecord,
@@ -88,14 +112,8 @@ export async function rescheduleChaser(
   settings: ChaserSettings,
   now: Date,
 ): Promise<ChaserPlan | undefined> {
-  await removeChaser(queue, record.id);
   const plan = chaserPlan(record, calendar, settings);
-  if (!plan) return undefined;
-  const data: ChaserJobData = { requestId: record.id, sendOn: plan.sendOn };
-  await queue.add(CHASER_JOB, data, {
-    ...chaserJobOptions(record, plan, now),
-    jobId: chaserJobId(record.id),
-  });
+  await replaceChaser(queue, record, plan, now);
   return plan;
 }
 
@@ -103,6 +121,20 @@ export async function rescheduleChaser(
 async function addNotice(queue: Queue, name: string, jobId: string, requestId: string) {
   const data: NoticeJobData = { requestId };
   await queue.add(name, data, { jobId, priority: PRIORITY.high, ...MAIL_RETRIES, ...RETAIN });
+}
+
+/** An email about an action on a request: a person is waiting on it, so high priority. */
+export async function addActionEmail(
+  queue: Queue,
+  kind: ActionEmail,
+  data: ActionEmailJobData,
+): Promise<void> {
+  await queue.add(actionEmailJob(kind), data, {
+    jobId: actionEmailJobId(kind, data),
+    priority: PRIORITY.high,
+    ...MAIL_RETRIES,
+    ...RETAIN,
+  });
 }
 
 export async function addConfiguredNotice(queue: Queue, requestId: string): Promise<void> {
@@ -116,6 +148,8 @@ export function createFollowUpJobs(queue: Queue): FollowUpJobs {
     addConfiguredNotice: (requestId) => addConfiguredNotice(queue, requestId),
     addOverdueNotice: (requestId) =>
       addNotice(queue, OVERDUE_NOTICE_JOB, overdueNoticeJobId(requestId), requestId),
+    replaceChaser: (record, plan, now) => replaceChaser(queue, record, plan, now),
+    addActionEmail: (kind, data) => addActionEmail(queue, kind, data),
   };
 }
 

@@ -4,6 +4,7 @@
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { EcatError } from '../../domain/errors.ts';
+import { ACTORS } from '../../domain/people/person.ts';
 import { MailDeferredError } from '../../ports/mailer.ts';
 import type { MailPause } from './mail-pause.ts';
 import type { Redis } from '../redis/connection.ts';
@@ -31,6 +32,7 @@ async function recordFinalFailure(job: Job<SendJobData>, error: Error, deps: Sen
   const stalled = /stalled/.test(error.message);
   const result = await deps.store.transition(job.data.requestId, 'failed', {
     event: 'failed',
+    actor: ACTORS.worker,
     reason: stalled
       ? `not sent: the worker sending it stopped more often than allowed (${error.message})`
       : `not sent: ${error.message}`,

@@ -18,10 +18,13 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 const TOKEN_SECRET = /^ecat_pat_[A-Za-z0-9_-]{43}$/;
 const PENDING_LIFETIME_MS = 10 * 60_000;
 
-function parsed<T>(json: string | null): T | undefined {
-  // Only this module writes these keys, so what it reads back has the shape it wrote.
-  return json === null ? undefined : (JSON.parse(json) as T);
-}
+// Only this module writes these keys, so what it reads back has the shape it wrote.
+const parsedSession = (json: string | null) =>
+  json === null ? undefined : (JSON.parse(json) as Session);
+const parsedPending = (json: string | null) =>
+  json === null ? undefined : (JSON.parse(json) as PendingSignIn);
+const parsedToken = (json: string | null) =>
+  json === null ? undefined : (JSON.parse(json) as PersonalToken);
 
 export function createSessions(redis: Redis, prefix: string): Sessions {
   const key = (id: string) => `${prefix}:session:${id}`;
@@ -34,7 +37,7 @@ export function createSessions(redis: Redis, prefix: string): Sessions {
       }),
     get: (id) =>
       SESSION_ID.test(id)
-        ? onRedis(redis, async () => parsed<Session>(await redis.get(key(id))))
+        ? onRedis(redis, async () => parsedSession(await redis.get(key(id))))
         : Promise.resolve(undefined),
     delete: (id) =>
       onRedis(redis, async () => {
@@ -44,14 +47,14 @@ export function createSessions(redis: Redis, prefix: string): Sessions {
 }
 
 export function createPendingSignIns(redis: Redis, prefix: string): PendingSignIns {
-  const key = (state: string) => `${prefix}:sign-in:${createHash('sha256').update(state).digest('hex')}`;
+  const key = (state: string) =>
+    `${prefix}:sign-in:${createHash('sha256').update(state).digest('hex')}`;
   return {
     save: (state, pending) =>
       onRedis(redis, async () => {
         await redis.set(key(state), JSON.stringify(pending), 'PX', PENDING_LIFETIME_MS);
       }),
-    take: (state) =>
-      onRedis(redis, async () => parsed<PendingSignIn>(await redis.getdel(key(state)))),
+    take: (state) => onRedis(redis, async () => parsedPending(await redis.getdel(key(state)))),
   };
 }
 
@@ -87,7 +90,7 @@ export function createPersonalTokens(
     find: (secret) =>
       TOKEN_SECRET.test(secret)
         ? onRedis(redis, async () => {
-            const token = parsed<PersonalToken>(await redis.get(byHash(digest(secret))));
+            const token = parsedToken(await redis.get(byHash(digest(secret))));
             return token && Date.parse(token.expiresAt) > now().getTime() ? token : undefined;
           })
         : Promise.resolve(undefined),
@@ -101,7 +104,7 @@ export function createPersonalTokens(
         const gone = entries.filter((_entry, i) => documents[i] === null).map(([id]) => id);
         if (gone.length > 0) await redis.hdel(owned(subject), ...gone);
         return documents
-          .map((json) => parsed<PersonalToken>(json))
+          .map(parsedToken)
           .filter((token): token is PersonalToken => token !== undefined)
           .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       }),

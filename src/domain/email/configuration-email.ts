@@ -1,5 +1,6 @@
 // The email to the BaRS mailbox as data: the view model its templates read (typed here), the
-// rendered parts, and the catalogue entry attached as a FHIR Bundle.
+// rendered parts, the catalogue entry attached as a FHIR Bundle, and the signed links it carries
+// (made by the caller: README "Links in the email").
 import { DOS_SERVICE_ID_SYSTEM } from '../careconnect/dos-bundle.ts';
 import type { CareConnectStatus } from '../careconnect/finding.ts';
 import { formatLongDate, londonDate, type IsoDate } from '../dates.ts';
@@ -29,6 +30,32 @@ export const PROXY_SOURCE_ADDRESSES = {
   PROD: ['34.89.0.111', '34.89.69.6'],
 } as const;
 
+/**
+ * The links in the email, as ready-made URLs: the BaRS team's "Mark as configured" and the
+ * requester's status page; `unavailable` when ecat has no PUBLIC_URL to link to. Not given: the
+ * email is being shown again (its page, a preview), and each link is said to be in the email
+ * as sent, since a token shown on a page would be a second, live credential.
+ */
+export type EmailLinks = { configure: string; status: string } | { unavailable: true };
+
+const ENVIRONMENT_SHORT = { INT: 'INT', PROD: 'Prod' } as const;
+
+function linksView(links: EmailLinks | undefined, environment: keyof typeof ENVIRONMENT_SHORT) {
+  const configureLabel = `Mark as configured in ${ENVIRONMENT_SHORT[environment]}`;
+  if (links === undefined) {
+    return { state: 'withheld', configureLabel, configureUrl: null, statusUrl: null } as const;
+  }
+  if ('unavailable' in links) {
+    return { state: 'unavailable', configureLabel, configureUrl: null, statusUrl: null } as const;
+  }
+  return {
+    state: 'live',
+    configureLabel,
+    configureUrl: links.configure,
+    statusUrl: links.status,
+  } as const;
+}
+
 export interface ConfigurationEmailInput {
   id: string;
   messageId: string;
@@ -40,6 +67,8 @@ export interface ConfigurationEmailInput {
    * `meta.lastUpdated`. Without it, the start of `today` (UTC) stands in.
    */
   requestedAt?: string;
+  /** See EmailLinks: absent when the email is shown again rather than sent. */
+  links?: EmailLinks;
 }
 
 // Findings stored before the snapshot stopped naming its file ("DoS snapshot config/directory.json")
@@ -103,6 +132,7 @@ export function renderConfigurationEmail(
     warnings,
     proxyAddresses: PROXY_SOURCE_ADDRESSES[request.environment],
     attachmentName,
+    links: linksView(input.links, request.environment),
   };
   const subject = renderer.render(`${family}.subject.njk`, view).replace(/\s+/g, ' ').trim();
   const bundle = catalogueBundle(request, {
@@ -137,12 +167,14 @@ export function renderConfigurationEmail(
 
 /**
  * The email a stored request becomes, the same on every attempt and whenever it is shown again:
- * its own id and Message-ID, and the day it was made for the attachment's dates.
+ * its own id and Message-ID, and the day it was made for the attachment's dates. Only the links
+ * differ: the worker passes fresh ones on each attempt; shown again, it has none (EmailLinks).
  */
 export function configurationEmailFor(
   record: AssessedRequest & { id: string; messageId: string; createdAt: string },
   settings: { from: string; to: string },
   renderer: TemplateRenderer,
+  links?: EmailLinks,
 ): OutgoingEmail {
   return renderConfigurationEmail(
     {
@@ -151,6 +183,7 @@ export function configurationEmailFor(
       assessed: record,
       today: londonDate(new Date(record.createdAt)),
       requestedAt: record.createdAt,
+      ...(links ? { links } : {}),
     },
     settings,
     renderer,

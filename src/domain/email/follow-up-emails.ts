@@ -1,13 +1,25 @@
 // The emails that follow a request: the chaser to the BaRS mailbox, the overdue notice and the
-// "you are live" notice to the requester alone. Each threads under the original email
-// (In-Reply-To/References) and has a Message-ID of its own, the same on every retry.
+// "you are live" notice to the requester alone, and the emails an action on a request sends (the
+// BaRS team asks the requester for changes; the requester tells the BaRS mailbox of new test dates,
+// or that they withdrew it). Each threads under the original email (In-Reply-To/References) and has
+// a Message-ID of its own, the same on every retry.
 import { formatLongDate, londonDate, type IsoDate } from '../dates.ts';
+import type { Actor } from '../people/person.ts';
 import type { RequestRecord } from '../request/record.ts';
+import type { ConfigurationRequest } from '../request/schema.ts';
+import type { Urgency, UrgencyLevel } from '../urgency.ts';
 import type { WorkingCalendar } from '../working-days.ts';
 import { renderConfigurationEmail } from './configuration-email.ts';
 import { mailbox, messageIdFor, type OutgoingEmail, type TemplateRenderer } from './message.ts';
 
-export type FollowUpKind = 'chaser' | 'overdue' | 'configured';
+export type FollowUpKind =
+  | 'chaser'
+  | 'overdue'
+  | 'configured'
+  | 'configured-by-hand'
+  | 'changes-requested'
+  | 'test-dates-changed'
+  | 'withdrawn';
 
 export interface MailSettings {
   from: string;
@@ -15,12 +27,18 @@ export interface MailSettings {
   to: string;
 }
 
-function testDatesText(record: RequestRecord): string {
-  const dates = record.request.testDates;
+type TestDates = NonNullable<ConfigurationRequest['testDates']>;
+
+/** "Tuesday 1 December 2026 to Friday 4 December 2026", or the one day, or none. */
+export function datesText(dates: TestDates | undefined): string {
   if (!dates) return 'none proposed';
   return dates.to && dates.to !== dates.from
     ? `${formatLongDate(dates.from)} to ${formatLongDate(dates.to)}`
     : formatLongDate(dates.from);
+}
+
+function testDatesText(record: RequestRecord): string {
+  return datesText(record.request.testDates);
 }
 
 /** The day the original email went, from the history; acceptance day if it has not gone. */
@@ -59,10 +77,13 @@ function compose(
   address: Pick<OutgoingEmail, 'to' | 'cc' | 'replyTo' | 'priority'>,
   settings: MailSettings,
   renderer: TemplateRenderer,
+  /** For a kind that may go more than once: what tells this one apart (its history entry). */
+  occurrence?: number,
 ): OutgoingEmail {
   const subject = renderer.render(`${kind}.subject.njk`, view).replace(/\s+/g, ' ').trim();
+  const key = occurrence === undefined ? record.id : `${record.id}-${occurrence}`;
   return {
-    messageId: messageIdFor(`${kind}-${record.id}`, settings.from),
+    messageId: messageIdFor(`${kind}-${key}`, settings.from),
     from: settings.from,
     ...address,
     subject,
@@ -154,12 +175,16 @@ export function renderOverdueEmail(
   return compose('overdue', record, view, { to: requester, priority: 'high' }, settings, renderer);
 }
 
-/** To the requester alone: the BaRS proxy now routes to the service. */
+/**
+ * To the requester alone: the service is in the catalogue. `by` says how that is known: the BaRS
+ * proxy routed to it (the catalogue check), or the BaRS team confirmed it by hand.
+ */
 export function renderConfiguredEmail(
   record: RequestRecord,
   confirmedAt: Date,
   settings: MailSettings,
   renderer: TemplateRenderer,
+  by: 'proxy' | 'hand' = 'proxy',
 ): OutgoingEmail {
   const view = {
     ...commonView(record, settings),
@@ -167,11 +192,161 @@ export function renderConfiguredEmail(
   };
   const requester = mailbox(record.request.requester.name, record.request.requester.email);
   return compose(
-    'configured',
+    by === 'proxy' ? 'configured' : 'configured-by-hand',
     record,
     view,
     { to: requester, priority: 'normal' },
     settings,
     renderer,
+  );
+}
+
+/** The subject's urgency marker, as CONTRACT.md fixes it for the email to the BaRS mailbox. */
+const URGENCY_PREFIX: Record<UrgencyLevel, string> = {
+  urgent: '[URGENT] ',
+  high: '[HIGH] ',
+  routine: '',
+};
+
+const URGENCY_LABEL: Record<UrgencyLevel, string> = {
+  urgent: 'Urgent',
+  high: 'High',
+  routine: 'Routine',
+};
+
+/**
+ * The original email's subject without its urgency marker: a follow-up about an action says what it
+ * is first ("New test dates: …"), and mail clients still group it by the rest.
+ */
+function originalTopic(
+  record: RequestRecord,
+  settings: MailSettings,
+  renderer: TemplateRenderer,
+): string {
+  const original = renderConfigurationEmail(
+    {
+      id: record.id,
+      messageId: record.messageId,
+      assessed: record,
+      today: londonDate(new Date(record.createdAt)),
+    },
+    settings,
+    renderer,
+  );
+  return original.subject.replace(/^\[(URGENT|HIGH)\] /, '');
+}
+
+/** A person by name; one of ecat's own parts (a link, the local operator) names nobody. */
+function personName(actor: Actor | undefined): string | null {
+  return actor?.kind === 'person' ? actor.name : null;
+}
+
+/** An action on a request, as its email tells of it: the history entry and who acted. */
+export interface ActionFacts {
+  /** Where the entry is in the history: its email's Message-ID is derived from it. */
+  entry: number;
+  actor?: Actor;
+}
+
+/**
+ * To the requester, Reply-To the BaRS mailbox: the BaRS team needs changes before it can add the
+ * service, in the team's own words (`note`), and what the requester can do about it.
+ */
+export function renderChangesRequestedEmail(
+  record: RequestRecord,
+  facts: ActionFacts & { note: string },
+  settings: MailSettings,
+  renderer: TemplateRenderer,
+  publicUrl: string,
+): OutgoingEmail {
+  const view = {
+    ...commonView(record, settings),
+    originalTopic: originalTopic(record, settings, renderer),
+    note: facts.note,
+    askedBy: personName(facts.actor),
+    requestPageUrl: requestPageUrl(publicUrl, record.id),
+  };
+  const requester = mailbox(record.request.requester.name, record.request.requester.email);
+  return compose(
+    'changes-requested',
+    record,
+    view,
+    { to: requester, replyTo: settings.to, priority: 'normal' },
+    settings,
+    renderer,
+    facts.entry,
+  );
+}
+
+/** The change of test dates an email tells of, as it was made (later changes have their own). */
+export interface TestDatesChangeFacts extends ActionFacts {
+  before?: TestDates;
+  after: TestDates;
+  urgencyBefore: UrgencyLevel;
+  urgency: Pick<Urgency, 'level' | 'reason'>;
+}
+
+/**
+ * To the BaRS mailbox, Cc and Reply-To the requester: the proposed test dates changed, what they
+ * were and are, and the urgency they give the request now (its subject marked as the original's).
+ */
+export function renderTestDatesChangedEmail(
+  record: RequestRecord,
+  facts: TestDatesChangeFacts,
+  settings: MailSettings,
+  renderer: TemplateRenderer,
+): OutgoingEmail {
+  const { urgency } = facts;
+  const view = {
+    ...commonView(record, settings),
+    originalTopic: originalTopic(record, settings, renderer),
+    subjectPrefix: URGENCY_PREFIX[urgency.level],
+    changedBy: personName(facts.actor),
+    beforeText: datesText(facts.before),
+    afterText: datesText(facts.after),
+    urgencyText: `${URGENCY_LABEL[urgency.level]}: ${urgency.reason}`,
+    urgencyBeforeText:
+      facts.urgencyBefore === urgency.level ? null : URGENCY_LABEL[facts.urgencyBefore],
+  };
+  const requester = mailbox(record.request.requester.name, record.request.requester.email);
+  return compose(
+    'test-dates-changed',
+    record,
+    view,
+    {
+      to: settings.to,
+      cc: requester,
+      replyTo: requester,
+      priority: urgency.level === 'urgent' ? 'high' : 'normal',
+    },
+    settings,
+    renderer,
+    facts.entry,
+  );
+}
+
+/** To the BaRS mailbox, Cc and Reply-To the requester: the requester no longer wants it done. */
+export function renderWithdrawnEmail(
+  record: RequestRecord,
+  facts: ActionFacts & { reason?: string },
+  settings: MailSettings,
+  renderer: TemplateRenderer,
+): OutgoingEmail {
+  const view = {
+    ...commonView(record, settings),
+    originalTopic: originalTopic(record, settings, renderer),
+    withdrawnBy: personName(facts.actor),
+    reason: facts.reason ?? null,
+    sentOnText: formatLongDate(sentOn(record)),
+  };
+  const requester = mailbox(record.request.requester.name, record.request.requester.email);
+  return compose(
+    'withdrawn',
+    record,
+    view,
+    { to: settings.to, cc: requester, replyTo: requester, priority: 'normal' },
+    settings,
+    renderer,
+    facts.entry,
   );
 }

@@ -4,6 +4,7 @@
 // pauses that environment for Retry-After; any other failure is logged and asked again later.
 import { randomUUID } from 'node:crypto';
 import { londonDate } from '../../domain/dates.ts';
+import { ACTORS } from '../../domain/people/person.ts';
 import type { RequestRecord } from '../../domain/request/record.ts';
 import { sendNotice } from './notice.ts';
 import { SWEEP_LOCK_MS, type FollowUpDeps } from './deps.ts';
@@ -46,6 +47,7 @@ async function confirm(
     'configured',
     {
       event: 'configured',
+      actor: ACTORS.proxy,
       reason: `confirmed in the BaRS Endpoint Catalogue (${client.environment}): ${answer.detail}`,
       details: { by: 'catalogue', environment: client.environment },
     },
@@ -131,7 +133,10 @@ export async function sweepCatalogue(
   });
 }
 
-/** The "you are live" email, to the requester alone, once per request. */
+/**
+ * The "you are live" email, to the requester alone, once per request: worded for how it became
+ * configured (the proxy found it, or the BaRS team confirmed it by hand).
+ */
 export function runConfiguredNotice(
   job: RunningJob<NoticeJobData>,
   deps: FollowUpDeps,
@@ -142,7 +147,8 @@ export function runConfiguredNotice(
     render(record) {
       const confirmedAt = [...record.history].reverse().find((e) => e.event === 'configured');
       const at = new Date(confirmedAt?.at ?? record.updatedAt);
-      return renderConfiguredEmail(record, at, deps.mail, deps.renderer);
+      const by = confirmedAt?.details?.by === 'catalogue' ? 'proxy' : 'hand';
+      return renderConfiguredEmail(record, at, deps.mail, deps.renderer, by);
     },
     told: 'the requester was told the service is live in the catalogue',
   });

@@ -3,6 +3,7 @@
 // it was scheduled does nothing.
 import type { OutgoingEmail } from '../../domain/email/message.ts';
 import { londonDate } from '../../domain/dates.ts';
+import { ACTORS } from '../../domain/people/person.ts';
 import { isOutstanding } from '../../domain/request/record.ts';
 import type { FollowUpDeps } from './deps.ts';
 import { attemptOf, type ChaserJobData, type RunningJob } from '../../ports/jobs.ts';
@@ -38,6 +39,7 @@ export async function sendFromJob(
     ) {
       await deps.store.note(requestId, {
         event: `${event}-failed`,
+        actor: ACTORS.worker,
         reason: `the ${event} email could not be sent: ${error.message}`,
         details: { messageId: email.messageId, attempt: attempt.number },
       });
@@ -62,6 +64,7 @@ export async function runChaser(
     // A reminder of an email the BaRS team never received would only confuse; overdue follows.
     await deps.store.note(record.id, {
       event: 'chaser-skipped',
+      actor: ACTORS.worker,
       reason: `no reminder on ${plan.sendOn}: the original email is ${record.status}`,
     });
     return `skipped: the original email is ${record.status}`;
@@ -78,6 +81,7 @@ export async function runChaser(
   const receipt = await sendFromJob(job, email, record.id, 'chaser', deps);
   await deps.store.note(record.id, {
     event: 'chaser',
+    actor: ACTORS.worker,
     // The BaRS mailbox had it, so this is the reminder even if the requester's copy was refused.
     reason: withRefusedCopies(
       `reminder sent to the BaRS mailbox ${plan.workingDaysBefore} working days before testing: ${receipt.response}`,

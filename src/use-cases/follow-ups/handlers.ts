@@ -1,14 +1,18 @@
 // The follow-up jobs the worker runs besides sending, by queue and job name: those that send mail
 // run on the mail queue, the sweeps on the follow-up queue.
+import { runActionEmail } from './action-emails.ts';
 import { runConfiguredNotice, sweepCatalogue } from './catalogue-check.ts';
 import { runChaser } from './chaser.ts';
 import type { FollowUpDeps } from './deps.ts';
 import {
+  ACTION_EMAILS,
+  actionEmailJob,
   CATALOGUE_CHECK_JOB,
   CHASER_JOB,
   CONFIGURED_NOTICE_JOB,
   OVERDUE_NOTICE_JOB,
   OVERDUE_SWEEP_JOB,
+  type ActionEmailJobData,
   type ChaserJobData,
   type JobHandler,
   type NoticeJobData,
@@ -32,6 +36,12 @@ export function followUpHandlers(deps: FollowUpDeps): FollowUpHandlers {
       runConfiguredNotice(job as RunningJob<NoticeJobData>, deps),
     [OVERDUE_NOTICE_JOB]: (job: RunningJob) =>
       runOverdueNotice(job as RunningJob<NoticeJobData>, deps),
+    ...Object.fromEntries(
+      ACTION_EMAILS.map((kind) => [
+        actionEmailJob(kind),
+        (job: RunningJob) => runActionEmail(kind, job as RunningJob<ActionEmailJobData>, deps),
+      ]),
+    ),
   };
   const sweeps = {
     [OVERDUE_SWEEP_JOB]: async (job: RunningJob) => {

@@ -1,6 +1,7 @@
 // A notice to the requester, sent by its own job on the mail queue: once per request, while the
 // request is still in the state it speaks of, and written in the history with the server's reply.
 import type { OutgoingEmail } from '../../domain/email/message.ts';
+import { ACTORS } from '../../domain/people/person.ts';
 import type { RequestRecord } from '../../domain/request/record.ts';
 import type { NoticeJobData, RunningJob } from '../../ports/jobs.ts';
 import { PermanentMailError, withRefusedCopies } from '../../ports/mailer.ts';
@@ -35,6 +36,7 @@ export async function sendNotice(
     const receipt = await sendFromJob(job, email, record.id, notice.event, deps);
     await deps.store.note(record.id, {
       event: notice.event,
+      actor: ACTORS.worker,
       // To the requester alone today; a Cc added later would have its refusal said here too.
       reason: withRefusedCopies(`${notice.told}: ${receipt.response}`, receipt),
       details: { messageId: email.messageId, template: email.headers['X-Ecat-Template'] ?? '' },

@@ -5,6 +5,7 @@
 // its first test date is left alone that day: nobody is told it is overdue the moment they send it.
 import { formatLongDate, londonDate } from '../../domain/dates.ts';
 import { renderOverdueEmail } from '../../domain/email/follow-up-emails.ts';
+import { ACTORS } from '../../domain/people/person.ts';
 import { isOutstanding, isOverdue, type RequestRecord } from '../../domain/request/record.ts';
 import {
   OVERDUE_SWEEP_JOB,
@@ -43,6 +44,7 @@ export async function sweepOverdue(deps: FollowUpDeps): Promise<OverdueSweepResu
           id,
           {
             event: 'overdue',
+            actor: ACTORS.worker,
             reason: `testing was due to start on ${formatLongDate(testDate)} and the service is not configured yet`,
           },
           { overdue: true },
@@ -76,6 +78,7 @@ export function runOverdueNotice(
       // refused address here is the notice's own failure.
       await deps.store.note(record.id, {
         event: 'overdue-notice',
+        actor: ACTORS.worker,
         reason: `the overdue notice${refusedTo(error)} was refused by the mail server: ${error.response}`,
         details: { messageId: email.messageId, delivered: false, attempt: attemptOf(job).number },
       });

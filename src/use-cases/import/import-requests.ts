@@ -10,7 +10,9 @@ import {
   withChaserPlan,
   type AcceptedAssessment,
   type IntakeDeps,
+  type Submitter,
 } from '../submit.ts';
+import { ACTORS } from '../../domain/people/person.ts';
 import type { FieldError } from '../../domain/request/schema.ts';
 import type { UrgencyLevel } from '../../domain/urgency.ts';
 import type { RequestRecord } from '../../domain/request/record.ts';
@@ -29,6 +31,8 @@ export interface ImportOptions {
   concurrency?: number;
   /** Each row's outcome as soon as it is final, in file order. */
   onRow?: (outcome: RowOutcome) => void;
+  /** Who the requests are from: the person who uploaded the file when known, else the import. */
+  submitter?: Submitter;
 }
 
 export interface ImportCounts {
@@ -113,6 +117,7 @@ export async function importRecords(
   options: ImportOptions = {},
 ): Promise<ImportCounts> {
   const batchSize = options.batchSize ?? 100;
+  const submitter = options.submitter ?? { actor: ACTORS.importer };
   const counts: ImportCounts = { rows: 0, accepted: 0, refused: 0 };
   const source = eachOf(records);
   /**
@@ -198,7 +203,7 @@ export async function importRecords(
         if ('accepted' in item) {
           created.push({
             row: item.record,
-            record: newRequestRecord(item.accepted, deps),
+            record: newRequestRecord(item.accepted, deps, submitter),
             assessment: item.accepted,
           });
         }

@@ -1,6 +1,7 @@
 // The worker's side of the upload page: a file uploaded on the web is imported as `ecat import`
 // imports a file (run-import.ts), its tally and refused rows written to the Imports port every
 // PROGRESS_EVERY rows for the progress page, and the same summary lines at the end.
+import { personActor } from '../../domain/people/person.ts';
 import type { Logger } from 'pino';
 import { importSummary } from '../../domain/import-summary.ts';
 import type { MailLimitsForForecast } from '../../domain/mail-forecast.ts';
@@ -103,7 +104,15 @@ export async function importUpload(
     const writer = progressWriter(importId, deps.imports, opened.header.cells);
     let run: Awaited<ReturnType<typeof runImport>>;
     try {
-      run = await runImport(opened.rows, opened.columns, deps.intake, writer.onRow);
+      // The uploader's requests: theirs to see and change, named in each history.
+      const uploader = status.uploadedBy;
+      run = await runImport(
+        opened.rows,
+        opened.columns,
+        deps.intake,
+        writer.onRow,
+        uploader ? { actor: personActor(uploader), submittedBy: uploader } : undefined,
+      );
     } catch (error) {
       // The rows settled since the last write still reach the page and the report before the
       // job fails: its "stopped" page counts them. A failure of that write is not the cause.

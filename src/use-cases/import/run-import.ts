@@ -6,7 +6,7 @@ import { CSV_COLUMNS, resolveHeader, type Column } from '../../domain/csv/column
 import { CsvSyntaxError, type CsvRecord } from '../../domain/csv/csv.ts';
 import { NotUtf8Error, type CsvInput } from '../../domain/csv/encoding.ts';
 import { createRateLimiter } from '../rate-limiter.ts';
-import type { IntakeDeps } from '../submit.ts';
+import type { IntakeDeps, Submitter } from '../submit.ts';
 import { importRecords, type ImportCounts, type RowOutcome } from './import-requests.ts';
 import { throttledDirectory } from './throttled-directory.ts';
 
@@ -100,6 +100,8 @@ export async function runImport(
   columns: readonly Column[],
   deps: IntakeDeps,
   onRow: (outcome: RowOutcome, soFar: Readonly<ImportCounts>) => void,
+  /** The person who uploaded the file, when known; otherwise the history names the import. */
+  submitter?: Submitter,
 ): Promise<ImportRun> {
   const directory = throttledDirectory(
     deps.directory,
@@ -113,7 +115,12 @@ export async function runImport(
     onRow(outcome, counts);
   };
   try {
-    await importRecords(rows, columns, { ...deps, directory }, { onRow: count });
+    await importRecords(
+      rows,
+      columns,
+      { ...deps, directory },
+      { onRow: count, ...(submitter ? { submitter } : {}) },
+    );
   } catch (error) {
     const stopped = stopReason(error);
     if (stopped === undefined) throw error;

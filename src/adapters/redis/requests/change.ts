@@ -1,6 +1,7 @@
-// Changing an accepted request: a status change (change-status.lua) or a note in its history
-// (add-note.lua). Each reads the record, computes the next one, and writes it only if the record
-// is still the one read; if another process moved it on meanwhile, it reads again and retries.
+// Changing an accepted request: a status change (change-status.lua), a note in its history
+// (add-note.lua) or new test dates (change-test-dates.lua). Each reads the record, computes the next
+// one, and writes it only if the record is still the one read; if another process moved it on
+// meanwhile, it reads again and retries.
 import type { Redis } from '../connection.ts';
 import { parseRecord, recordPlaces, recordFiling, type RequestKeys } from './keys.ts';
 import {
@@ -9,7 +10,12 @@ import {
   type RequestRecord,
   type RequestStatus,
 } from '../../../domain/request/record.ts';
-import type { NewEntry, RecordPatch, TransitionResult } from '../../../ports/request-store.ts';
+import type {
+  NewEntry,
+  RecordPatch,
+  TestDatesChange,
+  TransitionResult,
+} from '../../../ports/request-store.ts';
 import type { RequestScripts } from './scripts.ts';
 
 /** KEYS and ARGV of change-status.lua, from the record as read (`json`) to `next`. */
@@ -39,6 +45,27 @@ function changeStatusArgs(
     filing.testDate,
     filing.outstanding,
     counter,
+  ];
+}
+
+/** KEYS and ARGV of change-test-dates.lua, from the record as read (`json`) to `next`. */
+function changeTestDatesArgs(
+  keys: RequestKeys,
+  before: RequestRecord,
+  json: string,
+  next: RequestRecord,
+): string[] {
+  const filing = recordFiling(next);
+  return [
+    keys.record(next.id),
+    recordPlaces(keys, before).group,
+    recordPlaces(keys, next).group,
+    keys.byTestDate,
+    json,
+    JSON.stringify(next),
+    next.id,
+    filing.createdAt,
+    filing.testDate,
   ];
 }
 
@@ -83,6 +110,29 @@ export function createChanges(
         });
         const written = await scripts.ecatChangeStatus(
           ...changeStatusArgs(keys, record, json, next),
+        );
+        if (written === 1) return { ok: true, record: next };
+      }
+    },
+
+    changeTestDates: async (
+      id: string,
+      change: (record: RequestRecord) => TestDatesChange,
+    ): Promise<TransitionResult> => {
+      for (;;) {
+        const json = await redis.get(keys.record(id));
+        const record = parseRecord(json);
+        if (json === null || record === undefined) return { ok: false, reason: 'not-found' };
+        if (!isOutstanding(record.status)) return { ok: false, reason: 'not-allowed', record };
+        const { testDates, urgency, overdue, entry } = change(record);
+        const next = changed(record, record.status, entry, {
+          request: { ...record.request, testDates },
+          urgency,
+          earliestTestDate: testDates.from,
+          overdue,
+        });
+        const written = await scripts.ecatChangeTestDates(
+          ...changeTestDatesArgs(keys, record, json, next),
         );
         if (written === 1) return { ok: true, record: next };
       }

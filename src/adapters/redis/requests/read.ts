@@ -1,9 +1,12 @@
-// Reading requests: one record, a page of an index, and the counts the dashboard and metrics show.
-// Plain reads, no scripts: a page is read from its index, then its records in one MGET.
+// Reading requests: one record, a page of an index or all of it, and the counts the dashboard and
+// metrics show. Plain reads, no scripts: ids are read from an index, then their records by MGET.
 import type { Redis } from '../connection.ts';
 import { submittedBefore, type RequestRecord } from '../../../domain/request/record.ts';
 import type { ListFilter, RequestPage } from '../../../ports/request-store.ts';
 import { parseRecord, testDateScore, type RequestKeys } from './keys.ts';
+
+/** How many records readAll asks for at a time: one ZRANGE and one MGET each. */
+const READ_ALL_CHUNK = 500;
 
 export function createReads(redis: Redis, keys: RequestKeys) {
   return {
@@ -34,6 +37,24 @@ export function createReads(redis: Redis, keys: RequestKeys) {
     counters: async (): Promise<{ sent: number; failed: number }> => {
       const values = await redis.hmget(keys.counters, 'sent', 'failed');
       return { sent: Number(values[0] ?? 0), failed: Number(values[1] ?? 0) };
+    },
+    // Chunks by position: a request leaving the index between two chunks can move another past
+    // the cut unread until the next read; no page is worth a snapshot of the index for that.
+    readAll: async (filter: ListFilter): Promise<RequestRecord[]> => {
+      const index = keys.index(filter);
+      const records: RequestRecord[] = [];
+      for (let offset = 0; ; offset += READ_ALL_CHUNK) {
+        const last = offset + READ_ALL_CHUNK - 1;
+        const ids = await redis.zrange(index, String(offset), String(last));
+        if (ids.length === 0) break;
+        const documents = await redis.mget(ids.map((id) => keys.record(id)));
+        for (const document of documents) {
+          const record = parseRecord(document);
+          if (record) records.push(record);
+        }
+        if (ids.length < READ_ALL_CHUNK) break;
+      }
+      return records;
     },
     list: async (
       filter: ListFilter,

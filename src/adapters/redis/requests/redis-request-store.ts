@@ -1,9 +1,9 @@
 // The request records in Redis, behind one port: one JSON document per request (history included),
 // sorted-set indexes per status and for "outstanding" (score = acceptance time), and a duplicate
 // key per outstanding (dosServiceId, environment). A record and its indexes always change together,
-// each change by one named Lua script in ./scripts/. This file composes the parts:
-// accept.ts (new requests), change.ts (status and notes), read.ts (records, pages, counts), and
-// has every operation's Redis failures classified (connection.ts): callers see DependencyUnavailableError.
+// each change by one named Lua script in ./scripts/. This file composes the parts: accept.ts (new
+// requests), change.ts (status, notes and test dates), read.ts (records, pages, counts), and has
+// every operation's Redis failures classified (connection.ts): callers see DependencyUnavailableError.
 import type { NewRequest, RequestStore } from '../../../ports/request-store.ts';
 import { onRedis, type Redis } from '../connection.ts';
 import { createAccept, type RecordJobsWriter } from './accept.ts';
@@ -32,11 +32,13 @@ export function createRequestStore(
     get: classified(reads.get),
     findByReference: classified(reads.findByReference),
     list: classified(reads.list),
+    readAll: classified(reads.readAll),
     count: classified(reads.count),
     overdueIds: classified(reads.overdueIds),
     countGroup: classified(reads.countGroup),
     counters: classified(reads.counters),
     transition: classified(changes.transition),
+    changeTestDates: classified(changes.changeTestDates),
     note: classified(changes.note),
     accept: classified(async (request: NewRequest) => {
       const [result] = await accept([request]);

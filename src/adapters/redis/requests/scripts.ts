@@ -14,6 +14,7 @@ const SCRIPTS = [
   ['ecatWithdrawRequest', 'withdraw-request.lua', undefined],
   ['ecatChangeStatus', 'change-status.lua', 9],
   ['ecatAddNote', 'add-note.lua', 1],
+  ['ecatChangeTestDates', 'change-test-dates.lua', 4],
 ] as const;
 
 const SOURCES = SCRIPTS.map(([name, file, numberOfKeys]) => ({
@@ -28,6 +29,7 @@ export interface RequestScripts {
   ecatWithdrawRequest(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number>;
   ecatChangeStatus(...keysThenArgs: string[]): Promise<number>;
   ecatAddNote(record: string, expected: string, next: string): Promise<number>;
+  ecatChangeTestDates(...keysThenArgs: string[]): Promise<number>;
 }
 
 export interface RequestTransactionScripts {
