@@ -102,7 +102,9 @@ describe('the CLI lifecycle', () => {
     expect((await ecat(['list', '--status', 'bogus'], env)).code).toBe(2);
 
     const shown = await ecat(['show', body.id], env);
-    expect(shown.stdout).toMatch(/history:\n.*queued.*accepted through cli/);
+    expect(shown.stdout).toMatch(
+      /history:\n.*queued.*accepted through cli.* \(by the command line\)/,
+    );
     expect(JSON.parse((await ecat(['show', body.id, '--json'], env)).stdout)).toMatchObject({
       id: body.id,
       status: 'queued',

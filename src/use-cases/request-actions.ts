@@ -18,7 +18,7 @@ import {
 import { rateUrgency, type UrgencyThresholds } from '../domain/urgency.ts';
 import type { WorkingCalendar } from '../domain/working-days.ts';
 import type { ActionEmail, FollowUpJobs } from '../ports/jobs.ts';
-import type { RequestStore, TransitionResult } from '../ports/request-store.ts';
+import type { NewEntry, RequestStore, TransitionResult } from '../ports/request-store.ts';
 
 /** What the actions touch: an intake's deps with the follow-up jobs satisfy it. */
 export interface RequestActionDeps {
@@ -94,24 +94,33 @@ function tell(deps: RequestActionDeps, kind: ActionEmail, record: RequestRecord)
 }
 
 /**
- * The BaRS team says the service is in the catalogue: `configured`, the requester is told they are
- * live, and the reminder is taken back (as the catalogue check does when the proxy finds it).
+ * A request is in the catalogue, whoever found it (the BaRS team, the catalogue check): `configured`,
+ * no longer overdue, the requester told they are live (its own job, so a mail server that is down
+ * delays the notice but never undoes the change), and the reminder taken back.
  */
-export async function confirmConfigured(
+export async function markConfigured(
+  deps: Pick<RequestActionDeps, 'store' | 'followUpJobs'>,
+  id: string,
+  entry: NewEntry,
+): Promise<TransitionResult> {
+  const result = await deps.store.transition(id, 'configured', entry, { overdue: false });
+  if (!result.ok) return result;
+  await deps.followUpJobs.addConfiguredNotice(id);
+  await deps.followUpJobs.removeChaser(id);
+  return result;
+}
+
+/** The BaRS team says the service is in the catalogue. */
+export function confirmConfigured(
   deps: RequestActionDeps,
   change: { id: string; actor: Actor },
 ): Promise<TransitionResult> {
-  const result = await deps.store.transition(change.id, 'configured', {
+  return markConfigured(deps, change.id, {
     event: 'configured',
     reason: 'confirmed in the BaRS Endpoint Catalogue by the BaRS team',
     details: { by: 'hand' },
     actor: change.actor,
   });
-  if (!result.ok) return result;
-  // Its own job, so a mail server that is down delays the notice but never undoes the change.
-  await deps.followUpJobs.addConfiguredNotice(change.id);
-  await deps.followUpJobs.removeChaser(change.id);
-  return result;
 }
 
 /**

@@ -1,8 +1,6 @@
 // The pages a link in the email opens, in Chromium with axe-core: the BaRS team's "Mark as
 // configured" and what it leads to, the requester's status page (and with a mistake in its date
 // form), and a refused link. No serious or critical violation; none needs the admin password.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { createSignedLinks, LINK_PATHS } from '../../src/adapters/http/signed-links.ts';
@@ -10,29 +8,9 @@ import { submitRequest } from '../../src/use-cases/submit.ts';
 import { ARTIFACTS, HAS_CHROMIUM, useBrowser } from '../support/browser.ts';
 import { requestBody, testDatesIn } from '../support/ecat.ts';
 import { useServer } from '../support/web.ts';
+import { axeViolations } from '../support/axe.ts';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** The serious and critical violations on the page as it is now, one line each. */
-async function violations(page: Page): Promise<string[]> {
-  // Evaluated through the debugging protocol, so our CSP (no inline script) does not stop it.
-  await page.evaluate(AXE);
-  type Violation = {
-    id: string;
-    impact: string | null;
-    help: string;
-    nodes: { target: string[] }[];
-  };
-  const found = await page.evaluate<Violation[]>(
-    'axe.run(document).then((result) => result.violations)',
-  );
-  return found
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${new URL(page.url()).pathname.slice(0, 12)}…: ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    );
-}
+const violations = (page: Page) => axeViolations(page);
 
 describe.skipIf(!HAS_CHROMIUM)('the link pages in Chromium (axe-core)', () => {
   const web = useServer('link-axe', { ADMIN_PASSWORD: 'never-sent-by-these-pages' });

@@ -2,8 +2,6 @@
 // responsive cards, the filters stack), the filter form and pagination work without JavaScript,
 // and axe-core finds no serious or critical violation, on a phone and on a desktop.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays, londonDate } from '../../src/domain/dates.ts';
@@ -11,17 +9,10 @@ import { ACTORS } from '../../src/domain/people/person.ts';
 import type { RequestRecord } from '../../src/domain/request/record.ts';
 import { ARTIFACTS, HAS_CHROMIUM, useBrowser } from '../support/browser.ts';
 import { useServer } from '../support/web.ts';
+import { axeViolations } from '../support/axe.ts';
 
 const PASSWORD = 'list-secret';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PHONE = { width: 375, height: 800 };
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
 
 /** A request as the store files it: accepted `i` minutes apart, every third with test dates. */
 function record(i: number): RequestRecord {
@@ -76,25 +67,7 @@ describe.skipIf(!HAS_CHROMIUM)('the requests list in Chromium', () => {
     expect(results.every((result) => result.ok)).toBe(true);
   });
 
-  /** The serious and critical violations on the page as it is now, one line each. */
-  async function violations(page: Page): Promise<string[]> {
-    // Evaluated through the debugging protocol, so our CSP (no inline script) does not stop it.
-    await page.evaluate(AXE);
-    const found = await page.evaluate(async () => {
-      const axe = (
-        globalThis as unknown as {
-          axe: { run(context: unknown): Promise<{ violations: unknown[] }> };
-        }
-      ).axe;
-      return (await axe.run((globalThis as unknown as { document: unknown }).document)).violations;
-    });
-    return (found as Violation[])
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v) =>
-          `${page.url()}: ${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-      );
-  }
+  const violations = (page: Page) => axeViolations(page);
 
   const scrollWidth = (page: Page) =>
     page.evaluate(

@@ -1,7 +1,5 @@
 // Sign-in in Chromium against a real OpenID provider on loopback (oidc-provider): people sign in
 // on the provider's own pages, and each sees and does what their role allows.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createPersonalTokens } from '../../src/adapters/redis/people.ts';
 import { requestBody } from '../support/ecat.ts';
@@ -9,24 +7,9 @@ import { postRequest } from '../support/web.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, fillForm, HAS_CHROMIUM } from '../support/browser.ts';
 import { person, signInThroughProvider, useSignIn } from '../support/people.ts';
+import { axeViolations } from '../support/axe.ts';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** The serious and critical axe-core violations on the page as it is now, one line each. */
-async function violations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  const found = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: { run(context: unknown): Promise<{ violations: unknown[] }> };
-      }
-    ).axe;
-    return (await axe.run((globalThis as unknown as { document: unknown }).document)).violations;
-  });
-  return (found as { id: string; impact: string | null; help: string }[])
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${page.url()}: ${v.id} (${v.impact}): ${v.help}`);
-}
+const violations = (page: Page) => axeViolations(page);
 
 describe.skipIf(!HAS_CHROMIUM)('sign-in by OpenID Connect in Chromium', () => {
   const web = useSignIn('sign-in-browser');

@@ -1,4 +1,5 @@
 // `ecat show ID [--json]`: one request, its findings and its history.
+import { actorName } from '../../domain/people/person.ts';
 import { londonDate } from '../../domain/dates.ts';
 import { presentRecord } from '../../domain/request/record.ts';
 import { EXIT, UsageError, writeLine, type Command } from './io.ts';
@@ -35,7 +36,10 @@ export const run: Command = async (args, io) => {
         ? []
         : ['  notes:', ...request.notes.split(/\r\n|\n|\r/).map((line) => `    ${line}`)]),
       'history:',
-      ...record.history.map((entry) => `  ${entry.at}  ${entry.event.padEnd(10)} ${entry.reason}`),
+      ...record.history.map(
+        (entry) =>
+          `  ${entry.at}  ${entry.event.padEnd(10)} ${entry.reason}${entry.actor ? ` (by ${actorName(entry.actor)})` : ''}`,
+      ),
     ];
     for (const line of lines) writeLine(io.stdout, line);
     return EXIT.ok;

@@ -71,7 +71,7 @@ export interface ActionProblem {
 }
 
 /** Errors for the NHS.UK error summary and the fields: the date boxes as the form has them. */
-function actionErrors(errors: readonly FieldError[]) {
+export function actionErrors(errors: readonly FieldError[]) {
   const dated = formErrors(errors.filter((error) => !ACTION_FIELDS.has(error.path)));
   const byName: Record<string, string> = { ...dated.byName };
   const summary = [...dated.summary];

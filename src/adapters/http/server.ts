@@ -29,6 +29,7 @@ import { openIdProvider } from '../oidc/openid-provider.ts';
 import { signInRoutes } from './sign-in.ts';
 import { tokensPageRoutes } from './tokens-page.ts';
 import { linkPageRoutes } from './link-pages.ts';
+import { statusPageRoutes } from './status-pages.ts';
 import { createSignedLinks, createUsedLinks, LINK_TOKEN_MAX_LENGTH } from './signed-links.ts';
 import type { AccessSettings } from './access.ts';
 
@@ -172,7 +173,7 @@ export async function buildServer(
     linkDays: config.people.linkDays,
     now: intake.now,
   });
-  await app.register(linkPageRoutes, {
+  const linkDeps = {
     store,
     links,
     usedLinks: createUsedLinks(redis, config.queuePrefix),
@@ -180,7 +181,9 @@ export async function buildServer(
     intake: deps.intakeDeps('link'),
     views,
     csrf,
-  });
+  };
+  await app.register(linkPageRoutes, linkDeps);
+  await app.register(statusPageRoutes, linkDeps);
   await app.register(signInRoutes, {
     ...(oidc ? { oidc: { config: oidc, provider: openIdProvider(oidc) } } : {}),
     sessions,

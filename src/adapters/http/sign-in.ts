@@ -158,11 +158,16 @@ export async function signInRoutes(app: FastifyInstance, deps: SignInDeps): Prom
     const session = id === undefined ? undefined : await deps.sessions.get(id);
     if (id !== undefined) await deps.sessions.delete(id);
     clearSessionCookie(request, reply);
+    // Signed out of ecat whatever the provider says: if its sign-out page cannot be found, the
+    // person is told they are signed out here, and the log says why the provider was skipped.
     const providerSignOut =
       deps.oidc && session
         ? await deps.oidc.provider
             .signOutUrl(session.idToken, `${deps.publicUrl}/signed-out`)
-            .catch(() => undefined)
+            .catch((error: unknown) => {
+              request.log.warn({ err: (error as Error).message }, 'provider sign-out skipped');
+              return undefined;
+            })
         : undefined;
     return reply.redirect(providerSignOut ?? '/signed-out', 303);
   });

@@ -100,16 +100,13 @@ function compose(
   };
 }
 
-/** The reminder to the BaRS mailbox, Cc the requester: "Reminder: <the original subject>". */
-export function renderChaserEmail(
+/** The request email as it was first rendered: follow-ups take its subject, to thread under it. */
+function originalEmail(
   record: RequestRecord,
-  today: IsoDate,
-  calendar: WorkingCalendar,
   settings: MailSettings,
   renderer: TemplateRenderer,
 ): OutgoingEmail {
-  // The original subject, rendered as it was sent, so mail clients group the two.
-  const original = renderConfigurationEmail(
+  return renderConfigurationEmail(
     {
       id: record.id,
       messageId: record.messageId,
@@ -119,6 +116,18 @@ export function renderChaserEmail(
     settings,
     renderer,
   );
+}
+
+/** The reminder to the BaRS mailbox, Cc the requester: "Reminder: <the original subject>". */
+export function renderChaserEmail(
+  record: RequestRecord,
+  today: IsoDate,
+  calendar: WorkingCalendar,
+  settings: MailSettings,
+  renderer: TemplateRenderer,
+): OutgoingEmail {
+  // The original subject, rendered as it was sent, so mail clients group the two.
+  const original = originalEmail(record, settings, renderer);
   const left = record.earliestTestDate
     ? calendar.workingDaysBetween(today, record.earliestTestDate)
     : 0;
@@ -223,17 +232,7 @@ function originalTopic(
   settings: MailSettings,
   renderer: TemplateRenderer,
 ): string {
-  const original = renderConfigurationEmail(
-    {
-      id: record.id,
-      messageId: record.messageId,
-      assessed: record,
-      today: londonDate(new Date(record.createdAt)),
-    },
-    settings,
-    renderer,
-  );
-  return original.subject.replace(/^\[(URGENT|HIGH)\] /, '');
+  return originalEmail(record, settings, renderer).subject.replace(/^\[(URGENT|HIGH)\] /, '');
 }
 
 /** A person by name; one of ecat's own parts (a link, the local operator) names nobody. */

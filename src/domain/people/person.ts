@@ -11,7 +11,7 @@ export type Role = (typeof ROLES)[number];
 
 /** A signed-in person, as the identity provider named them. */
 export interface Person {
-  /** The provider's stable subject identifier (`sub`), never shown. */
+  /** The provider's stable subject identifier (`sub`): who owns what; pages show name and email. */
   subject: string;
   name: string;
   email: string;

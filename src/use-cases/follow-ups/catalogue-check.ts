@@ -7,6 +7,7 @@ import { londonDate } from '../../domain/dates.ts';
 import { ACTORS } from '../../domain/people/person.ts';
 import type { RequestRecord } from '../../domain/request/record.ts';
 import { sendNotice } from './notice.ts';
+import { markConfigured } from '../request-actions.ts';
 import { SWEEP_LOCK_MS, type FollowUpDeps } from './deps.ts';
 import { CATALOGUE_CHECK_JOB, type NoticeJobData, type RunningJob } from '../../ports/jobs.ts';
 import { catalogueCheckIntervalMs, isCatalogueCheckDue } from '../../domain/follow-up-schedule.ts';
@@ -42,22 +43,13 @@ async function confirm(
   answer: Extract<CatalogueAnswer, { kind: 'live' }>,
   deps: FollowUpDeps,
 ): Promise<boolean> {
-  const moved = await deps.store.transition(
-    record.id,
-    'configured',
-    {
-      event: 'configured',
-      actor: ACTORS.proxy,
-      reason: `confirmed in the BaRS Endpoint Catalogue (${client.environment}): ${answer.detail}`,
-      details: { by: 'catalogue', environment: client.environment },
-    },
-    { overdue: false },
-  );
-  if (!moved.ok) return false;
-  // Its own job, so a mail server that is down delays the notice but never repeats the check.
-  await deps.jobs.addConfiguredNotice(record.id);
-  await deps.jobs.removeChaser(record.id);
-  return true;
+  const moved = await markConfigured({ store: deps.store, followUpJobs: deps.jobs }, record.id, {
+    event: 'configured',
+    actor: ACTORS.proxy,
+    reason: `confirmed in the BaRS Endpoint Catalogue (${client.environment}): ${answer.detail}`,
+    details: { by: 'catalogue', environment: client.environment },
+  });
+  return moved.ok;
 }
 
 export async function sweepCatalogue(
