@@ -4,7 +4,7 @@
 // never opens the API; a requester opens only their own requests.
 import type { LightMyRequestResponse } from 'fastify';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ROUTE_RULES } from '../src/adapters/http/route-rules.ts';
+import { PREFIX_RULES, ROUTE_RULES } from '../src/adapters/http/route-rules.ts';
 import { createPersonalTokens } from '../src/adapters/redis/people.ts';
 import type { Role } from '../src/domain/people/person.ts';
 import { requestBody } from './support/ecat.ts';
@@ -69,6 +69,14 @@ const OPENS: Record<string, readonly Who[] | 'anyone'> = {
   'GET /api/requests/:id': ['service-token', 'requester-token', 'viewer-token'],
   'POST /api/requests/:id/confirm': ['service-token'],
   'POST /api/requests/:id/cancel': ['service-token'],
+};
+
+/** The trees registered whole (route-rules.ts PREFIX_RULES), each by one route in it. */
+const TREES: Record<string, readonly Who[] | 'anyone'> = {
+  'GET /assets/nhsuk-frontend.min.css': 'anyone',
+  'GET /docs/swagger-ui.css': ['requester', 'other-requester', 'bars-team', 'viewer'],
+  'GET /admin/queues': ['bars-team', 'viewer'],
+  'GET /admin/queues/api/queues': ['bars-team', 'viewer'],
 };
 
 const EVERYONE: readonly Who[] = [
@@ -144,12 +152,17 @@ function opened(response: LightMyRequestResponse): boolean {
 describe('who may open what', () => {
   it('has an expectation for every route there is a rule for', () => {
     expect(Object.keys(OPENS).sort()).toEqual(Object.keys(ROUTE_RULES).sort());
+    expect(PREFIX_RULES.map(([prefix]) => prefix).sort()).toEqual([
+      '/admin/queues',
+      '/assets/',
+      '/docs/',
+    ]);
   });
 
-  for (const route of Object.keys(OPENS)) {
+  for (const route of [...Object.keys(OPENS), ...Object.keys(TREES)]) {
     it(route, async () => {
       const { method, url } = urlOf(route);
-      const rule = OPENS[route] ?? [];
+      const rule = OPENS[route] ?? TREES[route] ?? [];
       const expected = rule === 'anyone' ? EVERYONE : rule;
       const seen: Record<string, boolean> = {};
       for (const who of EVERYONE) {

@@ -100,6 +100,21 @@ function compose(
   };
 }
 
+/** To the BaRS mailbox, Cc and Reply-To the requester; marked high priority when urgent. */
+function toBarsTeam(
+  record: RequestRecord,
+  settings: MailSettings,
+  urgency: UrgencyLevel,
+): Pick<OutgoingEmail, 'to' | 'cc' | 'replyTo' | 'priority'> {
+  const requester = mailbox(record.request.requester.name, record.request.requester.email);
+  return {
+    to: settings.to,
+    cc: requester,
+    replyTo: requester,
+    priority: urgency === 'urgent' ? 'high' : 'normal',
+  };
+}
+
 /** The request email as it was first rendered: follow-ups take its subject, to thread under it. */
 function originalEmail(
   record: RequestRecord,
@@ -137,17 +152,11 @@ export function renderChaserEmail(
     sentOnText: formatLongDate(sentOn(record)),
     workingDaysLeftText: left === 1 ? 'in 1 working day' : `in ${left} working days`,
   };
-  const requester = mailbox(record.request.requester.name, record.request.requester.email);
   return compose(
     'chaser',
     record,
     view,
-    {
-      to: settings.to,
-      cc: requester,
-      replyTo: requester,
-      priority: record.urgency.level === 'urgent' ? 'high' : 'normal',
-    },
+    toBarsTeam(record, settings, record.urgency.level),
     settings,
     renderer,
   );
@@ -307,17 +316,11 @@ export function renderTestDatesChangedEmail(
     urgencyBeforeText:
       facts.urgencyBefore === urgency.level ? null : URGENCY_LABEL[facts.urgencyBefore],
   };
-  const requester = mailbox(record.request.requester.name, record.request.requester.email);
   return compose(
     'test-dates-changed',
     record,
     view,
-    {
-      to: settings.to,
-      cc: requester,
-      replyTo: requester,
-      priority: urgency.level === 'urgent' ? 'high' : 'normal',
-    },
+    toBarsTeam(record, settings, urgency.level),
     settings,
     renderer,
     facts.entry,
@@ -338,12 +341,11 @@ export function renderWithdrawnEmail(
     reason: facts.reason ?? null,
     sentOnText: formatLongDate(sentOn(record)),
   };
-  const requester = mailbox(record.request.requester.name, record.request.requester.email);
   return compose(
     'withdrawn',
     record,
     view,
-    { to: settings.to, cc: requester, replyTo: requester, priority: 'normal' },
+    toBarsTeam(record, settings, 'routine'),
     settings,
     renderer,
     facts.entry,
