@@ -1,5 +1,7 @@
 // What every response and every body goes through: security headers (helmet, with a CSP nonce for
-// the NHS.UK template's inline script), the body parsers, and the rate limiter routes opt into.
+// the NHS.UK template's inline script), compression, the body parsers, and the rate limiter routes
+// opt into.
+import compress from '@fastify/compress';
 import formBody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -30,12 +32,32 @@ export async function security(
         // NHS.UK's Frutiger web font; without it the pages fall back to Arial.
         'font-src': ["'self'", 'https://assets.nhs.uk'],
         'form-action': ["'self'", ...formOrigins],
+        // Added per response below, only when the page came over HTTPS: on plain HTTP (a LAN
+        // name, no TLS) it would send the browser to fetch every stylesheet over HTTPS, and fail.
+        'upgrade-insecure-requests': null,
       },
     },
   });
+  app.addHook('onSend', async (request, reply) => {
+    upgradeWhenHttps(request, reply);
+  });
+  // Pages, JSON, CSS and scripts of 1 KiB or more, brotli or gzip as the client accepts (the
+  // plugin's brotli quality is 4: fast enough for pages rendered per request).
+  await app.register(compress, { threshold: 1024, encodings: ['br', 'gzip'] });
   // Only routes that set `config.rateLimit` are limited: the POSTs that store something.
   await app.register(rateLimit, { global: false });
   await app.register(formBody, { bodyLimit: BODY_LIMIT });
+}
+
+/**
+ * `upgrade-insecure-requests` in the page's CSP when it was served over HTTPS, directly or by a
+ * proxy TRUST_PROXY believes (request.protocol): then nothing it loads goes over plain HTTP.
+ */
+export function upgradeWhenHttps(request: FastifyRequest, reply: FastifyReply): void {
+  const policy = reply.getHeader('content-security-policy');
+  if (request.protocol !== 'https' || typeof policy !== 'string') return;
+  if (policy.includes('upgrade-insecure-requests')) return;
+  reply.header('content-security-policy', `${policy};upgrade-insecure-requests`);
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
