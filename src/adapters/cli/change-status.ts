@@ -2,35 +2,48 @@
 import { changeStatusByHand } from '../../use-cases/change-status.ts';
 import { ACTORS } from '../../domain/people/person.ts';
 import type { RequestStatus } from '../../domain/request/record.ts';
-import { EXIT, UsageError, writeLine, type Command } from './io.ts';
-import { parseArgs } from './read-input.ts';
+import { defineCommand, REDIS_UNREACHABLE, type CliCommand } from './command.ts';
+import { EXIT, writeLine } from './io.ts';
 import { withRuntime } from './with-runtime.ts';
 
-export function statusCommand(to: RequestStatus, event: string, reason: string): Command {
-  return async (args, io) => {
-    const { positional } = parseArgs(args, {});
-    const [id] = positional;
-    if (positional.length !== 1 || id === undefined) throw new UsageError('give one request id');
-    return withRuntime(io, async (runtime) => {
-      const result = await changeStatusByHand(runtime, {
-        id,
-        to,
-        event,
-        reason,
-        by: 'hand (cli)',
-        actor: ACTORS.cli,
-      });
-      if (result.ok) {
-        writeLine(io.stdout, `${id}: ${to}`);
-        return EXIT.ok;
-      }
-      writeLine(
-        io.stderr,
-        result.reason === 'not-found'
-          ? `ecat ${event}: no request ${id}`
-          : `ecat ${event}: ${id} is ${result.record.status}; it cannot become ${to}`,
-      );
-      return EXIT.refused;
-    });
-  };
+export function statusCommand(
+  to: RequestStatus,
+  event: string,
+  reason: string,
+  about: readonly string[],
+): CliCommand {
+  return defineCommand(
+    {
+      operand: { name: 'ID', description: 'the request id (req-…), as `ecat list` shows it' },
+      about,
+      options: {},
+      exits: {
+        0: `the request is now ${to}`,
+        1: `no request has that id, or its status cannot become ${to}`,
+        3: REDIS_UNREACHABLE,
+      },
+    },
+    async ({ operand: id }, io) =>
+      withRuntime(io, async (runtime) => {
+        const result = await changeStatusByHand(runtime, {
+          id,
+          to,
+          event,
+          reason,
+          by: 'hand (cli)',
+          actor: ACTORS.cli,
+        });
+        if (result.ok) {
+          writeLine(io.stdout, `${id}: ${to}`);
+          return EXIT.ok;
+        }
+        writeLine(
+          io.stderr,
+          result.reason === 'not-found'
+            ? `ecat ${event}: no request ${id}`
+            : `ecat ${event}: ${id} is ${result.record.status}; it cannot become ${to}`,
+        );
+        return EXIT.refused;
+      }),
+  );
 }

@@ -13,8 +13,8 @@ import { describeFileProblem, openImport, runImport } from '../../use-cases/impo
 import { createProgress } from './progress.ts';
 import { csvFromStdin, openCsvFile } from './csv-input.ts';
 import { refusedReport, reportPath } from './refused-report.ts';
-import { EXIT, writeLine, type CliIo, type Command } from './io.ts';
-import { onePath, parseArgs } from './read-input.ts';
+import { defineCommand, fileOperand, REDIS_UNREACHABLE } from './command.ts';
+import { EXIT, writeLine, type CliIo } from './io.ts';
 import { withRuntime } from './with-runtime.ts';
 import { importMailLimits } from '../../wiring/imports.ts';
 import type { Runtime } from '../../wiring/runtime.ts';
@@ -84,33 +84,52 @@ async function importWith(runtime: Runtime, io: CliIo, job: Job): Promise<number
   return run.counts.refused === 0 && run.stopped === undefined ? EXIT.ok : EXIT.refused;
 }
 
-export const run: Command = async (args, io) => {
-  const { positional, flags, options } = parseArgs(args, {
-    flags: ['--json'],
-    options: ['--report'],
-  });
-  const path = onePath(positional);
-  const input = path === '-' ? csvFromStdin(io.stdin) : await openCsvFile(path);
-  const opened = await openImport(input);
-  if (!opened.ok) {
-    const { line, details } = describeFileProblem(path, opened.problem);
-    writeLine(io.stderr, `refused: ${line}`);
-    for (const detail of details) writeLine(io.stderr, `  ${detail}`);
-    return EXIT.refused;
-  }
-  const job: Job = {
-    path,
-    input,
-    header: opened.header,
-    columns: opened.columns,
-    rows: opened.rows,
-    json: flags.has('--json'),
-    report: options.get('--report') ?? reportPath(path),
-  };
-  try {
-    return await withRuntime(io, (runtime) => importWith(runtime, io, job));
-  } finally {
-    // Closes the file if the import ended before reading it all.
-    await opened.rows.return(undefined);
-  }
-};
+export const command = defineCommand(
+  {
+    operand: fileOperand('the CSV file (from standard input, UTF-8 only)'),
+    about: [
+      'One request a row, each judged as `ecat submit` judges it (README, "Importing a CSV file").',
+      'Progress goes to standard error; then a summary, and each refused row with its reasons. The',
+      'refused rows are written to a report file that can be fixed and imported again.',
+    ],
+    options: {
+      report: {
+        type: 'string',
+        value: 'PATH',
+        description:
+          'where to write the refused rows (default FILE.refused.csv beside the file, import-refused.csv for -)',
+      },
+      json: { type: 'boolean', description: 'print {accepted, refused, report} as JSON' },
+    },
+    exits: {
+      0: 'every row accepted',
+      1: 'some row refused, or the file is not CSV or its header does not fit',
+      3: REDIS_UNREACHABLE,
+    },
+  },
+  async ({ operand: path, values }, io) => {
+    const input = path === '-' ? csvFromStdin(io.stdin) : await openCsvFile(path);
+    const opened = await openImport(input);
+    if (!opened.ok) {
+      const { line, details } = describeFileProblem(path, opened.problem);
+      writeLine(io.stderr, `refused: ${line}`);
+      for (const detail of details) writeLine(io.stderr, `  ${detail}`);
+      return EXIT.refused;
+    }
+    const job: Job = {
+      path,
+      input,
+      header: opened.header,
+      columns: opened.columns,
+      rows: opened.rows,
+      json: values.json,
+      report: values.report ?? reportPath(path),
+    };
+    try {
+      return await withRuntime(io, (runtime) => importWith(runtime, io, job));
+    } finally {
+      // Closes the file if the import ended before reading it all.
+      await opened.rows.return(undefined);
+    }
+  },
+);

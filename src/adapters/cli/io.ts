@@ -14,8 +14,6 @@ export interface CliIo {
   isTTY: boolean;
 }
 
-export type Command = (args: string[], io: CliIo) => Promise<number>;
-
 /** Exit codes fixed by CONTRACT.md. */
 export const EXIT = { ok: 0, refused: 1, usage: 2, unavailable: 3 } as const;
 

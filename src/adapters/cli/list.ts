@@ -1,16 +1,16 @@
-// `ecat list [--status S] [--json]`: requests, outstanding by default, oldest first.
+// `ecat list [--status S] [--limit N] [--json]`: requests, outstanding by default, oldest first.
 import { londonDate } from '../../domain/dates.ts';
 import {
   presentRecord,
   REQUEST_STATUSES,
   type RequestRecord,
 } from '../../domain/request/record.ts';
-import { EXIT, UsageError, writeLine, type Command } from './io.ts';
-import { parseArgs } from './read-input.ts';
+import { defineCommand, REDIS_UNREACHABLE, wholeNumber } from './command.ts';
+import { EXIT, writeLine } from './io.ts';
 import { withRuntime } from './with-runtime.ts';
 import type { ListFilter } from '../../ports/request-store.ts';
 
-const FILTERS: readonly string[] = ['outstanding', 'all', ...REQUEST_STATUSES];
+const FILTERS: readonly ListFilter[] = ['outstanding', 'all', ...REQUEST_STATUSES];
 
 export function summaryLine(record: RequestRecord): string {
   const { request } = record;
@@ -28,38 +28,64 @@ export function summaryLine(record: RequestRecord): string {
     .trimEnd();
 }
 
-export const run: Command = async (args, io) => {
-  const { positional, flags, options } = parseArgs(args, {
-    flags: ['--json'],
-    options: ['--status', '--limit'],
-  });
-  if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
-  const filter = options.get('--status') ?? 'outstanding';
-  if (!FILTERS.includes(filter)) {
-    throw new UsageError(`--status must be one of ${FILTERS.join(', ')}, got '${filter}'`);
-  }
-  const limit = Number(options.get('--limit') ?? '500');
-  return withRuntime(io, async ({ store, foundation }) => {
-    const today = londonDate(foundation.now());
-    const items: RequestRecord[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.list(filter as ListFilter, { limit: Math.min(limit, 500), cursor });
+/** The store reads at most this many in one page (adapters/redis/requests/read.ts). */
+const MAX_LIMIT = 500;
+
+export const command = defineCommand(
+  {
+    about: [
+      'Oldest first, one line each: id, status, urgency, environment, DoS service, ODS code and',
+      'earliest test date; OVERDUE marks one past its test date (CONTRACT.md).',
+    ],
+    options: {
+      status: {
+        type: 'string',
+        short: 's',
+        value: 'S',
+        choices: FILTERS,
+        default: 'outstanding',
+        description: 'which requests',
+      },
+      limit: {
+        type: 'string',
+        short: 'n',
+        value: 'N',
+        default: String(MAX_LIMIT),
+        description: `at most N requests, from 1 to ${MAX_LIMIT}`,
+      },
+      json: { type: 'boolean', description: 'print {items} as JSON, each the full record' },
+    },
+    exits: { 0: 'listed (also when there are none)', 3: REDIS_UNREACHABLE },
+  },
+  async ({ values }, io) => {
+    const limit = wholeNumber('limit', values.limit, 1, MAX_LIMIT);
+    // One of FILTERS: the declaration's choices are checked before the command runs.
+    const filter = values.status as ListFilter;
+    return withRuntime(io, async ({ store, foundation }) => {
+      const today = londonDate(foundation.now());
+      const page = await store.list(filter, { limit });
       // Overdue by CONTRACT.md's definition today, as the API and pages show it, swept or not.
-      items.push(...page.items.map((record) => presentRecord(record, today)));
-      cursor = page.nextCursor;
-    } while (cursor !== undefined && items.length < limit);
-    if (flags.has('--json')) {
-      writeLine(io.stdout, JSON.stringify({ items }, null, 2));
-    } else if (items.length === 0) {
-      writeLine(io.stdout, `no ${filter === 'all' ? '' : `${filter} `}requests`);
-    } else {
+      const items = page.items.map((record) => presentRecord(record, today));
+      if (values.json) {
+        writeLine(io.stdout, JSON.stringify({ items }, null, 2));
+        return EXIT.ok;
+      }
+      if (items.length === 0) {
+        writeLine(io.stdout, `no ${filter === 'all' ? '' : `${filter} `}requests`);
+        return EXIT.ok;
+      }
       writeLine(
         io.stdout,
         'id                                        status      urgency  env   service     ODS       test date',
       );
       for (const record of items) writeLine(io.stdout, summaryLine(record));
-    }
-    return EXIT.ok;
-  });
-};
+      if (page.nextCursor !== undefined) {
+        writeLine(
+          io.stderr,
+          `ecat list: the first ${items.length} of ${page.total} (--limit N, up to ${MAX_LIMIT})`,
+        );
+      }
+      return EXIT.ok;
+    });
+  },
+);

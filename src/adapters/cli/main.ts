@@ -1,62 +1,70 @@
 // The `ecat` command line: finds the command, runs it with real streams, exits with its code.
 import { config as loadDotEnv } from 'dotenv';
 import { EcatError, type ErrorKind, ConfigError } from '../../domain/errors.ts';
-import { EXIT, UsageError, writeLine, type CliIo, type Command } from './io.ts';
+import { EXIT, UsageError, writeLine, type CliIo } from './io.ts';
+import { helpText, type CliCommand } from './command.ts';
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
-  validate: {
-    summary: 'validate FILE|-     check a request: schema, rules, CareConnect',
-    load: () => import('./validate.ts'),
-  },
-  preview: {
-    summary: 'preview FILE|-      print the email that would be sent (no Redis needed)',
-    load: () => import('./preview.ts'),
-  },
-  submit: {
-    summary: 'submit FILE|- [--json]   accept a request and queue its email',
-    load: () => import('./submit.ts'),
-  },
-  import: {
-    summary: 'import FILE.csv|- [--report PATH] [--json]   bulk submit, one request a row',
-    load: () => import('./import.ts'),
-  },
-  list: {
-    summary: 'list [--status S] [--json]   list requests (default: outstanding)',
-    load: () => import('./list.ts'),
-  },
-  show: {
-    summary: 'show ID [--json]     a request and its history',
-    load: () => import('./show.ts'),
-  },
-  confirm: {
-    summary: 'confirm ID           mark a request configured (by hand)',
-    load: () => import('./confirm.ts'),
-  },
-  cancel: {
-    summary: 'cancel ID            cancel an outstanding request',
-    load: () => import('./cancel.ts'),
-  },
-  worker: {
-    summary: 'worker               run the worker that sends the emails',
-    load: () => import('./worker.ts'),
-  },
-  serve: {
-    summary: 'serve                run the HTTP server (API, form, outstanding page, dashboard)',
-    load: () => import('./serve.ts'),
-  },
-  start: {
-    summary: 'start                run the HTTP server and the worker (private Redis if none)',
-    load: () => import('./start.ts'),
-  },
-};
+/** Every command, its one line for `ecat --help`, and its module, loaded only when it runs. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: CliCommand }> }> =
+  {
+    validate: {
+      summary: 'check a request: schema, rules, CareConnect',
+      load: () => import('./validate.ts'),
+    },
+    preview: {
+      summary: 'print the email a request would become (no Redis needed)',
+      load: () => import('./preview.ts'),
+    },
+    submit: {
+      summary: 'accept a request and queue its email',
+      load: () => import('./submit.ts'),
+    },
+    import: {
+      summary: 'submit a CSV file of requests, one a row',
+      load: () => import('./import.ts'),
+    },
+    list: {
+      summary: 'list requests (default: the outstanding ones)',
+      load: () => import('./list.ts'),
+    },
+    show: {
+      summary: 'show a request and its history',
+      load: () => import('./show.ts'),
+    },
+    confirm: {
+      summary: 'mark a request configured in the catalogue (by hand)',
+      load: () => import('./confirm.ts'),
+    },
+    cancel: {
+      summary: 'cancel an outstanding request (by hand)',
+      load: () => import('./cancel.ts'),
+    },
+    worker: {
+      summary: 'run the worker: emails, reminders, overdue and catalogue checks',
+      load: () => import('./worker.ts'),
+    },
+    serve: {
+      summary: 'run the HTTP server: API, form, pages, dashboard, metrics',
+      load: () => import('./serve.ts'),
+    },
+    start: {
+      summary: 'run the HTTP server and the worker in one process (npm start)',
+      load: () => import('./start.ts'),
+    },
+  };
 
+/** `ecat --help`: one line a command. */
 export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   return [
     'usage: ecat <command> [options]',
     '',
-    ...Object.values(COMMANDS).map((command) => `  ecat ${command.summary}`),
+    ...Object.entries(COMMANDS).map(
+      ([name, { summary }]) => `  ecat ${name.padEnd(width)}  ${summary}`,
+    ),
     '',
-    'Exit codes: 0 ok, 1 refused, 2 usage error, 3 a dependency (Redis) is unreachable.',
+    '`ecat <command> --help` tells what a command takes and does.',
+    'Exit codes: 0 ok, 1 refused, 2 usage error or bad configuration, 3 a dependency (Redis) is unreachable.',
   ].join('\n');
 }
 
@@ -67,33 +75,51 @@ const EXIT_BY_KIND: Record<Exclude<ErrorKind, 'bug'>, number> = {
   refused: EXIT.refused,
 };
 
-/** The one line (with the usage, for a usage mistake) a known error is told with. */
-function errorLine(error: EcatError, name: string, summary: string): string {
-  if (error instanceof UsageError) return `ecat ${name}: ${error.message}\nusage: ecat ${summary}`;
+/** The one line a known error is told with. */
+function errorLine(error: EcatError, name: string): string {
+  if (error instanceof UsageError) return `ecat ${name}: ${error.message}`;
   if (error instanceof ConfigError) return `ecat: configuration: ${error.message}`;
   return `ecat: ${error.message}`;
 }
 
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const [name, ...args] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    writeLine(name === undefined ? io.stderr : io.stdout, usage());
-    return name === undefined ? EXIT.usage : EXIT.ok;
-  }
-  const command = COMMANDS[name];
-  if (!command) {
-    writeLine(io.stderr, `ecat: unknown command '${name}'\n\n${usage()}`);
+async function runCommand(name: string, args: string[], io: CliIo): Promise<number> {
+  const entry = COMMANDS[name];
+  if (!entry) {
+    writeLine(io.stderr, `ecat: unknown command '${name}' (ecat --help lists them)`);
     return EXIT.usage;
   }
   try {
-    const { run } = await command.load();
-    return await run(args, io);
+    const { command } = await entry.load();
+    const ready = command.parse(args);
+    if (ready === 'help') {
+      writeLine(io.stdout, helpText(name, entry.summary, command.spec));
+      return EXIT.ok;
+    }
+    return await ready(io);
   } catch (error) {
     // The CLI edge: every command's errors are mapped here, once, by kind.
     if (!(error instanceof EcatError) || error.kind === 'bug') throw error;
-    writeLine(io.stderr, errorLine(error, name, command.summary));
+    writeLine(io.stderr, errorLine(error, name));
     return EXIT_BY_KIND[error.kind];
   }
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined) {
+    writeLine(io.stderr, usage());
+    return EXIT.usage;
+  }
+  if (name === '--help' || name === '-h') {
+    writeLine(io.stdout, usage());
+    return EXIT.ok;
+  }
+  // `ecat help` is `ecat --help`; `ecat help list` is `ecat list --help`.
+  if (name === 'help') {
+    const [topic] = args;
+    return topic === undefined ? runCli(['--help'], io) : runCommand(topic, ['--help'], io);
+  }
+  return runCommand(name, args, io);
 }
 
 // Registered only when a long-running command asks, so Ctrl-C still ends `validate` at once.
