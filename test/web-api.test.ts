@@ -266,7 +266,7 @@ describe('health, metrics, OpenAPI and the dashboard', () => {
     const response = await app.inject({ url: '/metrics', headers: auth });
     expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     for (const line of response.body.split('\n').filter((l) => l && !l.startsWith('#'))) {
-      expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?[\d.e+-]+$/);
+      expect(line).toMatch(/^[a-z_][a-z0-9_]*(\{[^}]*\})? -?[\d.e+-]+$/);
     }
     expect(response.body).toContain('ecat_emails_total{outcome="sent"}');
     expect(response.body).toContain('ecat_queue_jobs{state="waiting"}');

@@ -31,6 +31,8 @@ export interface SendJobData {
   dosServiceId: string;
   environment: string;
   urgency: UrgencyLevel;
+  /** The W3C trace context of the intake that queued it, when tracing is on: the send joins its trace. */
+  traceparent?: string;
 }
 
 export interface ChaserJobData {

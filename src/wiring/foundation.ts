@@ -1,7 +1,6 @@
 // The composition root: builds every adapter from the configuration and hands them in.
 // Nothing below this file reads configuration or chooses an adapter by itself.
 import { readFile } from 'node:fs/promises';
-import { pino, type Logger } from 'pino';
 import { NO_CREDENTIALS, type ApimCredentials } from '../adapters/apim-credentials.ts';
 import type { AssessDeps } from '../use-cases/assess.ts';
 import type { Config } from './config.ts';
@@ -12,6 +11,7 @@ import { apimCredentialsFromConfig } from './apim-credentials.ts';
 import { createDirectory } from './directory.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { packagePath } from '../adapters/package-files.ts';
+import { createLogger } from '../adapters/logging.ts';
 
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
@@ -54,10 +54,7 @@ function asConfigError(variable: string) {
   };
 }
 
-export function createLogger(level: string): Logger {
-  // Logs go to stderr so command output on stdout stays clean for scripts.
-  return pino({ level, base: { app: 'ecat' } }, pino.destination(2));
-}
+export { createLogger } from '../adapters/logging.ts';
 
 export async function createFoundation(
   config: Config,

@@ -2,7 +2,14 @@
 // Redis at scrape time, so they agree across processes (the worker counts what it sends there).
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type Metric,
+} from 'prom-client';
 import { onRedis, type Redis } from '../redis/connection.ts';
 import { ENVIRONMENTS } from '../../domain/request/schema.ts';
 import { URGENCY_LEVELS } from '../../domain/urgency.ts';
@@ -13,11 +20,46 @@ export interface Metrics {
   observeIntake: (seconds: number) => void;
 }
 
+let processRegistry: Registry | undefined;
+
+/**
+ * The process's own metrics (CPU, memory, event loop lag, GC), under the names Prometheus
+ * dashboards know: collected once per process, however many servers it builds (each watches the
+ * event loop and the GC for as long as the process runs).
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/**
+ * The event loop's statistics (mean, stddev…) are NaN until the loop has been sampled since the
+ * last scrape (a scrape right after start, or right after another): such a value is left out
+ * rather than printed as NaN.
+ */
+function numbersOnly(metric: Metric): Metric {
+  if (!(metric instanceof Gauge)) return metric;
+  const gauge = Object.create(metric) as Gauge;
+  gauge.get = async () => {
+    const data = await metric.get();
+    return { ...data, values: data.values.filter(({ value }) => !Number.isNaN(value)) };
+  };
+  return gauge;
+}
+
 export function createMetrics(
   { store, queue, redis }: { store: RequestStore; queue: Queue; redis: Redis },
   today: () => string,
 ): Metrics {
   const registry = new Registry();
+  const defaults = processMetrics();
+  for (const { name } of defaults.getMetricsAsArray()) {
+    const metric = defaults.getSingleMetric(name);
+    if (metric) registry.registerMetric(numbersOnly(metric));
+  }
   new Gauge({
     name: 'ecat_outstanding_requests',
     help: 'Requests queued, sent or failed and not yet configured, by environment and urgency',

@@ -4,6 +4,13 @@ import type { Queue } from 'bullmq';
 import type { RecordJobsWriter } from '../redis/requests/accept.ts';
 import { addChaserToTransaction } from './follow-up-jobs.ts';
 import { addSendJobToTransaction, type RetryPolicy } from './queues.ts';
+import { currentTraceparent } from '../tracing.ts';
+
+/** The intake's trace, so the worker's send span joins it (nothing when tracing is off). */
+function traceLink(): { traceparent?: string } {
+  const traceparent = currentTraceparent();
+  return traceparent ? { traceparent } : {};
+}
 
 export function recordJobsWriter(
   mailQueue: Queue,
@@ -20,6 +27,7 @@ export function recordJobsWriter(
         dosServiceId: request.dosServiceId,
         environment: request.environment,
         urgency: urgency.level,
+        ...traceLink(),
       },
       retry,
     );

@@ -11,6 +11,7 @@ import type { Redis } from '../redis/connection.ts';
 import { FOLLOW_UP_QUEUE_NAME, QUEUE_NAME } from './queues.ts';
 import { sendRequestEmail, type SendDeps } from '../../use-cases/send-request-email.ts';
 import { SEND_JOB, type SendJobData } from '../../ports/jobs.ts';
+import { inJobSpan } from '../tracing.ts';
 
 export interface WorkerOptions {
   prefix: string;
@@ -93,7 +94,11 @@ export function createSendWorker(
     QUEUE_NAME,
     async (job, token) => {
       if (job.name === SEND_JOB) {
-        return mailOutcomeOf(job, token, mail.pause, () => sendRequestEmail(job, deps));
+        // Traced (when tracing is on) as part of the intake that queued it.
+        const { requestId, traceparent } = job.data;
+        return inJobSpan(`${SEND_JOB} send`, traceparent, { 'ecat.request_id': requestId }, () =>
+          mailOutcomeOf(job, token, mail.pause, () => sendRequestEmail(job, deps)),
+        );
       }
       const handler = mail.otherJobs[job.name];
       if (!handler) throw new UnrecoverableError(`unknown job ${job.name}`);

@@ -1,0 +1,53 @@
+// The one way ecat makes a logger (the command line's and the HTTP server's): JSON lines on stderr
+// with an ISO time, the version and environment in every line, and credentials never written.
+import { readFileSync } from 'node:fs';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { packagePath } from './package-files.ts';
+
+const VERSION = (
+  JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }
+).version;
+
+/**
+ * Whatever logs a request, a job or an error: its credentials become "[Redacted]". The HTTP
+ * request serializer keeps only method and path, so these are the net under it.
+ */
+export const REDACTED_PATHS = [
+  'authorization',
+  'cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  'token',
+  'secret',
+  'password',
+  'idToken',
+  '*.token',
+  '*.secret',
+  '*.password',
+  '*.idToken',
+];
+
+export interface LoggerOptions {
+  /** `NODE_ENV`, as every Node library reads it; `development` when unset. */
+  environment?: string;
+  /** Where the lines go: stderr (fd 2) unless a test captures them. */
+  destination?: DestinationStream;
+}
+
+export function createLogger(level: string, options: LoggerOptions = {}): Logger {
+  const environment = options.environment ?? (process.env.NODE_ENV || 'development');
+  return pino(
+    {
+      level,
+      base: { app: 'ecat', version: VERSION, environment },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS },
+    },
+    // Logs go to stderr so command output on stdout stays clean for scripts.
+    options.destination ?? pino.destination(2),
+  );
+}
