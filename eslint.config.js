@@ -26,7 +26,7 @@ const IO = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'var/', 'test/artifacts/', 'coverage/'] },
+  { ignores: ['node_modules/', 'var/', 'test/artifacts/', 'coverage/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -113,11 +113,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['bin/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    files: ['bin/**/*.js', 'scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
 );

@@ -7,11 +7,46 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deletePrefix, REDIS_URL, uniquePrefix } from './support/ecat.ts';
+import { until } from './support/poll.ts';
+import { freePort } from './support/redis-server.ts';
 
 const PROJECT = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLE = join(PROJECT, 'config/example-request.json');
 let elsewhere: string;
 let badRequest: string;
+const servePrefix = uniquePrefix('cli-entry-serve');
+
+afterAll(async () => {
+  await deletePrefix(servePrefix);
+});
+
+/** `ecat serve` from the installed bin answers /readyz on a free loopback port, then stops. */
+async function expectServes(bin: string, cwd: string): Promise<void> {
+  const port = await freePort();
+  const server = spawn(bin, ['serve'], {
+    cwd,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      REDIS_URL,
+      QUEUE_PREFIX: servePrefix,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: 'ignore',
+  });
+  try {
+    const ready = await until(async () => {
+      const answer = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+      return answer?.status === 200 && answer;
+    }, 20_000);
+    expect(ready.status).toBe(200);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
 
 interface Run {
   code: number | null;
@@ -100,7 +135,12 @@ describe('the ecat command, however it is started', () => {
   }, 30_000);
 
   it('an ecat installed from the packed tarball into a temporary prefix', async () => {
-    const packed = await run('npm', ['pack', '--pack-destination', elsewhere], PROJECT);
+    // The build is there already (pretest): packed as it is, not built again under other tests.
+    const packed = await run(
+      'npm',
+      ['pack', '--ignore-scripts', '--pack-destination', elsewhere],
+      PROJECT,
+    );
     expect(packed.code).toBe(0);
     const tarball = join(elsewhere, packed.stdout.trim().split('\n').at(-1)!);
     const prefix = join(elsewhere, 'prefix');
@@ -113,16 +153,23 @@ describe('the ecat command, however it is started', () => {
     const bin = join(prefix, 'node_modules/.bin/ecat');
     expectValid(await run(bin, ['validate', EXAMPLE], elsewhere));
     expectRefused(await run(bin, ['validate', badRequest], elsewhere));
-    // What the package ships: the code and its files, not the tests or benchmarks.
+    // What the package ships: the build and its files, not the source, tests or benchmarks.
     const shipped = await readdir(join(prefix, 'node_modules/ecat'));
     expect(shipped.sort()).toEqual([
+      'LICENCE',
       'README.md',
       'bin',
       'config',
+      'dist',
       'package.json',
-      'src',
       'templates',
     ]);
+    // Installed as a dependency, with its production dependencies alone: no compiler at run time.
+    const modules = await readdir(join(prefix, 'node_modules'));
+    for (const compiler of ['tsx', 'esbuild', 'typescript'])
+      expect(modules).not.toContain(compiler);
+    expect((await run(bin, ['--help'], elsewhere)).stdout).toMatch(/ecat validate/);
+    await expectServes(bin, elsewhere);
   }, 180_000);
 
   it('ends quietly when its reader closes the pipe (ecat … | head -1)', async () => {

@@ -1,7 +1,23 @@
 // The files ecat ships (config/, templates/) are found from the package, not the working
-// directory, so `ecat` runs from any folder; a variable that names a file is read as given.
+// directory, so `ecat` runs from any folder; a variable that names a file is read as given. The
+// package's root is the nearest folder above this file holding package.json: the same whether
+// this runs from src/ (tests, `npm run dev`) or from the build in dist/src/.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+function packageRoot(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(folder, 'package.json'))) {
+    const parent = dirname(folder);
+    if (parent === folder) throw new Error('ecat cannot find its package.json above its files');
+    folder = parent;
+  }
+  return folder;
+}
+
+const ROOT = packageRoot();
+
 export function packagePath(relative: string): string {
-  return fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+  return join(ROOT, relative);
 }

@@ -38,13 +38,16 @@ export class DirectoryUnavailableError extends EcatError {
   override readonly name = 'DirectoryUnavailableError';
   override readonly kind = 'unavailable';
   override readonly retryable = true;
+  /** `credentials`: API-M refused ecat's token (401/403) — a matter for whoever runs ecat. */
+  readonly reason: 'unreachable' | 'credentials';
   constructor(
     message: string,
     /** `credentials`: API-M refused ecat's token (401/403) — a matter for whoever runs ecat. */
-    readonly reason: 'unreachable' | 'credentials' = 'unreachable',
+    reason: 'unreachable' | 'credentials' = 'unreachable',
     options?: ErrorOptions,
   ) {
     super(message, options);
+    this.reason = reason;
   }
 }
 

@@ -16,14 +16,20 @@ export class PermanentMailError extends EcatError {
   override readonly name = 'PermanentMailError';
   override readonly kind = 'refused';
   override readonly retryable = false;
+  readonly responseCode: number | undefined;
+  readonly response: string;
+  /** The primary (To) recipients the server refused, when that is what failed. */
+  readonly refused: readonly RefusedRecipient[];
   constructor(
     message: string,
-    readonly responseCode: number | undefined,
-    readonly response: string,
-    /** The primary (To) recipients the server refused, when that is what failed. */
-    readonly refused: readonly RefusedRecipient[] = [],
+    responseCode: number | undefined,
+    response: string,
+    refused: readonly RefusedRecipient[] = [],
   ) {
     super(message);
+    this.refused = refused;
+    this.responseCode = responseCode;
+    this.response = response;
   }
 }
 
@@ -36,13 +42,14 @@ export class MailDeferredError extends EcatError {
   override readonly name = 'MailDeferredError';
   override readonly kind = 'unavailable';
   override readonly retryable = true;
-  constructor(
-    message: string,
-    readonly scope: 'busy' | 'quota',
-    readonly waitMs: number,
-    readonly response: string,
-  ) {
+  readonly scope: 'busy' | 'quota';
+  readonly waitMs: number;
+  readonly response: string;
+  constructor(message: string, scope: 'busy' | 'quota', waitMs: number, response: string) {
     super(message);
+    this.scope = scope;
+    this.waitMs = waitMs;
+    this.response = response;
   }
 }
 
@@ -51,14 +58,20 @@ export class TemporaryMailError extends EcatError {
   override readonly name = 'TemporaryMailError';
   override readonly kind = 'unavailable';
   override readonly retryable = true;
+  readonly code: string | undefined;
+  readonly responseCode: number | undefined;
+  /** The primary (To) recipients the server deferred, when that is what failed. */
+  readonly refused: readonly RefusedRecipient[];
   constructor(
     message: string,
-    readonly code: string | undefined,
-    readonly responseCode: number | undefined,
-    /** The primary (To) recipients the server deferred, when that is what failed. */
-    readonly refused: readonly RefusedRecipient[] = [],
+    code: string | undefined,
+    responseCode: number | undefined,
+    refused: readonly RefusedRecipient[] = [],
   ) {
     super(message);
+    this.refused = refused;
+    this.code = code;
+    this.responseCode = responseCode;
   }
 }
 

@@ -60,6 +60,7 @@ const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: wholeNumber(30_000, 1000, 600_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: wholeNumber(5000, 1000, 600_000),
   HTTP_MAX_CONNECTIONS: wholeNumber(256, 1, 100_000),
+  NODE_ENV: optionalText,
   LOG_LEVEL: z
     .preprocess(
       (value) => (value === undefined || value === '' ? 'info' : value),
@@ -67,6 +68,9 @@ const envSchema = z.object({
     )
     .optional(),
 });
+
+/** Every variable ecat knows: .env.example names each one (test/env-example.test.ts). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
 import type { Environment } from '../domain/request/schema.ts';
 
@@ -123,6 +127,8 @@ export interface Config {
   };
   people: PeopleConfig;
   logLevel: string;
+  /** NODE_ENV=production: a service must then be given REDIS_URL (no private Redis). */
+  production: boolean;
 }
 
 /** The address `npm start` serves on (PORT's default): right on the machine that runs it. */
@@ -222,5 +228,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     people: peopleConfig(e, publicUrl),
     logLevel: e.LOG_LEVEL ?? 'info',
+    production: e.NODE_ENV === 'production',
   };
 }

@@ -19,12 +19,14 @@ export class HttpStatusError extends EcatError {
   override get retryable(): boolean {
     return this.status >= 500 || this.status === 429 || this.status === 408;
   }
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-    readonly retryAfter: string | undefined,
-  ) {
+  readonly status: number;
+  readonly body: unknown;
+  readonly retryAfter: string | undefined;
+  constructor(status: number, body: unknown, retryAfter: string | undefined) {
     super(`HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+    this.retryAfter = retryAfter;
   }
 }
 

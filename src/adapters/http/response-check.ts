@@ -54,7 +54,9 @@ class DocumentCheck {
   /** By the schema's text: most operations share a few schemas (Errors above all). */
   private readonly validators = new Map<string, ValidateFunction>();
 
-  constructor(private readonly document: Schema) {
+  private readonly document: Schema;
+  constructor(document: Schema) {
+    this.document = document;
     this.ajv = new Ajv2020({ allErrors: true, allowUnionTypes: true, strict: true });
     addFormats(this.ajv);
     const { schemas } = document.components as { schemas: Schema };

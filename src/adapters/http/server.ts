@@ -2,7 +2,8 @@
 // plugin per concern. `ecat serve` and `ecat start` listen with it; the tests inject into it.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../logging.ts';
 import { londonDate } from '../../domain/dates.ts';
 import type { Runtime } from '../../wiring/runtime.ts';
 import { accessControl, accessWarnings, describeAccess, isLocalMode } from './access.ts';
@@ -79,12 +80,7 @@ export async function buildServer(
   options: ServerOptions = {},
 ): Promise<FastifyInstance> {
   const { config, store, queue, redis } = deps;
-  const base =
-    options.logger ??
-    pino(
-      { level: options.logLevel ?? config.logLevel, base: { app: 'ecat' } },
-      pino.destination(2),
-    );
+  const base = options.logger ?? createLogger(options.logLevel ?? config.logLevel);
   const logger: FastifyBaseLogger = base.child(
     { component: 'http' },
     {

@@ -15,11 +15,10 @@ export class CsvSyntaxError extends EcatError {
   override readonly name = 'CsvSyntaxError';
   override readonly kind = 'invalid';
   override readonly retryable = false;
-  constructor(
-    readonly line: number,
-    detail: string,
-  ) {
+  readonly line: number;
+  constructor(line: number, detail: string) {
     super(`line ${line}: ${detail}`);
+    this.line = line;
   }
 }
 
