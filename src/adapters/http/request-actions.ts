@@ -10,15 +10,13 @@ import type { RequestRecord } from '../../domain/request/record.ts';
 import {
   askForChanges,
   cancelRequest,
-  changeTestDates,
-  checkNote,
   confirmConfigured,
-  withdrawRequest,
   type ChangeResult,
   type RequestActionDeps,
 } from '../../use-cases/request-actions.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
-import { formValues, requestFromForm, type FormValues } from './form-fields.ts';
+import { formValues, type FormValues } from './form-fields.ts';
+import { changeTestDatesFromForm, withdrawFromForm } from './requester-forms.ts';
 import { findRequest, requestNotFound } from './outstanding.ts';
 import { canSee, isSubmitter } from './principal.ts';
 import { ACTION_PATHS, type Done, type RequestPage } from './request-page.ts';
@@ -117,26 +115,11 @@ export async function requestActionRoutes(
     }),
   );
 
-  route(ACTION_PATHS.testDates, 'test-dates-changed', submitter, (record, values, request) => {
-    // The form's own date parsing (day, month and year boxes, month names), then the schema's.
-    const dates = requestFromForm(values).testDates as { from?: string; to?: string } | undefined;
-    return changeTestDates(actions, {
-      id: record.id,
-      actor: request.principal.actor,
-      testDates: { from: dates?.from ?? '', ...(dates?.to ? { to: dates.to } : {}) },
-    });
-  });
+  route(ACTION_PATHS.testDates, 'test-dates-changed', submitter, (record, values, request) =>
+    changeTestDatesFromForm(actions, { id: record.id, actor: request.principal.actor, values }),
+  );
 
-  route(ACTION_PATHS.withdraw, 'withdrawn', submitter, async (record, values, request) => {
-    const reason = checkNote(values.reason, 'reason', {
-      required: false,
-      label: 'Why you are withdrawing it',
-    });
-    if (!reason.ok) return { ok: false, reason: 'invalid', errors: reason.errors };
-    return withdrawRequest(actions, {
-      id: record.id,
-      actor: request.principal.actor,
-      ...(reason.text ? { reason: reason.text } : {}),
-    });
-  });
+  route(ACTION_PATHS.withdraw, 'withdrawn', submitter, (record, values, request) =>
+    withdrawFromForm(actions, { id: record.id, actor: request.principal.actor, values }),
+  );
 }

@@ -3,13 +3,14 @@
 // it new test dates (urgency re-rated, the BaRS team told) or withdraw it (the BaRS team told).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { londonDate } from '../../domain/dates.ts';
-import { ACTORS } from '../../domain/people/person.ts';
+import { ACTORS, type Actor } from '../../domain/people/person.ts';
 import { isOutstanding, type RequestRecord } from '../../domain/request/record.ts';
 import { referenceFor } from '../../domain/request/reference.ts';
 import type { FieldError } from '../../domain/request/schema.ts';
-import { changeTestDates, checkNote, withdrawRequest } from '../../use-cases/request-actions.ts';
+import type { ChangeResult } from '../../use-cases/request-actions.ts';
+import { changeTestDatesFromForm, withdrawFromForm } from './requester-forms.ts';
 import { CSRF_FIELD } from './csrf.ts';
-import { FORM_FIELDS, formValues, requestFromForm } from './form-fields.ts';
+import { FORM_FIELDS, formValues, type FormValues } from './form-fields.ts';
 import { requestView } from './request-view.ts';
 import { LINK_PATHS } from './signed-links.ts';
 import { actionErrors, dateValues } from './request-page.ts';
@@ -23,7 +24,7 @@ import {
 
 // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: kept async so a throw while registering rejects its promise, which avvio reports
 export async function statusPageRoutes(app: FastifyInstance, deps: LinkPageDeps): Promise<void> {
-  const { views, csrf, store } = deps;
+  const { views, csrf } = deps;
   const { now, refuse, open, actionDeps } = linkAccess(app, deps);
 
   const testDatesField = FORM_FIELDS.find((field) => field.path === 'testDates');
@@ -80,64 +81,44 @@ export async function statusPageRoutes(app: FastifyInstance, deps: LinkPageDeps)
     },
   );
 
-  app.post<{ Params: { token: string } }>('/status/:token/test-dates', async (request, reply) => {
-    const opened = await open(request, reply, 'status');
-    if (!('claims' in opened)) return opened;
-    const { record } = opened;
-    const values = formValues(request.body);
-    if (!csrf.verify(request, values[CSRF_FIELD], now())) {
-      const errors = [{ path: '', message: EXPIRED_FORM }];
-      return statusPage(reply, request, record, { values, errors, status: 403 });
-    }
-    // The form's own date parsing (day, month and year boxes, month names), then the schema's.
-    const dates = requestFromForm(values).testDates as { from?: string; to?: string } | undefined;
-    const result = await changeTestDates(actionDeps, {
-      id: record.id,
-      actor: ACTORS.requesterLink,
-      testDates: { from: dates?.from ?? '', ...(dates?.to ? { to: dates.to } : {}) },
-    });
-    if (result.ok) {
-      return reply.redirect(`${LINK_PATHS.status(request.params.token)}?updated=dates`, 303);
-    }
-    switch (result.reason) {
-      case 'not-found':
-        return refuse(reply, 'not-found', 'status');
-      case 'invalid':
-        return statusPage(reply, request, record, { values, errors: result.errors, status: 400 });
-      case 'not-allowed': {
-        const current = (await store.get(record.id)) ?? record;
-        const errors = [{ path: '', message: notOutstanding(current) }];
-        return statusPage(reply, request, current, { errors, status: 409 });
+  /**
+   * A requester's change from the status page: the token and the form's CSRF token checked, then
+   * the change; back to the page (303) once done, or the page again saying what stopped it.
+   */
+  function change(
+    path: string,
+    updated: 'dates' | 'withdrawn',
+    act: (
+      deps: typeof actionDeps,
+      change: { id: string; actor: Actor; values: FormValues },
+    ) => Promise<ChangeResult>,
+  ) {
+    app.post<{ Params: { token: string } }>(path, async (request, reply) => {
+      const opened = await open(request, reply, 'status');
+      if (!('claims' in opened)) return opened;
+      const { record } = opened;
+      const values = formValues(request.body);
+      if (!csrf.verify(request, values[CSRF_FIELD], now())) {
+        const errors = [{ path: '', message: EXPIRED_FORM }];
+        return statusPage(reply, request, record, { values, errors, status: 403 });
       }
-    }
-  });
+      const result = await act(actionDeps, { id: record.id, actor: ACTORS.requesterLink, values });
+      if (result.ok) {
+        return reply.redirect(`${LINK_PATHS.status(request.params.token)}?updated=${updated}`, 303);
+      }
+      switch (result.reason) {
+        case 'not-found':
+          return refuse(reply, 'not-found', 'status');
+        case 'invalid':
+          return statusPage(reply, request, record, { values, errors: result.errors, status: 400 });
+        case 'not-allowed': {
+          const errors = [{ path: '', message: notOutstanding(result.record) }];
+          return statusPage(reply, request, result.record, { errors, status: 409 });
+        }
+      }
+    });
+  }
 
-  app.post<{ Params: { token: string } }>('/status/:token/withdraw', async (request, reply) => {
-    const opened = await open(request, reply, 'status');
-    if (!('claims' in opened)) return opened;
-    const { record } = opened;
-    const values = formValues(request.body);
-    if (!csrf.verify(request, values[CSRF_FIELD], now())) {
-      const errors = [{ path: '', message: EXPIRED_FORM }];
-      return statusPage(reply, request, record, { errors, status: 403 });
-    }
-    const reason = checkNote(values.reason, 'reason', {
-      required: false,
-      label: 'Why you are withdrawing it',
-    });
-    if (!reason.ok) {
-      return statusPage(reply, request, record, { values, errors: reason.errors, status: 400 });
-    }
-    const result = await withdrawRequest(actionDeps, {
-      id: record.id,
-      actor: ACTORS.requesterLink,
-      ...(reason.text ? { reason: reason.text } : {}),
-    });
-    if (result.ok) {
-      return reply.redirect(`${LINK_PATHS.status(request.params.token)}?updated=withdrawn`, 303);
-    }
-    if (result.reason === 'not-found') return refuse(reply, 'not-found', 'status');
-    const errors = [{ path: '', message: notOutstanding(result.record) }];
-    return statusPage(reply, request, result.record, { errors, status: 409 });
-  });
+  change('/status/:token/test-dates', 'dates', changeTestDatesFromForm);
+  change('/status/:token/withdraw', 'withdrawn', withdrawFromForm);
 }

@@ -9,7 +9,7 @@ import type { RequestRecord } from '../request/record.ts';
 import type { ConfigurationRequest } from '../request/schema.ts';
 import type { Urgency, UrgencyLevel } from '../urgency.ts';
 import type { WorkingCalendar } from '../working-days.ts';
-import { renderConfigurationEmail } from './configuration-email.ts';
+import { configurationEmailFor } from './configuration-email.ts';
 import { mailbox, messageIdFor, type OutgoingEmail, type TemplateRenderer } from './message.ts';
 
 export type FollowUpKind =
@@ -115,24 +115,6 @@ function toBarsTeam(
   };
 }
 
-/** The request email as it was first rendered: follow-ups take its subject, to thread under it. */
-function originalEmail(
-  record: RequestRecord,
-  settings: MailSettings,
-  renderer: TemplateRenderer,
-): OutgoingEmail {
-  return renderConfigurationEmail(
-    {
-      id: record.id,
-      messageId: record.messageId,
-      assessed: record,
-      today: londonDate(new Date(record.createdAt)),
-    },
-    settings,
-    renderer,
-  );
-}
-
 /** The reminder to the BaRS mailbox, Cc the requester: "Reminder: <the original subject>". */
 export function renderChaserEmail(
   record: RequestRecord,
@@ -142,7 +124,7 @@ export function renderChaserEmail(
   renderer: TemplateRenderer,
 ): OutgoingEmail {
   // The original subject, rendered as it was sent, so mail clients group the two.
-  const original = originalEmail(record, settings, renderer);
+  const original = configurationEmailFor(record, settings, renderer);
   const left = record.earliestTestDate
     ? calendar.workingDaysBetween(today, record.earliestTestDate)
     : 0;
@@ -241,7 +223,10 @@ function originalTopic(
   settings: MailSettings,
   renderer: TemplateRenderer,
 ): string {
-  return originalEmail(record, settings, renderer).subject.replace(/^\[(URGENT|HIGH)\] /, '');
+  return configurationEmailFor(record, settings, renderer).subject.replace(
+    /^\[(URGENT|HIGH)\] /,
+    '',
+  );
 }
 
 /** A person by name; one of ecat's own parts (a link, the local operator) names nobody. */
