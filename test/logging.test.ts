@@ -39,7 +39,7 @@ describe('log lines', () => {
   it('say development when NODE_ENV names none', () => {
     const { log, lines } = capturedLogger();
     log.info('hello');
-    expect(lines[0]?.environment).toBe(process.env.NODE_ENV || 'development');
+    expect(lines[0]?.environment).toBe('development');
   });
 
   it('never hold a credential: headers, tokens, secrets and passwords are redacted', () => {

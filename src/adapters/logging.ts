@@ -32,14 +32,14 @@ export const REDACTED_PATHS = [
 ];
 
 export interface LoggerOptions {
-  /** `NODE_ENV`, as every Node library reads it; `development` when unset. */
+  /** The configuration's `environment` (NODE_ENV, read in config.ts); `development` if not given. */
   environment?: string;
   /** Where the lines go: stderr (fd 2) unless a test captures them. */
   destination?: DestinationStream;
 }
 
 export function createLogger(level: string, options: LoggerOptions = {}): Logger {
-  const environment = options.environment ?? (process.env.NODE_ENV || 'development');
+  const environment = options.environment ?? 'development';
   return pino(
     {
       level,

@@ -129,6 +129,8 @@ export interface Config {
   logLevel: string;
   /** NODE_ENV=production: a service must then be given REDIS_URL (no private Redis). */
   production: boolean;
+  /** NODE_ENV, or `development`: named in every log line. */
+  environment: string;
 }
 
 /** The address `npm start` serves on (PORT's default): right on the machine that runs it. */
@@ -229,5 +231,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     people: peopleConfig(e, publicUrl),
     logLevel: e.LOG_LEVEL ?? 'info',
     production: e.NODE_ENV === 'production',
+    environment: e.NODE_ENV ?? 'development',
   };
 }

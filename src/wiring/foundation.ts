@@ -64,9 +64,11 @@ export async function createFoundation(
   const [calendar, directory] = await Promise.all([
     loadCalendar(config.bankHolidaysFile).catch(asConfigError('BANK_HOLIDAYS_FILE')),
     // DoS Search refusals (400 diagnostics, 401/403) go to the log on stderr, as runtime.ts's do.
-    createDirectory(config.directory, apim, createLogger(config.logLevel)).catch(
-      asConfigError('DIRECTORY_FILE'),
-    ),
+    createDirectory(
+      config.directory,
+      apim,
+      createLogger(config.logLevel, { environment: config.environment }),
+    ).catch(asConfigError('DIRECTORY_FILE')),
   ]);
   return {
     config,

@@ -18,7 +18,9 @@ export const command = defineCommand(
     withRuntime(
       io,
       async (runtime) => {
-        const log = createLogger(runtime.config.logLevel);
+        const log = createLogger(runtime.config.logLevel, {
+          environment: runtime.config.environment,
+        });
         const server = await startHttpServer(runtime, log);
         const signal = await io.waitForStop();
         log.info(`${signal}: finishing requests in hand, then stopping`);

@@ -35,7 +35,7 @@ export const command = defineCommand(
     if (wantsPrivate && config.redis.explicit) {
       throw new UsageError('--private-redis starts a Redis of its own: unset REDIS_URL to use it');
     }
-    const log = createLogger(config.logLevel);
+    const log = createLogger(config.logLevel, { environment: config.environment });
 
     let privateRedis: PrivateRedis | undefined;
     // Reached without REDIS_URL only in development or with --private-redis (serviceConfig).

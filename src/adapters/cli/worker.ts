@@ -19,7 +19,9 @@ export const command = defineCommand(
     withRuntime(
       io,
       async (runtime) => {
-        const log = createLogger(runtime.config.logLevel);
+        const log = createLogger(runtime.config.logLevel, {
+          environment: runtime.config.environment,
+        });
         const worker = startWorker(runtime, log);
         const signal = await io.waitForStop();
         log.info(`${signal}: finishing the job in hand, then stopping`);

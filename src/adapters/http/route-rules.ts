@@ -31,7 +31,8 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /readyz': open,
   'GET /metrics': { area: 'metrics', roles: ['bars-team', 'viewer'] },
 
-  // Sign-in and sign-out (sign-in.ts); a signed email link is its own credential (links.ts).
+  // Sign-in and sign-out (sign-in.ts); a signed email link is its own credential (link-pages.ts,
+  // status-pages.ts).
   'GET /sign-in': open,
   'GET /auth/callback': open,
   'POST /sign-out': open,
@@ -52,7 +53,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /import/:id': page('requester'),
   'GET /import/:id/report': page('requester'),
 
-  // Requests: a requester sees only their own (outstanding.ts, request-actions.ts).
+  // Requests: a requester sees only their own (request-list.ts, outstanding.ts, request-actions.ts).
   'GET /requests': page(...ALL),
   'GET /requests/find': page(...ALL),
   'GET /requests/export.csv': page('bars-team'),

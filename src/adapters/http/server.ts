@@ -80,7 +80,9 @@ export async function buildServer(
   options: ServerOptions = {},
 ): Promise<FastifyInstance> {
   const { config, store, queue, redis } = deps;
-  const base = options.logger ?? createLogger(options.logLevel ?? config.logLevel);
+  const base =
+    options.logger ??
+    createLogger(options.logLevel ?? config.logLevel, { environment: config.environment });
   const logger: FastifyBaseLogger = base.child(
     { component: 'http' },
     {
@@ -120,9 +122,9 @@ export async function buildServer(
   registerErrorHandler(app, {
     notFound: (reply) => views.send(reply, 'not-found.njk', { title: 'Page not found' }, 404),
   });
-  const now = () => deps.intakeDeps('api').now();
+  const intake = deps.intakeDeps('api');
   const sessions = createSessions(redis, config.queuePrefix);
-  const tokens = createPersonalTokens(redis, config.queuePrefix, now);
+  const tokens = createPersonalTokens(redis, config.queuePrefix, intake.now);
   // Before every route and parser: who may reach what (access.ts).
   accessControl(app, accessSettings(config), {
     sessions,
@@ -149,7 +151,6 @@ export async function buildServer(
     checkApiResponses(app, openApiDocument(), options.validateResponses);
   }
 
-  const intake = deps.intakeDeps('api');
   const metrics = createMetrics({ store, queue, redis }, () => londonDate(intake.now()));
   await app.register(frontendAssets);
   await app.register(healthRoutes, { redis });
@@ -188,12 +189,13 @@ export async function buildServer(
     views,
     sessionHours: config.people.sessionHours,
     publicUrl: config.http.publicUrl,
+    now: intake.now,
   });
   await app.register(tokensPageRoutes, {
     tokens,
     csrf,
     views,
-    now: () => now().getTime(),
+    now: () => intake.now().getTime(),
   });
   await app.register(pageRoutes, {
     store,

@@ -27,6 +27,7 @@ export interface SignInDeps {
   sessionHours: number;
   /** PUBLIC_URL: where the provider sends people back after signing out. */
   publicUrl: string;
+  now: () => Date;
 }
 
 /** A path on this site to return to: never another site (`//evil`, `/\evil`, `https:`). */
@@ -139,7 +140,7 @@ export async function signInRoutes(app: FastifyInstance, deps: SignInDeps): Prom
         {
           person: found.person,
           roles,
-          signedInAt: new Date().toISOString(),
+          signedInAt: deps.now().toISOString(),
           ...(idToken ? { idToken } : {}),
         },
         lifetimeMs,
