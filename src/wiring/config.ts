@@ -45,6 +45,8 @@ const envSchema = z.object({
   CHASER_WORKING_DAYS_URGENT: wholeNumber(3, 0, 60),
   CHASER_WORKING_DAYS_ROUTINE: wholeNumber(5, 0, 60),
   WORKER_CONCURRENCY: wholeNumber(4, 1, 64),
+  // `ecat worker`'s own port for probes and Prometheus (not the web's PORT: both may share a host).
+  WORKER_PORT: wholeNumber(3001, 0, 65_535),
   // The upload is held in memory by the server and in Redis until imported: 100 MB at most.
   IMPORT_MAX_BYTES: wholeNumber(DEFAULT_IMPORT_MAX_BYTES, 1, 100 * 1024 * 1024),
   PORT: wholeNumber(3000, 0, 65_535),
@@ -104,7 +106,11 @@ export interface Config {
     minLeadWorkingDays: number;
   };
   chaser: { workingDaysBeforeUrgent: number; workingDaysBeforeRoutine: number };
-  worker: { concurrency: number };
+  worker: {
+    concurrency: number;
+    /** `ecat worker` answers /healthz, /readyz and /metrics here (the web server's rules). */
+    port: number;
+  };
   /** The largest CSV the upload page takes (IMPORT_MAX_BYTES). */
   imports: { maxBytes: number };
   http: {
@@ -211,7 +217,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       workingDaysBeforeUrgent: e.CHASER_WORKING_DAYS_URGENT,
       workingDaysBeforeRoutine: e.CHASER_WORKING_DAYS_ROUTINE,
     },
-    worker: { concurrency: e.WORKER_CONCURRENCY },
+    worker: { concurrency: e.WORKER_CONCURRENCY, port: e.WORKER_PORT },
     imports: { maxBytes: e.IMPORT_MAX_BYTES },
     http: {
       port: e.PORT,

@@ -2,6 +2,8 @@
 // the record store and, for the worker, the mailer. Built from configuration once.
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createWorkerMetrics, type WorkerMetrics } from '../adapters/queues/worker-metrics.ts';
 import { createFoundation, systemClock, type Clock, type Foundation } from './foundation.ts';
 import type { Config } from './config.ts';
 import { createMailPause, RESUME_MAIL_JOB } from '../adapters/queues/mail-pause.ts';
@@ -116,15 +118,23 @@ export async function openRuntime(
   };
 }
 
+/** How long a stopping worker waits for the jobs in hand: a deployment's grace must be longer. */
+export const WORKER_DRAIN_MS = 30_000;
+
 export interface RunningWorker {
   /** Finishes the job in hand (up to `graceMs`), then closes connections. */
   stop(graceMs?: number): Promise<boolean>;
+  /** The jobs this process finished, by queue and outcome, and how long they took. */
+  metrics: Registry;
+  /** True once `stop` is called: the worker takes no new job and is no longer ready. */
+  readonly stopping: boolean;
 }
 
 export function startWorker(
   runtime: Runtime,
   log: Logger,
   options: Partial<WorkerOptions> = {},
+  metrics: WorkerMetrics = createWorkerMetrics(),
 ): RunningWorker {
   const { config, foundation } = runtime;
   const connection = createWorkerRedis(config.redis.url);
@@ -169,12 +179,21 @@ export function startWorker(
     { prefix: config.queuePrefix },
     log,
   );
+  metrics.watch(worker, 'mail');
+  metrics.watch(sweeper, 'follow-up');
+  metrics.watch(importer, 'import');
+  let stopping = false;
   log.info(
     `worker started: queue ${config.queuePrefix}, concurrency ${config.worker.concurrency}, ${description}`,
   );
   for (const warning of warnings) log.warn(warning);
   return {
-    async stop(graceMs = 30_000) {
+    metrics: metrics.registry,
+    get stopping() {
+      return stopping;
+    },
+    async stop(graceMs = WORKER_DRAIN_MS) {
+      stopping = true;
       await followUps.ready;
       const closed = await Promise.all([
         closeWithin(worker, graceMs),

@@ -59,6 +59,8 @@ export function testEnv(
     LOG_LEVEL: 'silent',
     MAIL_RATE_LIMIT: '0',
     MAIL_MAX_CONNECTIONS: '100',
+    // Any free port: test files run side by side, each with workers of its own.
+    WORKER_PORT: '0',
     ...extra,
   };
 }

@@ -4,6 +4,7 @@
 import { answersOn, startPrivateRedis, type PrivateRedis } from '../redis/launcher.ts';
 import { createLogger } from '../../wiring/foundation.ts';
 import { startWorker } from '../../wiring/runtime.ts';
+import { createWorkerMetrics } from '../queues/worker-metrics.ts';
 import { startHttpServer } from '../http/server.ts';
 import { defineCommand, REDIS_UNREACHABLE } from './command.ts';
 import { EXIT, UsageError } from './io.ts';
@@ -49,8 +50,12 @@ export const command = defineCommand(
         io,
         async (runtime) => {
           // The server first: a port already taken then stops the start before the worker runs.
-          const server = await startHttpServer(runtime, log);
-          const services = [server, startWorker(runtime, log)];
+          // One process, one /metrics: the worker's job counts are shown on the server's.
+          const workerMetrics = createWorkerMetrics();
+          const server = await startHttpServer(runtime, log, {
+            moreMetrics: workerMetrics.registry,
+          });
+          const services = [server, startWorker(runtime, log, {}, workerMetrics)];
           const signal = await io.waitForStop();
           log.info(`${signal}: finishing work in hand, then stopping`);
           await Promise.all(services.map((service) => service.stop()));

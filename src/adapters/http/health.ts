@@ -1,4 +1,5 @@
-// Liveness and readiness: /healthz answers while the process runs; /readyz only while Redis does.
+// Liveness and readiness: /healthz answers while the process runs; /readyz only while Redis does
+// (and, for a worker, until it starts to stop).
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from '../redis/connection.ts';
 
@@ -6,9 +7,17 @@ import type { Redis } from '../redis/connection.ts';
 const QUIET = { logLevel: 'warn' } as const;
 
 // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: kept async so a throw while registering rejects its promise, which avvio reports (it does not catch a synchronous throw)
-export async function healthRoutes(app: FastifyInstance, deps: { redis: Redis }): Promise<void> {
+export async function healthRoutes(
+  app: FastifyInstance,
+  deps: {
+    redis: Redis;
+    /** A worker draining before it exits takes no new job: not ready, though still alive. */
+    stopping?: () => boolean;
+  },
+): Promise<void> {
   app.get('/healthz', QUIET, () => Promise.resolve({ status: 'ok' }));
   app.get('/readyz', QUIET, async (request, reply) => {
+    if (deps.stopping?.()) return reply.code(503).send({ status: 'stopping' });
     try {
       await deps.redis.ping();
       return { status: 'ready', redis: 'ok' };

@@ -11,6 +11,7 @@ import {
   type Metric,
 } from 'prom-client';
 import { onRedis, type Redis } from '../redis/connection.ts';
+import { oldestWaitingSeconds } from '../queues/oldest-waiting.ts';
 import { ENVIRONMENTS } from '../../domain/request/schema.ts';
 import { URGENCY_LEVELS } from '../../domain/urgency.ts';
 import type { RequestStore } from '../../ports/request-store.ts';
@@ -50,16 +51,39 @@ function numbersOnly(metric: Metric): Metric {
   return gauge;
 }
 
+/** Registers every metric of `source` in `target` too (each is still counted once). */
+export function addMetrics(
+  target: Registry,
+  source: Registry,
+  wrap: (metric: Metric) => Metric = (metric) => metric,
+): void {
+  for (const { name } of source.getMetricsAsArray()) {
+    const metric = source.getSingleMetric(name);
+    if (metric) target.registerMetric(wrap(metric));
+  }
+}
+
+/** A registry holding the process's own metrics, for ecat's to be added to. */
+export function registryWithProcessMetrics(): Registry {
+  const registry = new Registry();
+  addMetrics(registry, processMetrics(), numbersOnly);
+  return registry;
+}
+
+export interface MetricsSources {
+  store: RequestStore;
+  /** The mail queue, whose jobs are counted by state. */
+  queue: Queue;
+  /** Every queue whose oldest waiting job is watched, by the name the metric's label gives it. */
+  queues: Record<string, Queue>;
+  redis: Redis;
+}
+
 export function createMetrics(
-  { store, queue, redis }: { store: RequestStore; queue: Queue; redis: Redis },
+  { store, queue, queues, redis }: MetricsSources,
   today: () => string,
 ): Metrics {
-  const registry = new Registry();
-  const defaults = processMetrics();
-  for (const { name } of defaults.getMetricsAsArray()) {
-    const metric = defaults.getSingleMetric(name);
-    if (metric) registry.registerMetric(numbersOnly(metric));
-  }
+  const registry = registryWithProcessMetrics();
   new Gauge({
     name: 'ecat_outstanding_requests',
     help: 'Requests queued, sent or failed and not yet configured, by environment and urgency',
@@ -115,6 +139,21 @@ export function createMetrics(
       }
     },
   });
+  new Gauge({
+    name: 'ecat_queue_oldest_waiting_seconds',
+    help: 'Seconds the oldest job now due on a queue has waited for a worker (0 when none waits)',
+    labelNames: ['queue'],
+    registers: [registry],
+    async collect() {
+      const named = Object.entries(queues);
+      const ages = await onRedis(redis, () =>
+        Promise.all(named.map(([, watched]) => oldestWaitingSeconds(redis, watched))),
+      );
+      named.forEach(([name], i) => {
+        this.set({ queue: name }, ages[i] ?? 0);
+      });
+    },
+  });
   const intake = new Histogram({
     name: 'ecat_intake_duration_seconds',
     help: 'Time to assess, check, record and enqueue one request',
@@ -130,7 +169,10 @@ export function createMetrics(
 }
 
 // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: kept async so a throw while registering rejects its promise, which avvio reports (it does not catch a synchronous throw)
-export async function metricsRoute(app: FastifyInstance, metrics: Metrics): Promise<void> {
+export async function metricsRoute(
+  app: FastifyInstance,
+  metrics: Pick<Metrics, 'registry'>,
+): Promise<void> {
   // Scraped every few seconds: only warnings are logged, as for the health probes.
   app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
     const body = await metrics.registry.metrics();

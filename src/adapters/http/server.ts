@@ -17,7 +17,8 @@ import { dashboardRoutes } from './dashboard.ts';
 import { registerErrorHandler } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import { importRoutes } from './import-pages.ts';
-import { createMetrics, metricsRoute } from './metrics.ts';
+import { addMetrics, createMetrics, metricsRoute } from './metrics.ts';
+import type { Registry } from 'prom-client';
 import { docsRoutes } from './docs.ts';
 import { openApiDocument, openApiRoute } from './openapi.ts';
 import type { ResponseViolation } from './response-check.ts';
@@ -70,6 +71,8 @@ export interface ServerOptions {
    * fit is handed here (response-check.ts). Off by default: production does no checking.
    */
   validateResponses?: (violation: ResponseViolation) => void;
+  /** Metrics of another part of this process (`ecat start`'s worker), shown on /metrics too. */
+  moreMetrics?: Registry;
 }
 
 // A caller's own request id is kept when it is a plain token, so logs can be joined across hops.
@@ -151,7 +154,16 @@ export async function buildServer(
     checkApiResponses(app, openApiDocument(), options.validateResponses);
   }
 
-  const metrics = createMetrics({ store, queue, redis }, () => londonDate(intake.now()));
+  const metrics = createMetrics(
+    {
+      store,
+      queue,
+      queues: { mail: queue, 'follow-up': deps.followUpQueue, import: deps.importQueue },
+      redis,
+    },
+    () => londonDate(intake.now()),
+  );
+  if (options.moreMetrics) addMetrics(metrics.registry, options.moreMetrics);
   await app.register(frontendAssets);
   await app.register(healthRoutes, { redis });
   await app.register(metricsRoute, metrics);
@@ -256,6 +268,24 @@ const LISTEN_PROBLEMS: Record<string, string> = {
   EADDRNOTAVAIL: 'is not an address of this machine',
 };
 
+/**
+ * Listens, or closes the app and says in one line what is wrong with the address: it is
+ * configuration (the variable named), reported as any other bad setting.
+ */
+export async function listenOrExplain(
+  app: FastifyInstance,
+  { port, host, variable }: { port: number; host: string; variable: string },
+): Promise<string> {
+  try {
+    return await app.listen({ port, host });
+  } catch (error) {
+    await app.close();
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (!LISTEN_PROBLEMS[code]) throw error;
+    throw new ConfigError(`${variable} ${port} on ${host} ${LISTEN_PROBLEMS[code]} (${code})`);
+  }
+}
+
 export interface RunningServer {
   url: string;
   stop(): Promise<boolean>;
@@ -268,18 +298,7 @@ export async function startHttpServer(
 ): Promise<RunningServer> {
   const app = await buildServer(deps, { logger: log, ...options });
   const { host, ignoredHost } = bindAddress(deps.config);
-  let url: string;
-  try {
-    url = await app.listen({ port: deps.config.http.port, host });
-  } catch (error) {
-    await app.close();
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    if (!LISTEN_PROBLEMS[code]) throw error;
-    // The address is configuration: say so in one line, as for any other bad setting.
-    throw new ConfigError(
-      `PORT ${deps.config.http.port} on ${host} ${LISTEN_PROBLEMS[code]} (${code})`,
-    );
-  }
+  const url = await listenOrExplain(app, { port: deps.config.http.port, host, variable: 'PORT' });
   if (ignoredHost) {
     log.warn(
       `HOST=${ignoredHost} ignored: without API_TOKEN or ADMIN_PASSWORD ecat listens on ${host} only`,
