@@ -17,6 +17,7 @@ FROM node:24-slim AS runtime
 ENV NODE_ENV=production \
     OUTBOX_DIR=/data/outbox \
     PORT=3000 \
+    WORKER_PORT=3001 \
     HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -29,9 +30,10 @@ COPY templates/ templates/
 COPY config/ config/
 USER node
 VOLUME ["/data"]
-EXPOSE 3000
-# Slim images have no curl: Node asks /readyz itself.
+EXPOSE 3000 3001
+# Slim images have no curl: Node asks /readyz itself, on PORT (`ecat serve`) or WORKER_PORT
+# (`ecat worker`): one image, either process, one check.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const ready = (port) => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => { if (!r.ok) throw new Error(r.status); }); Promise.any([process.env.PORT, process.env.WORKER_PORT].map(ready)).then(() => process.exit(0), () => process.exit(1));"]
 ENTRYPOINT ["node", "bin/ecat.js"]
 CMD ["serve"]
