@@ -4,7 +4,7 @@
 // stand-in, which refuses a `traceparent`, is asked without one. Without the endpoint, no
 // OpenTelemetry module is loaded at all.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import {
   type DosSearchServer,
 } from './support/dos-directory.ts';
 import { until } from './support/poll.ts';
+import { statement } from './catalogue-fixtures.ts';
 
 /** A span as OTLP/JSON carries it (ids as hex), with only what is asserted here. */
 interface Span {
@@ -79,16 +80,34 @@ async function startCollector(): Promise<{ url: string; spans: Span[]; server: S
   return { url: `http://127.0.0.1:${port}`, spans, server };
 }
 
+/** The BaRS proxy stand-in: every service is live; the headers of each /metadata kept. */
+async function startProxy(): Promise<{ url: string; seen: IncomingHttpHeaders[]; server: Server }> {
+  const seen: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || !req.url?.endsWith('/metadata')) {
+      res.writeHead(404).end();
+      return;
+    }
+    seen.push(req.headers);
+    res.writeHead(200, { 'content-type': 'application/fhir+json' }).end(JSON.stringify(statement));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/booking-and-referral/FHIR/R4`, seen, server };
+}
+
 const prefix = uniquePrefix('tracing');
 const dos = dosState({ tokens: ['token-1'], endpoints: [schedulingEndpoint('ASID:918999198993')] });
 let dosServer: DosSearchServer;
 let collector: Awaited<ReturnType<typeof startCollector>>;
+let proxy: Awaited<ReturnType<typeof startProxy>>;
 let outbox: string;
 const children: Child[] = [];
 
 beforeAll(async () => {
   dosServer = await startDosSearchServer(dos);
   collector = await startCollector();
+  proxy = await startProxy();
   outbox = await mkdtemp(join(tmpdir(), 'ecat-tracing-'));
 });
 afterEach(() => {
@@ -100,6 +119,8 @@ afterAll(async () => {
   await dosServer.close();
   collector.server.closeAllConnections();
   await new Promise((resolve) => collector.server.close(resolve));
+  proxy.server.closeAllConnections();
+  await new Promise((resolve) => proxy.server.close(resolve));
   await rm(outbox, { recursive: true, force: true });
   await deletePrefix(prefix);
 });
@@ -200,6 +221,41 @@ describe('tracing over OTLP', () => {
     expect(dos.seen.filter((request) => 'traceparent' in request.headers)).toEqual([]);
     expect(dos.refused).toEqual([]);
 
+    child.process.kill('SIGTERM');
+    expect(await child.exit).toBe(0);
+  }, 60_000);
+
+  it("traces the catalogue check's call to the BaRS proxy, with the trace header it carries", async () => {
+    // Sent first with no catalogue: the check's schedule then starts (and runs at once) below.
+    const first = await startEcat({});
+    const id = await submit(first.url, '2000072491');
+    await until(async () => (await readdir(outbox)).some((name) => name.endsWith(`${id}.eml`)));
+    first.child.process.kill('SIGTERM');
+    expect(await first.child.exit).toBe(0);
+
+    const { child } = await startEcat({
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      CATALOGUE_URL_INT: proxy.url,
+    });
+    const call = await until(
+      () =>
+        collector.spans.find(
+          (span) =>
+            span.kind === SPAN_KIND.client &&
+            String(span.attributes['url.full']).startsWith(`${proxy.url}/metadata`),
+        ),
+      30_000,
+      () =>
+        `the client span to the proxy; spans so far: ${collector.spans.map((s) => s.name).join(', ')}`,
+    );
+    const sweep = collector.spans.find((span) => span.spanId === call.parentSpanId);
+    expect(sweep?.name).toBe('catalogue-check sweep');
+    expect(call.attributes['http.response.status_code']).toBe(200);
+    // The proxy was told the trace: the header names this call's span.
+    const asked = proxy.seen.find((headers) => headers.traceparent !== undefined);
+    expect(asked?.traceparent).toBe(`00-${call.traceId}-${call.spanId}-01`);
     child.process.kill('SIGTERM');
     expect(await child.exit).toBe(0);
   }, 60_000);

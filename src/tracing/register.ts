@@ -1,6 +1,7 @@
 // OpenTelemetry tracing, loaded by bin/ecat.js before anything else, and only when
-// OTEL_EXPORTER_OTLP_ENDPOINT is set: incoming HTTP, Redis commands within a request or a job, and
-// the send job's span, a child of the request that queued it, exported over OTLP/HTTP (JSON).
+// OTEL_EXPORTER_OTLP_ENDPOINT is set: incoming HTTP, Redis commands and outgoing fetches (the BaRS
+// proxy, the identity provider) within a request or a job, the send job's span, a child of the
+// request that queued it, and the follow-up sweeps' spans, exported over OTLP/HTTP (JSON).
 // The SDK reads its own OTEL_* variables (service name, resource attributes, batch delays).
 import { register } from 'node:module';
 import type { RequestOptions } from 'node:http';
@@ -15,6 +16,7 @@ import {
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { installJobTracing } from '../adapters/tracing.ts';
 
@@ -52,6 +54,11 @@ const sdk = new NodeSDK({
   traceExporter: new OTLPTraceExporter(),
   instrumentations: [
     new HttpInstrumentation({ ignoreOutgoingRequestHook: toDirectory }),
+    // fetch (the BaRS proxy's FHIR client, openid-client), seen through undici's diagnostics
+    // channels; as for Redis, only calls made within a traced request or job. Nothing to leave
+    // out: the directory is asked through node:http (strict-get.ts), and by origin alone it could
+    // not be told apart from the BaRS proxy, both behind API Management's one host.
+    new UndiciInstrumentation({ requireParentforSpans: true }),
     // Only commands made within a traced request or job: BullMQ's polling would drown the rest.
     new IORedisInstrumentation({ requireParentSpan: true }),
   ],

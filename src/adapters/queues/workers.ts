@@ -159,7 +159,9 @@ export function createFollowUpWorker(
     async (job) => {
       const handler = handlers[job.name];
       if (!handler) throw new UnrecoverableError(`unknown job ${job.name}`);
-      return outcomeOf(() => handler(job));
+      // A trace of its own (when tracing is on): the sweep's Redis reads and its calls to the
+      // BaRS proxy are its children.
+      return inJobSpan(`${job.name} sweep`, undefined, {}, () => outcomeOf(() => handler(job)));
     },
     { connection, prefix: options.prefix, concurrency: 1 },
   );
