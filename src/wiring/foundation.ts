@@ -11,7 +11,6 @@ import { apimCredentialsFromConfig } from './apim-credentials.ts';
 import { createDirectory } from './directory.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { packagePath } from '../adapters/package-files.ts';
-import { createLogger } from '../adapters/logging.ts';
 
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
@@ -54,21 +53,21 @@ function asConfigError(variable: string) {
   };
 }
 
-export { createLogger } from '../adapters/logging.ts';
-
 export async function createFoundation(
   config: Config,
   now: Clock = systemClock,
 ): Promise<Foundation> {
   const apim = apimCredentialsFor(config, now);
+  // DoS Search refusals (400 diagnostics, 401/403) go to the log on stderr, as runtime.ts's do.
+  // The snapshot logs nothing: without a DoS URL the logger (pino) is not even loaded.
+  const log = Object.values(config.directory.urls).some(Boolean)
+    ? (await import('../adapters/logging.ts')).createLogger(config.logLevel, {
+        environment: config.environment,
+      })
+    : undefined;
   const [calendar, directory] = await Promise.all([
     loadCalendar(config.bankHolidaysFile).catch(asConfigError('BANK_HOLIDAYS_FILE')),
-    // DoS Search refusals (400 diagnostics, 401/403) go to the log on stderr, as runtime.ts's do.
-    createDirectory(
-      config.directory,
-      apim,
-      createLogger(config.logLevel, { environment: config.environment }),
-    ).catch(asConfigError('DIRECTORY_FILE')),
+    createDirectory(config.directory, apim, log).catch(asConfigError('DIRECTORY_FILE')),
   ]);
   return {
     config,

@@ -1,5 +1,5 @@
 // `ecat serve`: the HTTP server alone (API, form, outstanding page, dashboard, metrics).
-import { createLogger } from '../../wiring/foundation.ts';
+import { createLogger } from '../logging.ts';
 import { startHttpServer } from '../http/server.ts';
 import { defineCommand, REDIS_UNREACHABLE } from './command.ts';
 import { EXIT } from './io.ts';

@@ -2,7 +2,7 @@
 // development (no REDIS_URL, NODE_ENV not production) it starts a private Redis when none answers,
 // then runs everything until SIGINT/SIGTERM and drains.
 import { answersOn, startPrivateRedis, type PrivateRedis } from '../redis/launcher.ts';
-import { createLogger } from '../../wiring/foundation.ts';
+import { createLogger } from '../logging.ts';
 import { startWorker } from '../../wiring/runtime.ts';
 import { createWorkerMetrics } from '../queues/worker-metrics.ts';
 import { startHttpServer } from '../http/server.ts';

@@ -1,5 +1,5 @@
 // `ecat worker`: sends the queued emails until SIGINT/SIGTERM, then finishes the job in hand.
-import { createLogger } from '../../wiring/foundation.ts';
+import { createLogger } from '../logging.ts';
 import { startWorker } from '../../wiring/runtime.ts';
 import { startWorkerHttpServer } from '../http/worker-server.ts';
 import { defineCommand, REDIS_UNREACHABLE } from './command.ts';
