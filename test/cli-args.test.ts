@@ -9,7 +9,7 @@ import { loadConfig } from '../src/wiring/config.ts';
 import { openRuntime } from '../src/wiring/runtime.ts';
 import { acceptMany, deletePrefix, ecat, testEnv, uniquePrefix } from './support/ecat.ts';
 
-const COMMANDS = [...usage().matchAll(/^ {2}ecat (\w+)/gm)].map((match) => match[1]!);
+const COMMANDS = [...usage().matchAll(/^ {2}ecat ([\w-]+)/gm)].map((match) => match[1]!);
 /** Nothing answers here: a command that reached Redis would end with exit 3, not 2. */
 const NO_REDIS = { REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'silent' };
 const PRODUCTION_LINE =
@@ -39,6 +39,8 @@ describe('--help', () => {
       'import',
       'list',
       'show',
+      'export',
+      'archive',
       'confirm',
       'cancel',
       'worker',

@@ -31,6 +31,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
       summary: 'show a request and its history',
       load: () => import('./show.ts'),
     },
+    export: {
+      summary: 'write every request to standard output, as NDJSON or CSV',
+      load: () => import('./export.ts'),
+    },
+    archive: {
+      summary: 'move closed requests last changed before a date to an archive file',
+      load: () => import('./archive.ts'),
+    },
     confirm: {
       summary: 'mark a request configured in the catalogue (by hand)',
       load: () => import('./confirm.ts'),

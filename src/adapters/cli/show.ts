@@ -1,10 +1,43 @@
-// `ecat show ID [--json]`: one request, its findings and its history.
+// `ecat show ID [--json]`: one request, its findings and its history. With `--archive FILE`, the
+// request as an archive (`ecat archive`) holds it, read from the file without Redis.
 import { actorName } from '../../domain/people/person.ts';
-import { londonDate } from '../../domain/dates.ts';
-import { presentRecord } from '../../domain/request/record.ts';
+import { londonDate, type IsoDate } from '../../domain/dates.ts';
+import { presentRecord, type RequestRecord } from '../../domain/request/record.ts';
+import { systemClock } from '../../wiring/foundation.ts';
+import { findInArchive } from './archive-file.ts';
 import { defineCommand, REDIS_UNREACHABLE } from './command.ts';
-import { EXIT, writeLine } from './io.ts';
+import { EXIT, writeLine, type CliIo } from './io.ts';
 import { withRuntime } from './with-runtime.ts';
+
+/** The record as `ecat show` prints it, live or archived alike. */
+function printRecord(io: CliIo, stored: RequestRecord, today: IsoDate, json: boolean): void {
+  const record = presentRecord(stored, today);
+  if (json) {
+    writeLine(io.stdout, JSON.stringify(record, null, 2));
+    return;
+  }
+  const { request } = record;
+  const lines = [
+    `${record.id}: ${record.status}${record.overdue ? ' (OVERDUE)' : ''}`,
+    `  DoS service ${request.dosServiceId} (${request.environment})${request.serviceName ? `, ${request.serviceName}` : ''}, ODS ${request.odsCode}`,
+    `  endpoint: ${request.endpoint}`,
+    `  urgency: ${record.urgency.level} (${record.urgency.reason})`,
+    `  CareConnect: ${record.careConnect.status}${record.careConnect.address ? ` ${record.careConnect.address}` : ''}`,
+    `  requester: ${request.requester.name} <${request.requester.email}>`,
+    `  Message-ID: ${record.messageId}`,
+    ...record.warnings.map((warning) => `  warning: ${warning}`),
+    // Each line of the notes indented under its heading, so none can pass for ecat's own.
+    ...(request.notes === undefined
+      ? []
+      : ['  notes:', ...request.notes.split(/\r\n|\n|\r/).map((line) => `    ${line}`)]),
+    'history:',
+    ...record.history.map(
+      (entry) =>
+        `  ${entry.at}  ${entry.event.padEnd(10)} ${entry.reason}${entry.actor ? ` (by ${actorName(entry.actor)})` : ''}`,
+    ),
+  ];
+  for (const line of lines) writeLine(io.stdout, line);
+}
 
 export const command = defineCommand(
   {
@@ -14,42 +47,31 @@ export const command = defineCommand(
     ],
     options: {
       json: { type: 'boolean', description: 'print the request record as JSON' },
+      archive: {
+        type: 'string',
+        value: 'FILE',
+        description: 'read it from an archive `ecat archive` wrote, not from Redis',
+      },
     },
-    exits: { 0: 'shown', 1: 'no request has that id', 3: REDIS_UNREACHABLE },
+    exits: { 0: 'shown', 1: 'no request has that id (in the archive)', 3: REDIS_UNREACHABLE },
   },
   async ({ operand: id, values }, io) => {
+    if (values.archive !== undefined) {
+      const archived = await findInArchive(values.archive, id);
+      if (!archived) {
+        writeLine(io.stderr, `ecat show: no request ${id} in ${values.archive}`);
+        return EXIT.refused;
+      }
+      printRecord(io, archived, londonDate(systemClock()), values.json);
+      return EXIT.ok;
+    }
     return withRuntime(io, async ({ store, foundation }) => {
       const stored = await store.get(id);
       if (!stored) {
         writeLine(io.stderr, `ecat show: no request ${id}`);
         return EXIT.refused;
       }
-      const record = presentRecord(stored, londonDate(foundation.now()));
-      if (values.json) {
-        writeLine(io.stdout, JSON.stringify(record, null, 2));
-        return EXIT.ok;
-      }
-      const { request } = record;
-      const lines = [
-        `${record.id}: ${record.status}${record.overdue ? ' (OVERDUE)' : ''}`,
-        `  DoS service ${request.dosServiceId} (${request.environment})${request.serviceName ? `, ${request.serviceName}` : ''}, ODS ${request.odsCode}`,
-        `  endpoint: ${request.endpoint}`,
-        `  urgency: ${record.urgency.level} (${record.urgency.reason})`,
-        `  CareConnect: ${record.careConnect.status}${record.careConnect.address ? ` ${record.careConnect.address}` : ''}`,
-        `  requester: ${request.requester.name} <${request.requester.email}>`,
-        `  Message-ID: ${record.messageId}`,
-        ...record.warnings.map((warning) => `  warning: ${warning}`),
-        // Each line of the notes indented under its heading, so none can pass for ecat's own.
-        ...(request.notes === undefined
-          ? []
-          : ['  notes:', ...request.notes.split(/\r\n|\n|\r/).map((line) => `    ${line}`)]),
-        'history:',
-        ...record.history.map(
-          (entry) =>
-            `  ${entry.at}  ${entry.event.padEnd(10)} ${entry.reason}${entry.actor ? ` (by ${actorName(entry.actor)})` : ''}`,
-        ),
-      ];
-      for (const line of lines) writeLine(io.stdout, line);
+      printRecord(io, stored, londonDate(foundation.now()), values.json);
       return EXIT.ok;
     });
   },

@@ -15,12 +15,13 @@ import {
   type ListQuery,
   type ListSort,
 } from '../../domain/request/listing.ts';
-import { isOutstanding, presentRecord, REQUEST_STATUSES } from '../../domain/request/record.ts';
+import { REQUEST_STATUSES } from '../../domain/request/record.ts';
+import { listedOn } from '../../domain/request/urgency-today.ts';
 import { ENVIRONMENTS } from '../../domain/request/schema.ts';
 import { URGENCY_LEVELS } from '../../domain/urgency.ts';
 import type { RequestStore } from '../../ports/request-store.ts';
 import { canSee, seesEveryRequest, type Principal } from './principal.ts';
-import { statusTag, urgencyAsOf, urgencyTag, type UrgencyRating } from './request-view.ts';
+import { statusTag, urgencyTag, type UrgencyRating } from './request-view.ts';
 import type { Views } from './views.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -55,13 +56,7 @@ async function listedRequests(
   const records = await deps.store.readAll(query.status);
   const listed = records
     .filter((record) => canSee(principal, record))
-    .map((stored): ListedRequest => {
-      const record = presentRecord(stored, today);
-      const urgency = isOutstanding(record.status)
-        ? urgencyAsOf(record, today, deps.rating)
-        : record.urgency;
-      return { record, urgency, overdue: record.overdue };
-    });
+    .map((stored) => listedOn(stored, today, deps.rating));
   return selectRequests(query, listed);
 }
 

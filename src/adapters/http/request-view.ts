@@ -9,14 +9,9 @@ import {
   type RequestRecord,
   type RequestStatus,
 } from '../../domain/request/record.ts';
-import {
-  rateUrgency,
-  type Urgency,
-  type UrgencyLevel,
-  type UrgencyThresholds,
-} from '../../domain/urgency.ts';
+import type { UrgencyLevel } from '../../domain/urgency.ts';
 import type { ConfigurationRequest } from '../../domain/request/schema.ts';
-import type { WorkingCalendar } from '../../domain/working-days.ts';
+import { urgencyAsOf, type UrgencyRating } from '../../domain/request/urgency-today.ts';
 import { FORM_FIELDS } from './form-fields.ts';
 
 /** An NHS.UK tag: its words and its colour class. */
@@ -96,31 +91,8 @@ export function urgencyTag(level: UrgencyLevel): Tag {
   return URGENCY[level];
 }
 
-export interface UrgencyRating {
-  calendar: WorkingCalendar;
-  thresholds: UrgencyThresholds;
-}
-
-/**
- * The urgency as of `today`, from the earliest test date and the working calendar, as intake
- * rated it on the day it came (a request rated routine a month ago may be urgent now). Once
- * testing has started, it is urgent and says since when.
- */
-export function urgencyAsOf(
-  record: Pick<RequestRecord, 'earliestTestDate'>,
-  today: IsoDate,
-  rating: UrgencyRating,
-): Urgency {
-  const first = record.earliestTestDate;
-  if (first !== undefined && first < today) {
-    return {
-      level: 'urgent',
-      workingDays: 0,
-      reason: `testing started on ${formatLongDate(first)}`,
-    };
-  }
-  return rateUrgency(first, today, rating.calendar, rating.thresholds);
-}
+// Rated in the domain, where `ecat export --format csv` rates requests as the pages do.
+export { urgencyAsOf, type UrgencyRating };
 
 // The outbox mailer's receipt names the file it wrote ("written to /srv/ecat/var/outbox/….eml"):
 // where it is on our server is for whoever runs ecat, not for the people reading the page.
