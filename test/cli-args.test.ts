@@ -13,7 +13,7 @@ const COMMANDS = [...usage().matchAll(/^ {2}ecat ([\w-]+)/gm)].map((match) => ma
 /** Nothing answers here: a command that reached Redis would end with exit 3, not 2. */
 const NO_REDIS = { REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'silent' };
 const PRODUCTION_LINE =
-  'ecat: configuration: REDIS_URL must be set in production (NODE_ENV=production)';
+  'ecat: configuration: REDIS_URL (or REDIS_SENTINELS, or REDIS_CLUSTER_NODES) must be set in production (NODE_ENV=production)';
 
 const prefixes: string[] = [];
 afterAll(async () => {
@@ -43,6 +43,7 @@ describe('--help', () => {
       'archive',
       'confirm',
       'cancel',
+      'migrate-keys',
       'worker',
       'serve',
       'start',

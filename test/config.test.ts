@@ -7,7 +7,10 @@ import { ConfigError } from '../src/domain/errors.ts';
 describe('configuration', () => {
   it('runs on one machine with no variables set', () => {
     const config = loadConfig({});
-    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', explicit: false });
+    expect(config.redis).toMatchObject({
+      topology: { kind: 'single', url: 'redis://127.0.0.1:6379' },
+      explicit: false,
+    });
     expect(config.queuePrefix).toBe('ecat');
     expect(config.mail).toEqual({
       smtpUrl: undefined,
@@ -58,7 +61,10 @@ describe('configuration', () => {
       API_TOKEN: 'secret',
       ADMIN_PASSWORD: 'pw',
     });
-    expect(config.redis).toEqual({ url: 'redis://redis:6379/2', explicit: true });
+    expect(config.redis).toMatchObject({
+      topology: { kind: 'single', url: 'redis://redis:6379/2' },
+      explicit: true,
+    });
     expect(config.mail.smtpUrl).toBe('smtp://mailpit:1025');
     expect(config.mail.to).toBe('england.bookingandreferralstandard@nhs.net');
     expect(config.directory.urls.INT).toBe('https://int.api.service.nhs.uk/dos-search/FHIR/R4');

@@ -14,13 +14,17 @@ import { CsvSyntaxError } from '../src/domain/csv/csv.ts';
 import { NotUtf8Error } from '../src/domain/csv/encoding.ts';
 import { jobFailure } from '../src/adapters/queues/workers.ts';
 import { NoRedisError } from '../src/adapters/redis/launcher.ts';
-import { DependencyUnavailableError } from '../src/adapters/redis/connection.ts';
+import {
+  DependencyUnavailableError,
+  NotReplicatedError,
+} from '../src/adapters/redis/connection.ts';
 import { MailDeferredError, PermanentMailError, TemporaryMailError } from '../src/ports/mailer.ts';
 
 const KINDS: readonly ErrorKind[] = ['invalid', 'unavailable', 'refused', 'bug'];
 
 const EXAMPLES: [EcatError, ErrorKind, boolean][] = [
   [new DependencyUnavailableError('Redis is unreachable'), 'unavailable', true],
+  [new NotReplicatedError('no replica confirmed it'), 'unavailable', true],
   [new ConfigError('REDIS_URL is not a URL'), 'invalid', false],
   [new UsageError('unexpected argument x'), 'invalid', false],
   [new PermanentMailError('refused', 550, '550 5.1.1 no such user'), 'refused', false],

@@ -9,13 +9,14 @@ import {
   connectCommandRedis,
   DependencyUnavailableError,
   onRedis,
+  type Redis as AnyRedis,
 } from '../src/adapters/redis/connection.ts';
 import { createRequestStore } from '../src/adapters/redis/requests/redis-request-store.ts';
 import { deletePrefix, REDIS_URL, uniquePrefix } from './support/ecat.ts';
 import { createTestRedis, freePort, type TestRedis } from './support/redis-server.ts';
 
 const prefix = uniquePrefix('errors-redis');
-let redis: Redis;
+let redis: AnyRedis;
 
 beforeAll(async () => {
   redis = await connectCommandRedis(REDIS_URL);

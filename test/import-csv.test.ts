@@ -296,8 +296,8 @@ describe('ecat import of 1,000 rows, 50 of them bad', () => {
 
     // One lookup per organisation, no /metadata (DoS Search has none), paced by the limiter:
     // 41 lookups at 10 a second start over at least 4 s. (Arrival times here, after the event
-    // loop, can bunch up under load; that at most 10 start in any second is shown on the limiter's
-    // own clock in rate-limiter.test.ts.) Without the limiter they all arrive within a moment.
+    // loop, can bunch up under load; that at most N arrive in any second, from several processes,
+    // is shown in many-instances.test.ts.) Without the limiter they all arrive within a moment.
     expect(dos.refused).toEqual([]);
     const lookups = dos.seen.filter((r) => r.url.pathname.endsWith('/Organization'));
     expect(lookups).toHaveLength(dos.seen.length);

@@ -21,6 +21,11 @@ export interface RequestPage {
 export interface NewRequest {
   record: RequestRecord;
   chaser?: ChaserPlan;
+  /**
+   * An answer to keep under a name with the record, in the same step, for a day (an
+   * Idempotency-Key's): a client that retries after losing the first answer gets it again.
+   */
+  remember?: { name: string; value: string };
 }
 
 export type CreateResult = { ok: true } | { ok: false; existingId: string };
@@ -67,6 +72,8 @@ export interface RequestStore {
    * service and environment exists (answered with that request's id). It lands whole or not at all.
    */
   accept(request: NewRequest): Promise<CreateResult>;
+  /** The answer kept under `name` by an accept (NewRequest.remember), while it is kept. */
+  recall(name: string): Promise<string | undefined>;
   /**
    * `accept` for many records in one step (the CSV import). A record whose service and environment
    * already has an outstanding request, in the store or earlier in the batch, is left out.

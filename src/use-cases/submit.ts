@@ -112,18 +112,38 @@ export function duplicateOf(
   };
 }
 
+export type AcceptedResult = Extract<IntakeResult, { outcome: 'accepted' }>;
+
+/** An answer to keep with an accepted request, under a name (an Idempotency-Key's). */
+export interface Remember {
+  name: string;
+  value(accepted: AcceptedResult): string;
+}
+
 export async function submitRequest(
   input: unknown,
   deps: IntakeDeps,
   submitter: Submitter = COMMAND_LINE,
+  remember?: Remember,
 ): Promise<IntakeResult> {
   const assessment = await assessRequest(input, deps);
   if (assessment.outcome !== 'accepted') return assessment;
   const { request, urgency, careConnect, warnings } = assessment;
   const record = newRequestRecord(assessment, deps, submitter);
+  const accepted: AcceptedResult = {
+    outcome: 'accepted',
+    id: record.id,
+    status: 'queued',
+    urgency,
+    careConnect,
+    warnings,
+  };
 
   // Redis away: the store throws DependencyUnavailableError, and each entrance maps it.
-  const created = await deps.store.accept(withChaserPlan(record, deps));
+  const created = await deps.store.accept({
+    ...withChaserPlan(record, deps),
+    ...(remember ? { remember: { name: remember.name, value: remember.value(accepted) } } : {}),
+  });
   if (!created.ok) return duplicateOf(request, created.existingId);
-  return { outcome: 'accepted', id: record.id, status: 'queued', urgency, careConnect, warnings };
+  return accepted;
 }

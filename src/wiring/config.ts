@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { packagePath } from '../adapters/package-files.ts';
 import { optionalText, optionalUrl, wholeNumber, withDefault } from './env-fields.ts';
 import { mailConfig, mailEnv, MAIL_SECRETS, type MailConfig } from './mail-config.ts';
+import { redisEnv, redisSettings, REDIS_SECRETS } from './redis-config.ts';
+import type { RedisSettings } from '../adapters/redis/settings.ts';
 import { peopleConfig, peopleEnv, PEOPLE_SECRETS, type PeopleConfig } from './people-config.ts';
 import { withoutCredentials } from '../adapters/without-credentials.ts';
 import { ConfigError } from '../domain/errors.ts';
@@ -20,10 +22,11 @@ function isBaseUrl(text: string): boolean {
 const DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 
 const envSchema = z.object({
-  REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  ...redisEnv,
+  // In braces, a Redis Cluster hash tag: every key then lands in one slot (redis-config.ts).
   QUEUE_PREFIX: withDefault('ecat').refine(
-    (text) => /^[A-Za-z0-9_-]+$/.test(text),
-    'must be letters, digits, _ or -',
+    (text) => /^([A-Za-z0-9_-]+|\{[A-Za-z0-9_-]+\})$/.test(text),
+    'must be letters, digits, _ or -, or those in braces ({ecat}) for Redis Cluster',
   ),
   ...mailEnv,
   ...peopleEnv,
@@ -31,8 +34,11 @@ const envSchema = z.object({
   DIRECTORY_URL_PROD: optionalUrl(['https:', 'http:']),
   DIRECTORY_FILE: withDefault(packagePath('config/directory.json')),
   DIRECTORY_TIMEOUT_MS: wholeNumber(5000, 100, 60_000),
+  // Held across every process through Redis: DoS Search allows 10 a second (DOMAIN.md).
+  DIRECTORY_RATE_LIMIT: wholeNumber(10, 1, 1000),
   CATALOGUE_URL_INT: optionalUrl(['https:', 'http:']),
   CATALOGUE_URL_PROD: optionalUrl(['https:', 'http:']),
+  CATALOGUE_RATE_LIMIT: wholeNumber(5, 1, 1000),
   APIM_ACCESS_TOKEN: optionalText,
   APIM_API_KEY: optionalText,
   APIM_PRIVATE_KEY_FILE: optionalText,
@@ -47,6 +53,8 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: wholeNumber(4, 1, 64),
   // `ecat worker`'s own port for probes and Prometheus (not the web's PORT: both may share a host).
   WORKER_PORT: wholeNumber(3001, 0, 65_535),
+  // A job whose worker vanished, or whose lock a Redis failover lost, runs again after this.
+  WORKER_LOCK_SECONDS: wholeNumber(30, 5, 600),
   // The upload is held in memory by the server and in Redis until imported: 100 MB at most.
   IMPORT_MAX_BYTES: wholeNumber(DEFAULT_IMPORT_MAX_BYTES, 1, 100 * 1024 * 1024),
   PORT: wholeNumber(3000, 0, 65_535),
@@ -62,6 +70,8 @@ const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: wholeNumber(30_000, 1000, 600_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: wholeNumber(5000, 1000, 600_000),
   HTTP_MAX_CONNECTIONS: wholeNumber(256, 1, 100_000),
+  API_RATE_LIMIT_PER_MINUTE: wholeNumber(120, 1, 1_000_000),
+  FORM_RATE_LIMIT_PER_MINUTE: wholeNumber(60, 1, 1_000_000),
   NODE_ENV: optionalText,
   LOG_LEVEL: z
     .preprocess(
@@ -77,11 +87,7 @@ export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 import type { Environment } from '../domain/request/schema.ts';
 
 export interface Config {
-  redis: {
-    url: string;
-    /** False when REDIS_URL is unset: `ecat start` may then launch a private redis-server. */
-    explicit: boolean;
-  };
+  redis: RedisSettings;
   queuePrefix: string;
   mail: MailConfig;
   directory: {
@@ -110,6 +116,8 @@ export interface Config {
     concurrency: number;
     /** `ecat worker` answers /healthz, /readyz and /metrics here (the web server's rules). */
     port: number;
+    /** A job's lock, and how often locks are checked: a job left without one runs again. */
+    lockMs: number;
   };
   /** The largest CSV the upload page takes (IMPORT_MAX_BYTES). */
   imports: { maxBytes: number };
@@ -132,6 +140,17 @@ export interface Config {
     };
   };
   people: PeopleConfig;
+  /** Kept in Redis, so they hold across every process together. */
+  rateLimits: {
+    /** POST /api/requests per minute from one client address. */
+    apiPerMinute: number;
+    /** Posts of the request form per minute from one client address. */
+    formPerMinute: number;
+    /** DoS Search lookups a second, per environment. */
+    directoryPerSecond: number;
+    /** BaRS proxy catalogue checks a second. */
+    cataloguePerSecond: number;
+  };
   logLevel: string;
   /** NODE_ENV=production: a service must then be given REDIS_URL (no private Redis). */
   production: boolean;
@@ -150,6 +169,7 @@ const SECRET_VARIABLES = new Set([
   'APIM_ACCESS_TOKEN',
   'APIM_API_KEY',
   ...MAIL_SECRETS,
+  ...REDIS_SECRETS,
   ...PEOPLE_SECRETS,
 ]);
 
@@ -191,7 +211,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const publicUrl = (e.PUBLIC_URL ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
   return {
-    redis: { url: e.REDIS_URL ?? 'redis://127.0.0.1:6379', explicit: e.REDIS_URL !== undefined },
+    redis: redisSettings(e, e.QUEUE_PREFIX),
     queuePrefix: e.QUEUE_PREFIX,
     mail: mailConfig(e),
     directory: {
@@ -217,7 +237,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       workingDaysBeforeUrgent: e.CHASER_WORKING_DAYS_URGENT,
       workingDaysBeforeRoutine: e.CHASER_WORKING_DAYS_ROUTINE,
     },
-    worker: { concurrency: e.WORKER_CONCURRENCY, port: e.WORKER_PORT },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      port: e.WORKER_PORT,
+      lockMs: e.WORKER_LOCK_SECONDS * 1000,
+    },
     imports: { maxBytes: e.IMPORT_MAX_BYTES },
     http: {
       port: e.PORT,
@@ -235,6 +259,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       },
     },
     people: peopleConfig(e, publicUrl),
+    rateLimits: {
+      apiPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+      formPerMinute: e.FORM_RATE_LIMIT_PER_MINUTE,
+      directoryPerSecond: e.DIRECTORY_RATE_LIMIT,
+      cataloguePerSecond: e.CATALOGUE_RATE_LIMIT,
+    },
     logLevel: e.LOG_LEVEL ?? 'info',
     production: e.NODE_ENV === 'production',
     environment: e.NODE_ENV ?? 'development',

@@ -1,7 +1,7 @@
 // Builds the follow-up jobs' dependencies from a runtime and registers the repeating sweeps: the
 // worker's side of closing the loop, wired in one place (runtime.ts calls this).
 import type { Logger } from 'pino';
-import { createRateLimiter } from '../use-cases/rate-limiter.ts';
+import { createRedisRateLimiter, paceKeys } from '../adapters/redis/rate-limiter.ts';
 import type { Runtime } from './runtime.ts';
 import type { FollowUpDeps } from '../use-cases/follow-ups/deps.ts';
 import { followUpHandlers, type FollowUpHandlers } from '../use-cases/follow-ups/handlers.ts';
@@ -9,9 +9,6 @@ import { createFollowUpState } from '../adapters/redis/follow-up-state.ts';
 import { ensureFollowUpSchedulers } from '../adapters/queues/follow-up-jobs.ts';
 import type { Mailer } from '../ports/mailer.ts';
 import { createCatalogue, describeCatalogue } from './catalogue.ts';
-
-/** API-M's own limits are per application; a sweep stays well under them. */
-const CATALOGUE_REQUESTS_PER_SECOND = 5;
 
 export interface FollowUps {
   deps: FollowUpDeps;
@@ -41,7 +38,13 @@ export function createFollowUps(
     calendar: foundation.calendar,
     chaser: config.chaser,
     catalogue,
-    catalogueLimiter: createRateLimiter(CATALOGUE_REQUESTS_PER_SECOND),
+    // API-M's own limits are per application, so every worker's checks count against one pace.
+    catalogueLimiter: createRedisRateLimiter(
+      runtime.redis,
+      paceKeys(config.queuePrefix).catalogue,
+      // The proxy client's 10 s timeout, and an API-M token fetched before it.
+      { perWindow: config.rateLimits.cataloguePerSecond, windowMs: 1000, leaseMs: 30_000 },
+    ),
     now: foundation.now,
     log,
   };

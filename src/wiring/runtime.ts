@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createWorkerMetrics, type WorkerMetrics } from '../adapters/queues/worker-metrics.ts';
+import { errorKind, throttledLog } from '../adapters/log-throttle.ts';
 import { createFoundation, systemClock, type Clock, type Foundation } from './foundation.ts';
 import type { Config } from './config.ts';
 import { createMailPause, RESUME_MAIL_JOB } from '../adapters/queues/mail-pause.ts';
@@ -11,6 +12,7 @@ import { createFollowUpJobs } from '../adapters/queues/follow-up-jobs.ts';
 import { recordJobsWriter } from '../adapters/queues/record-jobs.ts';
 import type { FollowUpJobs } from '../ports/jobs.ts';
 import { createFollowUps } from './follow-ups.ts';
+import { pacedDirectory } from './directory.ts';
 import { importHandlers } from './imports.ts';
 import { createImportWorker, IMPORT_QUEUE_NAME } from '../adapters/queues/import-queue.ts';
 import { createWiredMailer } from './mail.ts';
@@ -32,6 +34,7 @@ import {
   createWorkerRedis,
   keepScriptsCached,
   onRedis,
+  refuseEvictingRedis,
   type Redis,
 } from '../adapters/redis/connection.ts';
 import { createRequestStore } from '../adapters/redis/requests/redis-request-store.ts';
@@ -64,8 +67,13 @@ export async function openRuntime(
   options: { now?: Clock; retry?: RetryPolicy } = {},
 ): Promise<Runtime> {
   const now = options.now ?? systemClock;
-  const foundation = await createFoundation(config, now);
-  const redis = await connectCommandRedis(config.redis.url);
+  const unpaced = await createFoundation(config, now);
+  const redis = await connectCommandRedis(config.redis);
+  // DoS Search's limit is the API's, not this process's: every lookup takes its turn in Redis.
+  const foundation = {
+    ...unpaced,
+    directory: pacedDirectory(unpaced.directory, config, redis),
+  };
   const queue = createQueue(redis, config.queuePrefix);
   const followUpQueue = createQueue(redis, config.queuePrefix, FOLLOW_UP_QUEUE_NAME);
   const importQueue = createQueue(redis, config.queuePrefix, IMPORT_QUEUE_NAME);
@@ -76,9 +84,11 @@ export async function openRuntime(
     config.queuePrefix,
     now,
     recordJobsWriter(queue, retry, now),
+    config.redis.waitTimeoutMs,
   );
   let secrets = config.people.signingSecrets;
   try {
+    await onRedis(redis, () => refuseEvictingRedis(redis, config.redis.describe));
     if (secrets.length === 0) secrets = [await sharedSecret(redis, config.queuePrefix)];
     await onRedis(redis, async () => {
       // The queue's Lua scripts must be on the connection before intake builds its first MULTI.
@@ -137,9 +147,11 @@ export function startWorker(
   metrics: WorkerMetrics = createWorkerMetrics(),
 ): RunningWorker {
   const { config, foundation } = runtime;
-  const connection = createWorkerRedis(config.redis.url);
-  connection.on('error', (error) => {
-    log.warn({ err: error.message }, 'worker Redis connection');
+  const connection = createWorkerRedis(config.redis);
+  const connectionTrouble = throttledLog(log, 'warn');
+  connection.on('error', (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    connectionTrouble(errorKind(error), { err: message }, `worker Redis connection: ${message}`);
   });
   const { mailer, description, warnings } = createWiredMailer(
     config.mail,
@@ -164,7 +176,13 @@ export function startWorker(
         now: foundation.now,
       }),
     },
-    { prefix: config.queuePrefix, concurrency: config.worker.concurrency, ...options },
+    {
+      prefix: config.queuePrefix,
+      concurrency: config.worker.concurrency,
+      lockDurationMs: config.worker.lockMs,
+      stalledIntervalMs: config.worker.lockMs,
+      ...options,
+    },
     { pause: mailPause, otherJobs: followUps.handlers.mail },
   );
   const sweeper = createFollowUpWorker(

@@ -441,6 +441,7 @@ export async function startDosSearchServer(
       method: req.method ?? 'GET',
       url: new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`),
       headers: flatHeaders(req.headers),
+      at: performance.now(),
     };
     const answer = answerDosSearch(seen, state, basePath);
     if (answer === 'network-error') {

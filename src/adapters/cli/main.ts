@@ -47,6 +47,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
       summary: 'cancel an outstanding request (by hand)',
       load: () => import('./cancel.ts'),
     },
+    'migrate-keys': {
+      summary: 'move the Redis keys from an old prefix to QUEUE_PREFIX (for Redis Cluster)',
+      load: () => import('./migrate-keys.ts'),
+    },
     worker: {
       summary: 'run the worker: emails, reminders, overdue and catalogue checks',
       load: () => import('./worker.ts'),

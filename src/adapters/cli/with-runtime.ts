@@ -26,7 +26,9 @@ export async function withRuntime(
 export function serviceConfig(io: CliIo, { privateRedis = false } = {}): Config {
   const config = loadConfig(io.env);
   if (config.production && !config.redis.explicit && !privateRedis) {
-    throw new ConfigError('REDIS_URL must be set in production (NODE_ENV=production)');
+    throw new ConfigError(
+      'REDIS_URL (or REDIS_SENTINELS, or REDIS_CLUSTER_NODES) must be set in production (NODE_ENV=production)',
+    );
   }
   return config;
 }

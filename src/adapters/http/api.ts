@@ -2,7 +2,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { changeStatusByHand } from '../../use-cases/change-status.ts';
 import { assessRequest } from '../../use-cases/assess.ts';
-import { submitRequest, type IntakeDeps } from '../../use-cases/submit.ts';
+import { submitRequest, type AcceptedResult, type IntakeDeps } from '../../use-cases/submit.ts';
+import { idempotencyKeyOf, keptAnswer, replayOf } from './idempotency.ts';
 import { londonDate } from '../../domain/dates.ts';
 import {
   presentRecord,
@@ -32,6 +33,19 @@ export const LIST_FILTERS: readonly ListFilter[] = ['outstanding', 'all', ...REQ
 const DEFAULT_PAGE = 50;
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+/** The 202's body for an accepted request (kept as it is for an Idempotency-Key's retry). */
+function acceptedBody(result: AcceptedResult): Record<string, unknown> {
+  return {
+    id: result.id,
+    reference: referenceFor(result.id),
+    status: result.status,
+    urgency: result.urgency.level,
+    urgencyReason: result.urgency.reason,
+    careConnect: result.careConnect,
+    warnings: result.warnings,
+  };
+}
 
 /** A record as the API answers it: overdue as of today, and its short reference. */
 function shown(record: RequestRecord, today: string) {
@@ -88,12 +102,36 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
               .send({ errors: assessment.errors, warnings: assessment.warnings });
         }
       }
+      const idempotency = idempotencyKeyOf(request);
+      if (idempotency.kind === 'bad') return reply.code(400).send({ errors: idempotency.errors });
+      /** What is kept under the caller's key: the first answer, or the key's other request. */
+      const keptUnderKey = async () =>
+        idempotency.kind === 'key'
+          ? replayOf(await deps.store.recall(idempotency.name), idempotency.fingerprint)
+          : undefined;
+      const sendKept = (kept: NonNullable<Awaited<ReturnType<typeof keptUnderKey>>>) =>
+        'reused' in kept
+          ? reply.code(422).send({ errors: kept.reused, warnings: [] })
+          : reply
+              .code(202)
+              .header('location', `/api/requests/${String(kept.replay.id)}`)
+              .header('idempotent-replayed', 'true')
+              .send(kept.replay);
+      const kept = await keptUnderKey();
+      if (kept) return sendKept(kept);
+
       const started = performance.now();
       const { actor, person } = request.principal;
       const result = await submitRequest(
         request.body,
         { ...deps.intake, channel: 'api' },
         { actor, ...(person ? { submittedBy: person } : {}) },
+        idempotency.kind === 'key'
+          ? {
+              name: idempotency.name,
+              value: (accepted) => keptAnswer(idempotency.fingerprint, acceptedBody(accepted)),
+            }
+          : undefined,
       );
       deps.observeIntake?.((performance.now() - started) / 1000);
       switch (result.outcome) {
@@ -102,21 +140,17 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
           return reply
             .code(202)
             .header('location', `/api/requests/${result.id}`)
-            .send({
-              id: result.id,
-              reference: referenceFor(result.id),
-              status: result.status,
-              urgency: result.urgency.level,
-              urgencyReason: result.urgency.reason,
-              careConnect: result.careConnect,
-              warnings: result.warnings,
-            });
+            .send(acceptedBody(result));
         case 'invalid':
           return reply.code(400).send({ errors: result.errors });
         case 'refused':
           return reply.code(422).send({ errors: result.errors, warnings: result.warnings });
-        case 'duplicate':
+        case 'duplicate': {
+          // A retry that raced its own first try (same key) gets the first one's answer.
+          const raced = await keptUnderKey();
+          if (raced) return sendKept(raced);
           return reply.code(409).send({ errors: result.errors, existingId: result.existingId });
+        }
       }
     },
   );

@@ -2,6 +2,7 @@
 // from errors to CONTRACT.md's status codes: ecat's own by kind (domain/errors.ts), Fastify's by code.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EcatError } from '../../domain/errors.ts';
+import { NotReplicatedError } from '../redis/connection.ts';
 
 export function errorBody(message: string, path = '') {
   return { errors: [{ path, message }] };
@@ -43,7 +44,13 @@ export function registerErrorHandler(app: FastifyInstance, pages: ErrorPages = {
           return reply
             .code(503)
             .header('retry-after', '30')
-            .send(errorBody('Redis is unreachable; nothing was stored. Try again shortly.'));
+            .send(
+              errorBody(
+                error instanceof NotReplicatedError
+                  ? error.message
+                  : 'Redis is unreachable; nothing was stored. Try again shortly.',
+              ),
+            );
         case 'invalid':
           return reply.code(400).send(errorBody(error.message));
         case 'refused':

@@ -1,7 +1,7 @@
-// Liveness and readiness: /healthz answers while the process runs; /readyz only while Redis does
-// (and, for a worker, until it starts to stop).
+// Liveness and readiness: /healthz answers while the process runs; /readyz only while the Redis
+// primary takes a write (and, for a worker, until it starts to stop).
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from '../redis/connection.ts';
+import { onRedis, type Redis } from '../redis/connection.ts';
 
 // Probes run every few seconds: their lines would drown the log, so only warnings are kept.
 const QUIET = { logLevel: 'warn' } as const;
@@ -11,6 +11,8 @@ export async function healthRoutes(
   app: FastifyInstance,
   deps: {
     redis: Redis;
+    /** Written at each probe: ready means the primary takes writes, not merely answers. */
+    probeKey: string;
     /** A worker draining before it exits takes no new job: not ready, though still alive. */
     stopping?: () => boolean;
   },
@@ -19,11 +21,12 @@ export async function healthRoutes(
   app.get('/readyz', QUIET, async (request, reply) => {
     if (deps.stopping?.()) return reply.code(503).send({ status: 'stopping' });
     try {
-      await deps.redis.ping();
+      // A PING is answered by a demoted primary too, which then refuses every write (READONLY).
+      await onRedis(deps.redis, () => deps.redis.set(deps.probeKey, '1', 'PX', 10_000));
       return { status: 'ready', redis: 'ok' };
     } catch (error) {
-      // PING can only fail by not reaching Redis: that is exactly "not ready".
-      request.log.warn({ err: (error as Error).message }, 'not ready: Redis did not answer PING');
+      const reason = (error as Error).message;
+      request.log.warn({ err: reason }, 'not ready: Redis did not take a write');
       return reply.code(503).send({ status: 'not ready', redis: 'unreachable' });
     }
   });

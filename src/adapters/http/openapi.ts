@@ -25,7 +25,9 @@ const common = {
     "A personal token whose owner lacks the role this call needs, or a requester's token reading another's request; or, without credentials, a Host that is not a loopback name",
   ),
   '500': json('A fault on our side; it has been logged'),
-  '503': json('Redis unreachable; nothing was stored'),
+  '503': json(
+    'Redis unreachable (nothing was stored), or a request taken but not yet confirmed on a replica (send it again with the same Idempotency-Key)',
+  ),
 };
 
 /** What a call that changes something may answer besides (CONTRACT.md: JSON only, same site). */
@@ -64,6 +66,14 @@ const submit = {
         'true: assess the request (field rules, domain rules, CareConnect, urgency, warnings) and answer 200, storing and queuing nothing. A dry run does not look for an open request for the same service.',
       schema: { enum: ['true', 'false'] },
     },
+    {
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description:
+        'Any unique value (a UUID): sent again with the same request, it answers the first 202 again (with Idempotent-Replayed: true) rather than a second request or a 409. Kept for 24 hours, for the caller who sent it.',
+      schema: { type: 'string', minLength: 1, maxLength: 255 },
+    },
   ],
   requestBody: {
     required: true,
@@ -73,14 +83,17 @@ const submit = {
     ...common,
     ...stateChanging,
     '200': json('A dry run (`?dryRun=true`): what the request would become', schema('Assessment')),
-    '202': json('Accepted and queued', schema('Accepted')),
-    '400': json('Malformed, or failing the field rules'),
+    '202': json(
+      'Accepted and queued (or the same answer again, for a repeated Idempotency-Key)',
+      schema('Accepted'),
+    ),
+    '400': json('Malformed, or failing the field rules, or a malformed Idempotency-Key'),
     '409': json(
       'An outstanding request for the same service and environment exists',
       schema('Duplicate'),
     ),
     '422': json(
-      'Well-formed but refused (CareConnect, a test date past or more than 24 months ahead, PROD without TCC)',
+      'Well-formed but refused (CareConnect, a test date past or more than 24 months ahead, PROD without TCC), or an Idempotency-Key already used for a different request',
       schema('Refused'),
     ),
     '429': json('Too many submissions; try again shortly'),

@@ -60,8 +60,13 @@ function aboutYou(person: Person | undefined): FormValues {
 export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<void> {
   const now = () => deps.intake.now().getTime();
   // A person reading a page gets a page when Redis is away; every other fault goes to the root.
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     if (!isUnavailable(error)) throw error;
+    // The form's rate limit, counted in Redis, failed before Continue ran: its answers come back.
+    if (request.method === 'POST' && request.routeOptions.url === '/') {
+      reply.header('retry-after', '30');
+      return formPage(reply, formValues(request.body), [{ path: '', message: SERVICE_BUSY }], 503);
+    }
     return deps.views.unavailable(
       reply,
       'The requests cannot be read at the moment. Try again in a few minutes.',
@@ -100,9 +105,12 @@ export async function pageRoutes(app: FastifyInstance, deps: PageDeps): Promise<
     'The service cannot store requests at the moment. Nothing was sent; your answers are below. Try again in a few minutes.';
   const EXPIRED =
     'The form had expired or came from another site. Check your answers and send it again.';
+  // Counted once the body is read, so a post the count fails on can be shown again (above).
   const formLimit = {
-    config: { rateLimit: { max: deps.formRateLimit ?? 60, timeWindow: '1 minute' } },
-  };
+    config: {
+      rateLimit: { max: deps.formRateLimit ?? 60, timeWindow: '1 minute', hook: 'preHandler' },
+    },
+  } as const;
 
   function draftGone(reply: FastifyReply) {
     return deps.views.send(

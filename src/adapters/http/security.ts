@@ -4,7 +4,7 @@
 import compress from '@fastify/compress';
 import formBody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fromOurSite } from './csrf.ts';
 import { errorBody } from './errors.ts';
@@ -13,11 +13,13 @@ import { errorBody } from './errors.ts';
 export const BODY_LIMIT = 64 * 1024;
 
 /**
+ * `rateLimitStore`: where the limited routes count (Redis, shared by every instance).
  * `formOrigins`: where a form of ours may lead besides ourselves. Sign-out posts to us and we send
  * the browser on to the provider's sign-out page, and a form's redirects are held to form-action.
  */
 export async function security(
   app: FastifyInstance,
+  rateLimitStore: FastifyRateLimitStoreCtor,
   formOrigins: readonly string[] = [],
 ): Promise<void> {
   await app.register(helmet, {
@@ -45,7 +47,9 @@ export async function security(
   // plugin's brotli quality is 4: fast enough for pages rendered per request).
   await app.register(compress, { threshold: 1024, encodings: ['br', 'gzip'] });
   // Only routes that set `config.rateLimit` are limited: the POSTs that store something.
-  await app.register(rateLimit, { global: false });
+  // A store that cannot count (Redis away) fails the post with its error, which the error handlers
+  // answer 503; skipping it would let every post through unlimited.
+  await app.register(rateLimit, { global: false, store: rateLimitStore, skipOnError: false });
   await app.register(formBody, { bodyLimit: BODY_LIMIT });
 }
 

@@ -24,6 +24,7 @@ import { openApiDocument, openApiRoute } from './openapi.ts';
 import type { ResponseViolation } from './response-check.ts';
 import { pageRoutes } from './pages.ts';
 import { BODY_LIMIT, security } from './security.ts';
+import { redisRateLimitStore } from './rate-limit-store.ts';
 import { createViews } from './views.ts';
 import { ConfigError } from '../../domain/errors.ts';
 import { createPendingSignIns, createPersonalTokens, createSessions } from '../redis/people.ts';
@@ -64,7 +65,7 @@ export interface ServerOptions {
   /** Defaults to a pino logger on stderr at `logLevel` (default: the configured level). */
   logger?: Logger;
   logLevel?: string;
-  /** Per minute and address: POST /api/requests (120) and the form (60). */
+  /** Per minute and address: POST /api/requests and the form (default: the configuration's). */
   rateLimits?: { api?: number; form?: number };
   /**
    * For the tests: each /api/* answer is checked against the OpenAPI document and what does not
@@ -147,7 +148,11 @@ export async function buildServer(
   });
   // Called, not registered: its hooks and parsers must reach every route, not one child scope.
   const { oidc } = config.people;
-  await security(app, oidc ? [new URL(oidc.issuer).origin] : []);
+  await security(
+    app,
+    redisRateLimitStore(redis, `${config.queuePrefix}:rate-limit:`),
+    oidc ? [new URL(oidc.issuer).origin] : [],
+  );
   if (options.validateResponses) {
     // Imported only when asked for: ajv is a development dependency.
     const { checkApiResponses } = await import('./response-check.ts');
@@ -165,7 +170,7 @@ export async function buildServer(
   );
   if (options.moreMetrics) addMetrics(metrics.registry, options.moreMetrics);
   await app.register(frontendAssets);
-  await app.register(healthRoutes, { redis });
+  await app.register(healthRoutes, { redis, probeKey: `${config.queuePrefix}:readyz` });
   await app.register(metricsRoute, metrics);
   await app.register(openApiRoute);
   await app.register(docsRoutes);
@@ -175,7 +180,7 @@ export async function buildServer(
     intake,
     followUpJobs: deps.followUpJobs,
     observeIntake: metrics.observeIntake,
-    submitRateLimit: options.rateLimits?.api,
+    submitRateLimit: options.rateLimits?.api ?? config.rateLimits.apiPerMinute,
   });
   const csrf = createCsrf(deps.signer);
   const links = createSignedLinks(deps.signer, {
@@ -223,7 +228,7 @@ export async function buildServer(
       linksUnavailable: !config.http.publicUrlConfigured,
     },
     observeIntake: metrics.observeIntake,
-    formRateLimit: options.rateLimits?.form,
+    formRateLimit: options.rateLimits?.form ?? config.rateLimits.formPerMinute,
     statusLinkFor: (requestId) => links.statusLinkFor(requestId),
   });
   const { importQueue } = deps;

@@ -34,7 +34,11 @@ export async function buildWorkerServer(
     // No pages here: a refusal is the plain one every other area gets.
     refusedPage: (reply, message) => reply.code(403).type('text/plain').send(message),
   });
-  await app.register(healthRoutes, { redis, stopping: () => worker.stopping });
+  await app.register(healthRoutes, {
+    redis,
+    probeKey: `${config.queuePrefix}:readyz`,
+    stopping: () => worker.stopping,
+  });
   const registry = registryWithProcessMetrics();
   addMetrics(registry, worker.metrics);
   await app.register(metricsRoute, { registry });

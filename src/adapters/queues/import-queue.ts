@@ -1,6 +1,6 @@
 // The import queue (`csv-imports`): one job per file uploaded on the web page. A queue of its own:
-// an import may take minutes (the directory is asked at most 10 times a second), which on the
-// follow-up queue, run one job at a time, would hold up the overdue sweep and the mail queue's
+// an import may take minutes (DoS Search is asked DIRECTORY_RATE_LIMIT times a second), which on
+// the follow-up queue, run one job at a time, would hold up the overdue sweep and the mail queue's
 // resume job; and the mail queue's limits are for emails.
 import { UnrecoverableError, Worker, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
@@ -8,6 +8,7 @@ import { IMPORT_CSV_JOB, type ImportJobData } from '../../ports/imports.ts';
 import type { RunningJob } from '../../ports/jobs.ts';
 import { onRedis, type Redis } from '../redis/connection.ts';
 import { outcomeOf } from './workers.ts';
+import { errorKind, throttledLog } from '../log-throttle.ts';
 
 export const IMPORT_QUEUE_NAME = 'csv-imports';
 
@@ -38,8 +39,8 @@ export interface ImportWorkerHandlers {
 }
 
 /**
- * One import at a time per worker: each import paces its own directory lookups, so imports side
- * by side would add their rates up.
+ * One import at a time per worker: the directory's pace is shared by every process, so imports side
+ * by side would only split it, each holding its file in memory meanwhile.
  */
 export function createImportWorker(
   connection: Redis,
@@ -56,8 +57,9 @@ export function createImportWorker(
     // A job whose worker died fails rather than running again (see queueImport).
     { connection, prefix: options.prefix, concurrency: 1, maxStalledCount: 0 },
   );
+  const trouble = throttledLog(log, 'error');
   worker.on('error', (error) => {
-    log.error({ err: error }, 'import worker error');
+    trouble(errorKind(error), { err: error }, `import worker error: ${error.message}`);
   });
   worker.on('failed', (job, error) => {
     log.warn({ jobId: job?.id }, `${job?.name ?? 'job'} failed: ${error.message}`);

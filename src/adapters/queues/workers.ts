@@ -6,12 +6,14 @@ import type { Logger } from 'pino';
 import { EcatError } from '../../domain/errors.ts';
 import { ACTORS } from '../../domain/people/person.ts';
 import { MailDeferredError } from '../../ports/mailer.ts';
+import { DependencyUnavailableError } from '../redis/connection.ts';
 import type { MailPause } from './mail-pause.ts';
 import type { Redis } from '../redis/connection.ts';
 import { FOLLOW_UP_QUEUE_NAME, QUEUE_NAME } from './queues.ts';
 import { sendRequestEmail, type SendDeps } from '../../use-cases/send-request-email.ts';
 import { SEND_JOB, type SendJobData } from '../../ports/jobs.ts';
 import { inJobSpan } from '../tracing.ts';
+import { errorKind, throttledLog } from '../log-throttle.ts';
 
 export interface WorkerOptions {
   prefix: string;
@@ -61,9 +63,16 @@ export async function outcomeOf<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** How soon a mail job runs again after Redis was away a moment (a failover, a restart). */
+const REDIS_BLIP_RETRY_MS = 2000;
+const MAX_QUICK_RETRIES = 5;
+
 /**
  * A mail job's handler, with the mail server's "not now" (MailDeferredError) told to BullMQ as a
- * delay that spends no attempt; the daily quota pauses every email for as long.
+ * delay that spends no attempt; the daily quota pauses every email for as long. Redis away for a
+ * moment is tried again in seconds, not after the mail server's backoff (30 s, then longer): a
+ * failover should not hold the emails queued behind it. Only so often: a Redis that keeps failing
+ * falls back to the backoff, which spends the attempts.
  */
 async function mailOutcomeOf<T>(
   job: Job,
@@ -74,10 +83,22 @@ async function mailOutcomeOf<T>(
   try {
     return await work();
   } catch (error) {
-    if (!(error instanceof MailDeferredError) || token === undefined) throw jobFailure(error);
-    if (error.scope === 'quota') await pause.pauseFor(error.waitMs);
-    await job.moveToDelayed(Date.now() + error.waitMs, token);
-    throw new DelayedError(error.message);
+    if (token === undefined) throw jobFailure(error);
+    if (error instanceof MailDeferredError) {
+      if (error.scope === 'quota') await pause.pauseFor(error.waitMs);
+      await job.moveToDelayed(Date.now() + error.waitMs, token);
+      throw new DelayedError(error.message);
+    }
+    const quickRetries = job.attemptsStarted - job.attemptsMade;
+    if (error instanceof DependencyUnavailableError && quickRetries <= MAX_QUICK_RETRIES) {
+      // Redis may still be away: then BullMQ's own retry takes over.
+      const delayed = await job.moveToDelayed(Date.now() + REDIS_BLIP_RETRY_MS, token).then(
+        () => true,
+        () => false,
+      );
+      if (delayed) throw new DelayedError(error.message);
+    }
+    throw jobFailure(error);
   }
 }
 
@@ -119,8 +140,9 @@ export function createSendWorker(
         : { maxStalledCount: options.maxStalledCount }),
     },
   );
+  const trouble = throttledLog(deps.log, 'error');
   worker.on('error', (error) => {
-    deps.log.error({ err: error }, 'worker error');
+    trouble(errorKind(error), { err: error }, `worker error: ${error.message}`);
   });
   worker.on('failed', (job, error) => {
     deps.log.warn(
@@ -165,8 +187,9 @@ export function createFollowUpWorker(
     },
     { connection, prefix: options.prefix, concurrency: 1 },
   );
+  const trouble = throttledLog(log, 'error');
   worker.on('error', (error) => {
-    log.error({ err: error }, 'follow-up worker error');
+    trouble(errorKind(error), { err: error }, `follow-up worker error: ${error.message}`);
   });
   worker.on('failed', (job, error) => {
     log.warn({ jobId: job?.id }, `${job?.name ?? 'job'} failed: ${error.message}`);

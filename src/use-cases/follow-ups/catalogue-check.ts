@@ -96,8 +96,9 @@ export async function sweepCatalogue(
         result.skipped.push(record.id);
         continue;
       }
-      await deps.catalogueLimiter.take();
-      const answer = await client.lookup(record.request.dosServiceId, correlationId);
+      const answer = await deps.catalogueLimiter.run(() =>
+        client.lookup(record.request.dosServiceId, correlationId),
+      );
       result[answer.kind].push(record.id);
       if (answer.kind === 'throttled') {
         await state.pauseCatalogue(environment, answer.retryAfterMs);

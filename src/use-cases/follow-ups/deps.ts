@@ -25,7 +25,7 @@ export interface FollowUpDeps {
   chaser: ChaserSettings;
   /** Proxy clients by environment; empty when no CATALOGUE_URL_<ENV> is set. */
   catalogue: Catalogue;
-  /** Spaces the proxy requests of one catalogue sweep. */
+  /** Paces the proxy requests, every worker's together (CATALOGUE_RATE_LIMIT). */
   catalogueLimiter: RateLimiter;
   now: () => Date;
   log: Logger;

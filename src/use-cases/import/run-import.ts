@@ -1,19 +1,14 @@
 // An import as `ecat import` and the upload page's worker both run it: the file refused whole when
 // it is not CSV or its header does not fit, then every row through importRecords with the directory
-// asked at most 10 times a second, once per organisation, counting as it goes. Each entrance shows
-// the outcomes its own way (a terminal, a progress page) but words the file's problems alike.
+// asked once per organisation, at its shared pace (DIRECTORY_RATE_LIMIT), counting as it goes. Each
+// entrance shows the outcomes its own way (a terminal, a progress page) but words the file's
+// problems alike.
 import { CSV_COLUMNS, resolveHeader, type Column } from '../../domain/csv/columns.ts';
 import { CsvSyntaxError, type CsvRecord } from '../../domain/csv/csv.ts';
 import { NotUtf8Error, type CsvInput } from '../../domain/csv/encoding.ts';
-import { createRateLimiter } from '../rate-limiter.ts';
 import type { IntakeDeps, Submitter } from '../submit.ts';
 import { importRecords, type ImportCounts, type RowOutcome } from './import-requests.ts';
-import { throttledDirectory } from './throttled-directory.ts';
-
-/** The DoS Search API's limit (DOMAIN.md)… */
-const DIRECTORY_REQUESTS_PER_SECOND = 10;
-/** …counted over a slightly longer window, for the time between our limiter and the API's edge. */
-const DIRECTORY_WINDOW_MS = 1100;
+import { sharedLookups } from './shared-lookups.ts';
 
 /** What stops an import part way: the input, not ecat or Redis. */
 function stopReason(error: unknown): string | undefined {
@@ -103,10 +98,7 @@ export async function runImport(
   /** The person who uploaded the file, when known; otherwise the history names the import. */
   submitter?: Submitter,
 ): Promise<ImportRun> {
-  const directory = throttledDirectory(
-    deps.directory,
-    createRateLimiter(DIRECTORY_REQUESTS_PER_SECOND, DIRECTORY_WINDOW_MS),
-  );
+  const directory = sharedLookups(deps.directory);
   // Counted here rather than taken from importRecords, which throws away its counts when it stops.
   const counts: ImportCounts = { rows: 0, accepted: 0, refused: 0 };
   const count = (outcome: RowOutcome) => {

@@ -15,6 +15,9 @@ import { inTransaction, type RequestScripts } from './scripts.ts';
  */
 export type RecordJobsWriter = (multi: ChainableCommander, request: NewRequest) => Promise<void>;
 
+/** How long an answer is kept for a retry: a day, as clients retry within minutes. */
+const REMEMBER_SECONDS = 24 * 3600;
+
 /** KEYS and ARGV of accept-request.lua for one record. */
 function acceptArgs(keys: RequestKeys, record: RequestRecord): string[] {
   const places = recordPlaces(keys, record);
@@ -85,6 +88,11 @@ export function createAccept(
         inTransaction(multi).ecatAcceptRequest(...acceptArgs(keys, record));
         // The short reference people quote, findable with the record (a plain SET in the MULTI).
         multi.set(keys.reference(referenceFor(record.id)), record.id);
+        if (entry.remember) {
+          const { name, value } = entry.remember;
+          // NX: of two retries racing with one key, the first's answer is the one kept.
+          multi.set(keys.remembered(name), value, 'EX', REMEMBER_SECONDS, 'NX');
+        }
         await addJobs(multi, entry);
         created.push(record);
         results.push({ ok: true });

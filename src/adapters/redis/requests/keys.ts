@@ -15,6 +15,8 @@ export interface RequestKeys {
   duplicate(dosServiceId: string, environment: string): string;
   /** The request id a short reference (ECAT-…) stands for. */
   reference(reference: string): string;
+  /** An answer kept for a retry (NewRequest.remember). */
+  remembered(name: string): string;
 }
 
 export function requestKeys(prefix: string): RequestKeys {
@@ -26,6 +28,7 @@ export function requestKeys(prefix: string): RequestKeys {
     counters: `${prefix}:counters`,
     duplicate: (dosServiceId, environment) => `${prefix}:open:${dosServiceId}:${environment}`,
     reference: (reference) => `${prefix}:reference:${reference}`,
+    remembered: (name) => `${prefix}:idempotency:${name}`,
   };
 }
 

@@ -5,7 +5,7 @@
 // requests), change.ts (status, notes and test dates), read.ts (records, pages, counts), and has
 // every operation's Redis failures classified (connection.ts): callers see DependencyUnavailableError.
 import type { NewRequest, RequestStore } from '../../../ports/request-store.ts';
-import { onRedis, type Redis } from '../connection.ts';
+import { confirmReplicated, onRedis, refuseWithoutReplicas, type Redis } from '../connection.ts';
 import { createAccept, type RecordJobsWriter } from './accept.ts';
 import { createChanges } from './change.ts';
 import { requestKeys } from './keys.ts';
@@ -17,11 +17,20 @@ export function createRequestStore(
   prefix: string,
   now: () => Date,
   addJobs: RecordJobsWriter,
+  /** How long an accepted request waits for a replica to have it (REDIS_WAIT_TIMEOUT_MS). */
+  replicaWaitMs = 1000,
 ): RequestStore {
   const keys = requestKeys(prefix);
   // Defined now, before the runtime caches every script on the connection (wiring/runtime.ts).
   const scripts = defineRequestScripts(redis);
-  const accept = createAccept(redis, keys, scripts, addJobs);
+  const acceptOnly = createAccept(redis, keys, scripts, addJobs);
+  /** "Accepted" means kept: with replicas, one has the records before anyone is told so. */
+  const accept = async (entries: readonly NewRequest[]) => {
+    await refuseWithoutReplicas(redis);
+    const results = await acceptOnly(entries);
+    if (results.some((result) => result.ok)) await confirmReplicated(redis, replicaWaitMs);
+    return results;
+  };
   const reads = createReads(redis, keys);
   const changes = createChanges(redis, keys, scripts, now);
   const classified =
@@ -47,5 +56,8 @@ export function createRequestStore(
       return result;
     }),
     acceptMany: classified(accept),
+    recall: classified(
+      async (name: string) => (await redis.get(keys.remembered(name))) ?? undefined,
+    ),
   };
 }
