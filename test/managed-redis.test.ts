@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { connectCommandRedis } from '../src/adapters/redis/connection.ts';
 import { moveKeys } from '../src/adapters/redis/move-keys.ts';
 import { loadConfig } from '../src/wiring/config.ts';
@@ -22,6 +22,7 @@ import {
   type TlsRedis,
 } from './support/redis-topologies.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
+import { createTestRedis } from './support/redis-server.ts';
 import { buildTestServer } from './support/web.ts';
 
 const silent = pino({ level: 'silent' });
@@ -214,3 +215,85 @@ describe('TLS with a private CA', () => {
     expect(wrongPassword.stderr).not.toContain('not-it');
   }, 30_000);
 });
+
+describe('a Redis that cannot keep everything', () => {
+  it('is refused at start when it would evict keys: exit 2, one line naming the policy', async () => {
+    const redis = await createTestRedis();
+    await redis.start();
+    try {
+      const client = new Redis(redis.url);
+      await client.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      client.disconnect();
+      const run = await ecat(['list'], envFor('evicting', { REDIS_URL: redis.url }));
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        `ecat: configuration: Redis at ${redis.url} has maxmemory-policy allkeys-lru: it may drop requests and jobs when full. Set it to noeviction (a parameter group on managed Redis)\n`,
+      );
+    } finally {
+      await redis.remove();
+    }
+  }, 30_000);
+});
+
+// Last in the file: it takes a primary of the shared cluster away for good.
+describe('a Cluster that lost a primary', () => {
+  it('answers POSTs 503 with Retry-After, never 500, and is not ready', async () => {
+    const env = envFor('{ecat-down}', {
+      REDIS_CLUSTER_NODES: cluster.nodes.map((n) => `${n.host}:${n.port}`).join(','),
+      QUEUE_PREFIX: '{ecat-down}',
+      REDIS_COMMAND_TIMEOUT_MS: '1000',
+      REDIS_WAIT_TIMEOUT_MS: '500',
+    });
+    const runtime = await openRuntime(loadConfig(env));
+    const app = await buildTestServer(runtime);
+    try {
+      // The primary that owns the prefix's slot, stopped as a crashed host would be.
+      const owner = await primaryOwning(cluster, '{ecat-down}');
+      process.kill(owner.pid, 'SIGKILL');
+      const statuses: number[] = [];
+      const retryAfter = new Set<string>();
+      for (let i = 0; i < 10; i += 1) {
+        const response = await app.inject({
+          method: 'POST',
+          url: '/api/requests',
+          headers: json,
+          payload: requestBody({ dosServiceId: String(9300000100 + i) }),
+        });
+        statuses.push(response.statusCode);
+        retryAfter.add(String(response.headers['retry-after']));
+      }
+      expect(statuses).toEqual(Array.from({ length: 10 }, () => 503));
+      expect([...retryAfter]).toEqual(['30']);
+      expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503);
+    } finally {
+      await app.close();
+      await runtime.close();
+    }
+  }, 60_000);
+});
+
+/** The process of the cluster primary that holds `key`'s slot (its CLUSTER NODES ranges). */
+async function primaryOwning(redisCluster: RedisCluster, key: string): Promise<{ pid: number }> {
+  const client = new Cluster(redisCluster.nodes, { lazyConnect: true });
+  try {
+    await client.connect();
+    for (const node of client.nodes('master')) {
+      const slot = (await node.cluster('KEYSLOT', key));
+      const myself = ((await node.cluster('NODES')) as string)
+        .split('\n')
+        .find((line) => line.includes('myself'));
+      // Fields 9 on are the slot ranges it owns: "0-5460", or a lone slot.
+      const owns = (myself ?? '')
+        .split(' ')
+        .slice(8)
+        .some((range) => {
+          const [from = '', to = from] = range.split('-');
+          return slot >= Number(from) && slot <= Number(to);
+        });
+      if (owns) return { pid: Number(/process_id:(\d+)/.exec(await node.info('server'))?.[1]) };
+    }
+    throw new Error(`no primary owns the slot of ${key}`);
+  } finally {
+    client.disconnect();
+  }
+}

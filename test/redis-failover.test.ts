@@ -208,7 +208,7 @@ describe('Sentinel failover under traffic', () => {
     expect((await fetch(`${stale}/healthz`)).status).toBe(200);
     // The Sentinel-configured server answers POSTs as before.
     expect((await post(base, '9420000099')).status).toBe(202);
-  }, 90_000);
+  }, 60_000);
 });
 
 describe('"accepted" means kept (WAIT)', () => {
