@@ -278,7 +278,7 @@ async function primaryOwning(redisCluster: RedisCluster, key: string): Promise<{
   try {
     await client.connect();
     for (const node of client.nodes('master')) {
-      const slot = (await node.cluster('KEYSLOT', key));
+      const slot = await node.cluster('KEYSLOT', key);
       const myself = ((await node.cluster('NODES')) as string)
         .split('\n')
         .find((line) => line.includes('myself'));
