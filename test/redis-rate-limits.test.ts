@@ -72,13 +72,18 @@ describe('the Redis pace', () => {
     const started = performance.now();
     let finished = 0;
     let second = 0;
+    let firstBegan: () => void = () => undefined;
+    const firstRunning = new Promise<void>((resolve) => {
+      firstBegan = resolve;
+    });
     await Promise.all([
       one?.run(async () => {
+        firstBegan();
         await new Promise((resolve) => setTimeout(resolve, 300));
         finished = performance.now() - started;
       }),
-      // Asks just after the first has started, while it is still running.
-      new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
+      // Asks once the first has started, while it is still running (however slow the machine).
+      firstRunning.then(() =>
         two?.run(() => {
           second = performance.now() - started;
           return Promise.resolve();
