@@ -12,7 +12,7 @@ import { createFollowUpJobs } from '../adapters/queues/follow-up-jobs.ts';
 import { recordJobsWriter } from '../adapters/queues/record-jobs.ts';
 import type { FollowUpJobs } from '../ports/jobs.ts';
 import { createFollowUps } from './follow-ups.ts';
-import { pacedDirectory } from './directory.ts';
+import { pacedDirectory } from './paced-directory.ts';
 import { importHandlers } from './imports.ts';
 import { createImportWorker, IMPORT_QUEUE_NAME } from '../adapters/queues/import-queue.ts';
 import { createWiredMailer } from './mail.ts';

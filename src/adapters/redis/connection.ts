@@ -157,8 +157,13 @@ export async function refuseEvictingRedis(redis: Redis, where: string): Promise<
   }
 }
 
+type ReplicaState = 'none-expected' | 'missing' | 'connected';
+
+/** What a write found of each primary's replicas, so it is asked once (ROLE) per write. */
+export type Replicas = ReadonlyMap<OneRedis, ReplicaState>;
+
 /** Whether a primary has replicas to confirm writes: none expected, none connected, or some. */
-async function replicasOf(node: OneRedis): Promise<'none-expected' | 'missing' | 'connected'> {
+async function replicasOf(node: OneRedis): Promise<ReplicaState> {
   const role = (await node.call('ROLE')) as [string, number, unknown[]?];
   if ((role[2] ?? []).length > 0) {
     expectsReplicas.add(node);
@@ -172,27 +177,30 @@ async function replicasOf(node: OneRedis): Promise<'none-expected' | 'missing' |
  * while a primary that should have replicas has none connected (between a failover and the old
  * primary's return, or on a primary cut off from its successor).
  */
-export async function refuseWithoutReplicas(redis: Redis): Promise<void> {
-  const states = await Promise.all(primaries(redis).map(replicasOf));
+export async function refuseWithoutReplicas(redis: Redis): Promise<Replicas> {
+  const nodes = primaries(redis);
+  const states = await Promise.all(nodes.map(replicasOf));
   if (states.includes('missing')) {
     throw new NotReplicatedError(
       'No Redis replica is connected, so a request accepted now could be lost in a failover: nothing was stored. Try again shortly',
     );
   }
+  return new Map(nodes.map((node, i) => [node, states[i] ?? 'none-expected']));
 }
 
 /**
- * After such a write: waits up to `timeoutMs` for a replica of each primary to acknowledge this
- * connection's writes (WAIT). A Redis that has never had replicas has nothing to wait for. Throws
- * NotReplicatedError when none did in time: the write stands on the primary, but could be lost
- * with it.
+ * After such a write: waits up to `timeoutMs` for a replica of each primary that had some before
+ * it to acknowledge this connection's writes (WAIT). Throws NotReplicatedError when none did in
+ * time (or went meanwhile): the write stands on the primary, but could be lost with it.
  */
-export async function confirmReplicated(redis: Redis, timeoutMs: number): Promise<void> {
+export async function confirmReplicated(
+  redis: Redis,
+  before: Replicas,
+  timeoutMs: number,
+): Promise<void> {
   const late = await Promise.all(
     primaries(redis).map(async (node) => {
-      const state = await replicasOf(node);
-      if (state === 'none-expected') return false;
-      if (state === 'missing') return true;
+      if (before.get(node) !== 'connected') return false;
       // On a Cluster's other primaries this connection wrote nothing: WAIT returns at once.
       const acknowledged = (await node.call('WAIT', '1', String(timeoutMs))) as number;
       return acknowledged < 1;

@@ -26,9 +26,11 @@ export function createRequestStore(
   const acceptOnly = createAccept(redis, keys, scripts, addJobs);
   /** "Accepted" means kept: with replicas, one has the records before anyone is told so. */
   const accept = async (entries: readonly NewRequest[]) => {
-    await refuseWithoutReplicas(redis);
+    const replicas = await refuseWithoutReplicas(redis);
     const results = await acceptOnly(entries);
-    if (results.some((result) => result.ok)) await confirmReplicated(redis, replicaWaitMs);
+    if (results.some((result) => result.ok)) {
+      await confirmReplicated(redis, replicas, replicaWaitMs);
+    }
     return results;
   };
   const reads = createReads(redis, keys);
