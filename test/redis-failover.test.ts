@@ -131,9 +131,11 @@ async function underTraffic(
   const ids = new Set(accepted.map((o) => o.id));
   const unsent = () =>
     [...ids].filter((id) => !sink.messages.some((m) => m.headers.get('x-ecat-request-id') === id));
+  // A send that failed while no primary answered, and could not be put off by 2 s either (Redis
+  // still away), waits for BullMQ's backoff: 30 s.
   await until(
     () => unsent().length === 0,
-    30_000,
+    45_000,
     () => `an email for every accepted request; none yet for ${unsent().join(', ')}`,
   );
   // Accepted means kept: once all is settled, each one is there on whichever node is primary.
