@@ -27,22 +27,12 @@ import {
 import { until } from './support/poll.ts';
 import { freePort } from './support/redis-server.ts';
 import { csrfOf } from './support/web.ts';
+import { mostInAnyWindow } from './support/timing.ts';
 
 const DIRECTORY_RATE_LIMIT = 9;
 const API_RATE_LIMIT = 5;
 /** Organisations per file: each import asks DoS Search once for each. */
 const ROWS = 30;
-
-/** The most of `times` (ms, sorted) in any window of `windowMs` starting at one of them. */
-function mostInAnyWindow(times: readonly number[], windowMs: number): number {
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < times.length; last += 1) {
-    while ((times[last] ?? 0) - (times[first] ?? 0) >= windowMs) first += 1;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
-}
 
 interface Proxy {
   url: string;

@@ -13,17 +13,7 @@ import { deletePrefix, REDIS_URL, testConfig, uniquePrefix } from './support/eca
 import { until } from './support/poll.ts';
 import { createTestRedis, type TestRedis } from './support/redis-server.ts';
 import { buildTestServer, formFields, postRequest, type ApiBody } from './support/web.ts';
-
-/** The most of `times` (ms, sorted) in any window of `windowMs` starting at one of them. */
-function mostInAnyWindow(times: readonly number[], windowMs: number): number {
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < times.length; last += 1) {
-    while ((times[last] ?? 0) - (times[first] ?? 0) >= windowMs) first += 1;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
-}
+import { mostInAnyWindow } from './support/timing.ts';
 
 describe('the Redis pace', () => {
   const prefix = uniquePrefix('pace');

@@ -2,7 +2,6 @@
 // the record store and, for the worker, the mailer. Built from configuration once.
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import { createWorkerMetrics, type WorkerMetrics } from '../adapters/queues/worker-metrics.ts';
 import { errorKind, throttledLog } from '../adapters/log-throttle.ts';
 import { createFoundation, systemClock, type Clock, type Foundation } from './foundation.ts';
@@ -134,10 +133,6 @@ export const WORKER_DRAIN_MS = 30_000;
 export interface RunningWorker {
   /** Finishes the job in hand (up to `graceMs`), then closes connections. */
   stop(graceMs?: number): Promise<boolean>;
-  /** The jobs this process finished, by queue and outcome, and how long they took. */
-  metrics: Registry;
-  /** True once `stop` is called: the worker takes no new job and is no longer ready. */
-  readonly stopping: boolean;
 }
 
 export function startWorker(
@@ -200,18 +195,12 @@ export function startWorker(
   metrics.watch(worker, 'mail');
   metrics.watch(sweeper, 'follow-up');
   metrics.watch(importer, 'import');
-  let stopping = false;
   log.info(
     `worker started: queue ${config.queuePrefix}, concurrency ${config.worker.concurrency}, ${description}`,
   );
   for (const warning of warnings) log.warn(warning);
   return {
-    metrics: metrics.registry,
-    get stopping() {
-      return stopping;
-    },
     async stop(graceMs = WORKER_DRAIN_MS) {
-      stopping = true;
       await followUps.ready;
       const closed = await Promise.all([
         closeWithin(worker, graceMs),

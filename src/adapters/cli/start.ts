@@ -7,8 +7,8 @@ import { startWorker } from '../../wiring/runtime.ts';
 import { createWorkerMetrics } from '../queues/worker-metrics.ts';
 import { startHttpServer } from '../http/server.ts';
 import { defineCommand, REDIS_UNREACHABLE } from './command.ts';
-import { EXIT, UsageError } from './io.ts';
-import { serviceConfig, withRuntime } from './with-runtime.ts';
+import { UsageError } from './io.ts';
+import { runService, serviceConfig } from './with-runtime.ts';
 
 export const command = defineCommand(
   {
@@ -16,7 +16,8 @@ export const command = defineCommand(
       'The HTTP server (`ecat serve`) and the worker (`ecat worker`) in one process, until SIGINT',
       'or SIGTERM, then both finish the work in hand. Without REDIS_URL it uses the Redis on',
       '127.0.0.1:6379, starting a private redis-server (data in var/redis/) when none answers;',
-      'with NODE_ENV=production REDIS_URL must be set, unless --private-redis is given.',
+      'with NODE_ENV=production REDIS_URL (or REDIS_SENTINELS, or REDIS_CLUSTER_NODES) must be',
+      'set, unless --private-redis is given.',
     ],
     options: {
       'private-redis': {
@@ -46,8 +47,9 @@ export const command = defineCommand(
       log.info('no Redis was running: started a private redis-server (data in var/redis/)');
     }
     try {
-      return await withRuntime(
+      return await runService(
         io,
+        config,
         async (runtime) => {
           // The server first: a port already taken then stops the start before the worker runs.
           // One process, one /metrics: the worker's job counts are shown on the server's.
@@ -56,12 +58,12 @@ export const command = defineCommand(
             moreMetrics: workerMetrics.registry,
           });
           const services = [server, startWorker(runtime, log, {}, workerMetrics)];
-          const signal = await io.waitForStop();
-          log.info(`${signal}: finishing work in hand, then stopping`);
-          await Promise.all(services.map((service) => service.stop()));
-          return EXIT.ok;
+          return {
+            finishing: 'work in hand',
+            stop: () => Promise.all(services.map((service) => service.stop())),
+          };
         },
-        config,
+        log,
       );
     } finally {
       await privateRedis?.stop();

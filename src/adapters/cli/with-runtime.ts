@@ -3,7 +3,9 @@
 import { ConfigError } from '../../domain/errors.ts';
 import { loadConfig, type Config } from '../../wiring/config.ts';
 import { openRuntime, type Runtime } from '../../wiring/runtime.ts';
-import type { CliIo } from './io.ts';
+import type { Logger } from 'pino';
+import { createLogger } from '../logging.ts';
+import { EXIT, type CliIo } from './io.ts';
 
 export async function withRuntime(
   io: CliIo,
@@ -31,4 +33,35 @@ export function serviceConfig(io: CliIo, { privateRedis = false } = {}): Config 
     );
   }
   return config;
+}
+
+/** A part of a service that runs until stopped: the HTTP server, the worker and its port. */
+export interface Running {
+  /** What stopping waits for, as the log says it: "the job in hand". */
+  finishing: string;
+  stop(): Promise<unknown>;
+}
+
+/**
+ * A service command (serve, worker, start): its parts started on the runtime, then, at SIGINT or
+ * SIGTERM, the work in hand finished and everything closed, exit 0. `log` is the command's own
+ * when it logged before the runtime opened.
+ */
+export function runService(
+  io: CliIo,
+  config: Config,
+  start: (runtime: Runtime, log: Logger) => Promise<Running>,
+  log: Logger = createLogger(config.logLevel, { environment: config.environment }),
+): Promise<number> {
+  return withRuntime(
+    io,
+    async (runtime) => {
+      const running = await start(runtime, log);
+      const signal = await io.waitForStop();
+      log.info(`${signal}: finishing ${running.finishing}, then stopping`);
+      await running.stop();
+      return EXIT.ok;
+    },
+    config,
+  );
 }

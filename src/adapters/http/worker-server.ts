@@ -3,7 +3,8 @@
 // omission here either: the same bind address, the same credentials, the same 401s.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Runtime, RunningWorker } from '../../wiring/runtime.ts';
+import type { Registry } from 'prom-client';
+import type { Runtime } from '../../wiring/runtime.ts';
 import { createPersonalTokens, createSessions } from '../redis/people.ts';
 import { accessControl } from './access.ts';
 import { registerErrorHandler } from './errors.ts';
@@ -13,9 +14,15 @@ import { accessSettings, bindAddress, listenOrExplain, type RunningServer } from
 
 export type WorkerServerDeps = Pick<Runtime, 'config' | 'foundation' | 'redis' | 'signer'>;
 
+/** What the port shows of its worker: its job counts, and whether it has begun to drain. */
+export interface WorkerState {
+  metrics: Registry;
+  readonly stopping: boolean;
+}
+
 export async function buildWorkerServer(
   deps: WorkerServerDeps,
-  worker: Pick<RunningWorker, 'metrics' | 'stopping'>,
+  worker: WorkerState,
   log: Logger,
 ): Promise<FastifyInstance> {
   const { config, redis } = deps;
@@ -47,7 +54,7 @@ export async function buildWorkerServer(
 
 export async function startWorkerHttpServer(
   deps: WorkerServerDeps,
-  worker: Pick<RunningWorker, 'metrics' | 'stopping'>,
+  worker: WorkerState,
   log: Logger,
 ): Promise<RunningServer> {
   const app = await buildWorkerServer(deps, worker, log);

@@ -15,7 +15,7 @@ const msOf = (streamId: string) => Number(streamId.split('-')[0]);
  * every move to waiting (added, promoted, retried, stalled), with Redis's clock in the entry's id.
  * So the due jobs' ids are read, then the stream newest first until each id's latest "waiting" is
  * found. A job whose event the capped stream no longer holds has waited at least as long as the
- * stream's oldest entry, and is counted so. Nothing is read beyond two counts when nothing waits.
+ * stream's oldest entry, and is counted so. The stream is not read when nothing waits.
  */
 export async function oldestWaitingSeconds(redis: Redis, queue: Queue): Promise<number> {
   const [wait, prioritized, events] = ['wait', 'prioritized', 'events'].map((type) =>

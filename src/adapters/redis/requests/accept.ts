@@ -4,8 +4,8 @@
 import type { ChainableCommander } from 'ioredis';
 import type { Redis } from '../connection.ts';
 import { referenceFor } from '../../../domain/request/reference.ts';
-import { recordPlaces, recordFiling, type RequestKeys } from './keys.ts';
-import { REQUEST_STATUSES, type RequestRecord } from '../../../domain/request/record.ts';
+import { everyIndex, recordPlaces, recordFiling, type RequestKeys } from './keys.ts';
+import type { RequestRecord } from '../../../domain/request/record.ts';
 import type { CreateResult, NewRequest } from '../../../ports/request-store.ts';
 import { inTransaction, type RequestScripts } from './scripts.ts';
 
@@ -41,13 +41,7 @@ function acceptArgs(keys: RequestKeys, record: RequestRecord): string[] {
 /** numberOfKeys, KEYS and ARGV of withdraw-request.lua: every index, whatever the status now. */
 function withdrawArgs(keys: RequestKeys, record: RequestRecord): [number, ...string[]] {
   const places = recordPlaces(keys, record);
-  const indexes = [
-    ...REQUEST_STATUSES.map((status) => keys.index(status)),
-    places.all,
-    places.outstanding,
-    places.group,
-    places.byTestDate,
-  ];
+  const indexes = everyIndex(keys, record);
   return [2 + indexes.length, places.record, places.duplicate, ...indexes, record.id];
 }
 

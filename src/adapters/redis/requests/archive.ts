@@ -12,7 +12,8 @@ import {
 import { CLOSED_STATUSES } from '../../../domain/request/archiving.ts';
 import { onRedis, type Redis } from '../connection.ts';
 import { followUpKeys } from '../follow-up-state.ts';
-import { parseRecord, recordPlaces, requestKeys } from './keys.ts';
+import { everyIndex, recordPlaces, requestKeys } from './keys.ts';
+import { readIndexPage } from './read.ts';
 
 /** A record as Redis holds it: its JSON, byte for byte, and that JSON read. */
 export interface StoredRecord {
@@ -57,19 +58,12 @@ export function createRequestArchive(redis: Redis, prefix: string): RequestArchi
   /** KEYS and ARGV of archive-request.lua: every index, whatever the record's status says. */
   const archiveArgs = ({ json, record }: StoredRecord): string[] => {
     const places = recordPlaces(keys, record);
-    const indexes = [
-      ...REQUEST_STATUSES.map((status) => keys.index(status)),
-      places.all,
-      places.outstanding,
-      places.group,
-      places.byTestDate,
-    ];
     return [
       places.record,
       places.duplicate,
       keys.reference(referenceFor(record.id)),
       catalogueChecked,
-      ...indexes,
+      ...everyIndex(keys, record),
       record.id,
       json,
       ...CLOSED_STATUSES,
@@ -79,22 +73,9 @@ export function createRequestArchive(redis: Redis, prefix: string): RequestArchi
   return {
     closedPage: (status, options = {}) =>
       onRedis(redis, async () => {
-        const limit = Math.max(1, Math.min(options.limit ?? 500, 500));
-        const offset = Math.max(0, Number.parseInt(options.cursor ?? '0', 10) || 0);
-        const ids = await redis.zrange(
-          keys.index(status),
-          String(offset),
-          String(offset + limit - 1),
-        );
-        const documents =
-          ids.length === 0 ? [] : await redis.mget(ids.map((id) => keys.record(id)));
-        const items: StoredRecord[] = [];
-        for (const json of documents) {
-          const record = parseRecord(json);
-          if (json !== null && record !== undefined) items.push({ json, record });
-        }
+        const page = await readIndexPage(redis, keys, keys.index(status), options, 500);
         // A full page may have more after it; the next read says.
-        return ids.length === limit ? { items, nextCursor: String(offset + limit) } : { items };
+        return page.full ? { items: page.stored, nextCursor: page.next } : { items: page.stored };
       }),
     // Sent together (one round trip for the lot), each script atomic on its own record.
     remove: (items) =>

@@ -1,6 +1,10 @@
 // Where a request lives in Redis: the names of its keys, how a record is filed in the indexes, and
 // its JSON. The Lua scripts take these keys in KEYS, so each script names everything it touches.
-import { isOutstanding, type RequestRecord } from '../../../domain/request/record.ts';
+import {
+  isOutstanding,
+  REQUEST_STATUSES,
+  type RequestRecord,
+} from '../../../domain/request/record.ts';
 import type { ListFilter } from '../../../ports/request-store.ts';
 
 export interface RequestKeys {
@@ -47,6 +51,21 @@ export function recordPlaces(keys: RequestKeys, record: RequestRecord) {
     byTestDate: keys.byTestDate,
     duplicate: keys.duplicate(dosServiceId, environment),
   };
+}
+
+/**
+ * Every index a record could be in, whatever its status says now: what is searched to take it out
+ * of all of them (withdraw-request.lua, archive-request.lua).
+ */
+export function everyIndex(keys: RequestKeys, record: RequestRecord): string[] {
+  const places = recordPlaces(keys, record);
+  return [
+    ...REQUEST_STATUSES.map((status) => keys.index(status)),
+    places.all,
+    places.outstanding,
+    places.group,
+    places.byTestDate,
+  ];
 }
 
 /** How a record is filed: its scores (acceptance time, earliest test date or ''), and whether it

@@ -8,6 +8,37 @@ import { parseRecord, testDateScore, type RequestKeys } from './keys.ts';
 /** How many records readAll asks for at a time: one ZRANGE and one MGET each. */
 const READ_ALL_CHUNK = 500;
 
+/** Records of a page of an index, each as Redis holds it (its JSON) and as read. */
+export interface IndexPage {
+  stored: { json: string; record: RequestRecord }[];
+  /** The cursor after this page (an offset), and whether the page was full. */
+  next: string;
+  full: boolean;
+}
+
+/**
+ * A page of an index by position (the cursor an offset), its records read by one MGET. A record
+ * gone between the two reads is left out.
+ */
+export async function readIndexPage(
+  redis: Redis,
+  keys: RequestKeys,
+  index: string,
+  options: { limit?: number; cursor?: string },
+  defaultLimit: number,
+): Promise<IndexPage> {
+  const limit = Math.max(1, Math.min(options.limit ?? defaultLimit, 500));
+  const offset = Math.max(0, Number.parseInt(options.cursor ?? '0', 10) || 0);
+  const ids = await redis.zrange(index, String(offset), String(offset + limit - 1));
+  const documents = ids.length === 0 ? [] : await redis.mget(ids.map((id) => keys.record(id)));
+  const stored: IndexPage['stored'] = [];
+  for (const json of documents) {
+    const record = parseRecord(json);
+    if (json !== null && record !== undefined) stored.push({ json, record });
+  }
+  return { stored, next: String(offset + ids.length), full: ids.length === limit };
+}
+
 export function createReads(redis: Redis, keys: RequestKeys) {
   return {
     get: async (id: string): Promise<RequestRecord | undefined> => {
@@ -41,36 +72,32 @@ export function createReads(redis: Redis, keys: RequestKeys) {
     // Chunks by position: a request leaving the index between two chunks can move another past
     // the cut unread until the next read; no page is worth a snapshot of the index for that.
     readAll: async (filter: ListFilter): Promise<RequestRecord[]> => {
-      const index = keys.index(filter);
       const records: RequestRecord[] = [];
-      for (let offset = 0; ; offset += READ_ALL_CHUNK) {
-        const last = offset + READ_ALL_CHUNK - 1;
-        const ids = await redis.zrange(index, String(offset), String(last));
-        if (ids.length === 0) break;
-        const documents = await redis.mget(ids.map((id) => keys.record(id)));
-        for (const document of documents) {
-          const record = parseRecord(document);
-          if (record) records.push(record);
-        }
-        if (ids.length < READ_ALL_CHUNK) break;
+      let cursor = '0';
+      for (;;) {
+        const page = await readIndexPage(
+          redis,
+          keys,
+          keys.index(filter),
+          { cursor },
+          READ_ALL_CHUNK,
+        );
+        records.push(...page.stored.map(({ record }) => record));
+        if (!page.full) return records;
+        cursor = page.next;
       }
-      return records;
     },
     list: async (
       filter: ListFilter,
       options: { limit?: number; cursor?: string } = {},
     ): Promise<RequestPage> => {
-      const limit = Math.max(1, Math.min(options.limit ?? 50, 500));
-      const offset = Math.max(0, Number.parseInt(options.cursor ?? '0', 10) || 0);
       const index = keys.index(filter);
-      const [ids, total] = await Promise.all([
-        redis.zrange(index, String(offset), String(offset + limit - 1)),
+      const [page, total] = await Promise.all([
+        readIndexPage(redis, keys, index, options, 50),
         redis.zcard(index),
       ]);
-      const documents = ids.length === 0 ? [] : await redis.mget(ids.map((id) => keys.record(id)));
-      const items = documents.map(parseRecord).filter((r): r is RequestRecord => r !== undefined);
-      const next = offset + ids.length;
-      return { items, total, ...(next < total ? { nextCursor: String(next) } : {}) };
+      const items = page.stored.map(({ record }) => record);
+      return { items, total, ...(Number(page.next) < total ? { nextCursor: page.next } : {}) };
     },
   };
 }
