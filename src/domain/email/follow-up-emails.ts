@@ -106,7 +106,7 @@ function toBarsTeam(
   settings: MailSettings,
   urgency: UrgencyLevel,
 ): Pick<OutgoingEmail, 'to' | 'cc' | 'replyTo' | 'priority'> {
-  const requester = mailbox(record.request.requester.name, record.request.requester.email);
+  const requester = requesterMailbox(record);
   return {
     to: settings.to,
     cc: requester,
@@ -150,6 +150,11 @@ const STATUS_TEXT: Record<string, string> = {
   failed: 'Our email to the BaRS team could not be delivered; please contact them directly.',
 };
 
+/** The requester as an address line: `Name <email>`. */
+function requesterMailbox(record: RequestRecord): string {
+  return mailbox(record.request.requester.name, record.request.requester.email);
+}
+
 /** The request's own page, under the service's public address (PUBLIC_URL, no trailing slash). */
 export function requestPageUrl(publicUrl: string, id: string): string {
   return `${publicUrl}/requests/${encodeURIComponent(id)}`;
@@ -171,7 +176,7 @@ export function renderOverdueEmail(
     statusText: STATUS_TEXT[record.status] ?? `The request is ${record.status}.`,
     requestPageUrl: requestPageUrl(publicUrl, record.id),
   };
-  const requester = mailbox(record.request.requester.name, record.request.requester.email);
+  const requester = requesterMailbox(record);
   return compose('overdue', record, view, { to: requester, priority: 'high' }, settings, renderer);
 }
 
@@ -190,7 +195,7 @@ export function renderConfiguredEmail(
     ...commonView(record, settings),
     confirmedAtText: formatLongDate(londonDate(confirmedAt)),
   };
-  const requester = mailbox(record.request.requester.name, record.request.requester.email);
+  const requester = requesterMailbox(record);
   return compose(
     by === 'proxy' ? 'configured' : 'configured-by-hand',
     record,
@@ -259,7 +264,7 @@ export function renderChangesRequestedEmail(
     askedBy: personName(facts.actor),
     requestPageUrl: requestPageUrl(publicUrl, record.id),
   };
-  const requester = mailbox(record.request.requester.name, record.request.requester.email);
+  const requester = requesterMailbox(record);
   return compose(
     'changes-requested',
     record,
