@@ -1,12 +1,7 @@
 // The one way ecat makes a logger (the command line's and the HTTP server's): JSON lines on stderr
 // with an ISO time, the version and environment in every line, and credentials never written.
-import { readFileSync } from 'node:fs';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { packagePath } from './package-files.ts';
-
-const VERSION = (
-  JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }
-).version;
+import { PACKAGE_VERSION } from './package-files.ts';
 
 /**
  * Whatever logs a request, a job or an error: its credentials become "[Redacted]". The HTTP
@@ -43,7 +38,7 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
   return pino(
     {
       level,
-      base: { app: 'ecat', version: VERSION, environment },
+      base: { app: 'ecat', version: PACKAGE_VERSION, environment },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS },
     },

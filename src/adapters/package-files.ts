@@ -2,7 +2,7 @@
 // directory, so `ecat` runs from any folder; a variable that names a file is read as given. The
 // package's root is the nearest folder above this file holding package.json: the same whether
 // this runs from src/ (tests, `npm run dev`) or from the build in dist/src/.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,3 +21,8 @@ const ROOT = packageRoot();
 export function packagePath(relative: string): string {
   return join(ROOT, relative);
 }
+
+/** ecat's version (package.json's): in every log line and in the API's OpenAPI document. */
+export const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }
+).version;

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { LIST_FILTERS } from './api.ts';
 import { componentSchemas } from './openapi-schemas.ts';
+import { PACKAGE_VERSION } from '../package-files.ts';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
@@ -128,7 +129,7 @@ export function openApiDocument(): Record<string, unknown> {
     openapi: '3.1.0',
     info: {
       title: 'ecat: BaRS Endpoint Catalogue configuration requests',
-      version: '0.1.0',
+      version: PACKAGE_VERSION,
       description:
         "Every call takes `Authorization: Bearer <token>`: the service's `API_TOKEN` (every role), or a personal token made at /account/tokens, acting with its owner's roles (a requester submits and reads only their own requests; confirm and cancel are for the BaRS team). None in local mode, on loopback. The session cookie never opens the API. Calls that change something also take `Content-Type: application/json`, with a body of {} or none for confirm and cancel.",
     },
